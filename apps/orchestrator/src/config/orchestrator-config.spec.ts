@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, loadOrchestratorConfig } from './orchestrator-config';
+
+const valid = {
+  DATABASE_URL: 'postgres://u:p@localhost:5432/skald',
+  KAFKA_BROKERS: 'localhost:9092',
+};
+
+function problemsOf(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadOrchestratorConfig(env);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    return error.problems;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('loadOrchestratorConfig', () => {
+  it('applies defaults to a minimal environment', () => {
+    const config = loadOrchestratorConfig(valid);
+    assert.equal(config.port, 3000);
+    assert.equal(config.topicPrefix, 'skald');
+    assert.equal(config.runMigrations, true);
+    assert.deepEqual(config.kafkaBrokers, ['localhost:9092']);
+  });
+
+  it('parses every variable it knows', () => {
+    const config = loadOrchestratorConfig({
+      ...valid,
+      KAFKA_BROKERS: 'a:1,b:2',
+      PORT: '8080',
+      SKALD_TOPIC_PREFIX: 'acme.prod',
+      SKALD_MIGRATIONS_RUN: 'false',
+      SKALD_DB_POOL_SIZE: '7',
+      LOG_LEVEL: 'debug',
+      SKALD_INSTANCE_ID: 'orch-1',
+    });
+    assert.deepEqual(config, {
+      databaseUrl: valid.DATABASE_URL,
+      kafkaBrokers: ['a:1', 'b:2'],
+      port: 8080,
+      topicPrefix: 'acme.prod',
+      runMigrations: false,
+      dbPoolSize: 7,
+      logLevel: 'debug',
+      instanceId: 'orch-1',
+    });
+  });
+
+  it('names each missing variable', () => {
+    const problems = problemsOf({});
+    assert.equal(problems.length, 2);
+    assert.match(problems[0], /^DATABASE_URL is required/);
+    assert.match(problems[1], /^KAFKA_BROKERS is required/);
+  });
+
+  it('gives one line per bad value', () => {
+    const problems = problemsOf({
+      DATABASE_URL: 'mysql://x',
+      KAFKA_BROKERS: 'localhost',
+      PORT: 'eighty',
+      SKALD_MIGRATIONS_RUN: 'maybe',
+      LOG_LEVEL: 'loud',
+      SKALD_TOPIC_PREFIX: 'has space',
+    });
+    assert.deepEqual(
+      problems.map((p) => p.split(' ')[0]),
+      [
+        'DATABASE_URL',
+        'KAFKA_BROKERS',
+        'PORT',
+        'SKALD_TOPIC_PREFIX',
+        'SKALD_MIGRATIONS_RUN',
+        'LOG_LEVEL',
+      ],
+    );
+  });
+
+  it('rejects a port out of range', () => {
+    assert.match(
+      problemsOf({ ...valid, PORT: '70000' })[0],
+      /PORT must be an integer between 0 and 65535/,
+    );
+  });
+});

