@@ -1,0 +1,180 @@
+// The saga model shared by the DSL, the pure decide() function and the engine that persists it.
+// No NestJS, no I/O, no clocks or randomness here: time and ids come in through DecideContext.
+
+/** Status of a saga instance. Terminal: completed, compensated, failed. */
+export const SAGA_STATUS = {
+  running: 'running',
+  compensating: 'compensating',
+  completed: 'completed',
+  compensated: 'compensated',
+  failed: 'failed',
+} as const;
+export type SagaStatus = (typeof SAGA_STATUS)[keyof typeof SAGA_STATUS];
+export const TERMINAL_SAGA_STATUSES: readonly SagaStatus[] = ['completed', 'compensated', 'failed'];
+
+/** Status of one step of one saga instance. */
+export const STEP_STATUS = {
+  /** Not reached yet. */
+  pending: 'pending',
+  /** Its `when` predicate was false when its stage was entered. */
+  skipped: 'skipped',
+  /** A forward command is in flight (awaiting reply or timeout). */
+  running: 'running',
+  /** The last forward attempt ended in `error` or a timeout; a backoff timer will send the next. */
+  retrying: 'retrying',
+  succeeded: 'succeeded',
+  /** Forward step failed for good with no effect at the participant (business refusal or errors only). */
+  failed: 'failed',
+  /** Forward step failed for good after its last attempt timed out: outcome unknown, so it is compensated. */
+  timedOut: 'timed_out',
+  /** Forward work was cancelled before any command was sent (nothing to undo). */
+  cancelled: 'cancelled',
+  /** A compensation command is in flight. */
+  compensating: 'compensating',
+  /** The last compensation attempt ended in `error` or a timeout; a backoff timer will send the next. */
+  compensationRetrying: 'compensation_retrying',
+  compensated: 'compensated',
+  /** Compensation exhausted its policy (or was refused): the saga is `failed` until an operator acts. */
+  compensationFailed: 'compensation_failed',
+  /** An operator skipped this compensation, with a reason. */
+  compensationSkipped: 'compensation_skipped',
+} as const;
+export type StepStatus = (typeof STEP_STATUS)[keyof typeof STEP_STATUS];
+
+/** Message phases on the wire (DESIGN.md §5). Sagas use execute and compensate. */
+export type SagaPhase = 'execute' | 'compensate';
+
+/** Reply outcomes on the wire (DESIGN.md §5). */
+export type ReplyOutcome = 'success' | 'failure' | 'error';
+
+/** An error recorded on a saga or a step, JSON-serialisable. */
+export interface RecordedError {
+  /** Stable machine-readable code, e.g. `CAR_UNAVAILABLE`, `RETRIES_EXHAUSTED`, `STEP_TIMEOUT`. */
+  code: string;
+  message: string;
+  step?: string;
+  details?: unknown;
+}
+
+/** Per-step state of one saga instance. JSON-serialisable (persisted as jsonb). */
+export interface StepState {
+  status: StepStatus;
+  /** Forward attempts sent so far (the `ce_attempt` of the last forward command). */
+  attempts: number;
+  /** Compensation attempts sent so far. */
+  compensationAttempts: number;
+  /** `ce_id` of the command currently awaited (forward or compensation); replies to others are stale. */
+  commandId?: string;
+  /** True while the participant may have done the work but we do not know (an attempt timed out). */
+  outcomeUnknown?: boolean;
+  /** ms since epoch */
+  startedAt?: number;
+  /** ms since epoch */
+  endedAt?: number;
+  error?: RecordedError;
+  /** Set when an operator skipped the compensation. */
+  skipReason?: string;
+}
+
+/** Everything decide() needs to know about a saga instance. JSON-serialisable. */
+export interface SagaState<I = unknown, D = Record<string, unknown>> {
+  id: string;
+  type: string;
+  version: number;
+  status: SagaStatus;
+  input: I;
+  data: D;
+  /** Index of the forward stage being executed (or, while compensating, the stage being compensated). */
+  stage: number;
+  /** One entry per step name of the definition. */
+  steps: Record<string, StepState>;
+  error?: RecordedError;
+  /** ms since epoch, when the saga's deadline passes (if its definition has one). */
+  deadlineAt?: number;
+}
+
+/** What the engine feeds into decide(). */
+export type SagaEvent =
+  | { kind: 'start' }
+  | {
+      kind: 'reply';
+      step: string;
+      phase: SagaPhase;
+      /** The command's `ce_id` this reply correlates to. */
+      commandId: string;
+      outcome: ReplyOutcome;
+      /** success: the result object; failure/error: `{ code, message, details? }`. */
+      data: unknown;
+    }
+  /** A backoff timer fired: send attempt `attempt` of `phase` for `step`. */
+  | { kind: 'retry-due'; step: string; phase: SagaPhase; attempt: number }
+  /** No reply to attempt `attempt` of `phase` for `step` within the step's timeout. */
+  | { kind: 'step-timeout'; step: string; phase: SagaPhase; attempt: number }
+  | { kind: 'deadline' }
+  | { kind: 'cancel'; reason?: string }
+  /** Operator: resume a `failed` saga (retry its failed compensations, or its failed step after the pivot). */
+  | { kind: 'resume' }
+  /** Operator: treat a failed compensation as done, with a reason. */
+  | { kind: 'skip-compensation'; step: string; reason: string };
+
+/** A command decide() wants sent; the engine writes it to the outbox in the same transaction. */
+export interface OutgoingCommand {
+  /** `ce_id`: a new id per attempt, from DecideContext.newId(). */
+  id: string;
+  participant: string;
+  /** `ce_type`, e.g. `reserve`. */
+  command: string;
+  phase: SagaPhase;
+  step: string;
+  attempt: number;
+  payload: unknown;
+}
+
+/** A durable timer decide() wants; the engine stores it and feeds the matching event back when due. */
+export type TimerRequest =
+  | { kind: 'retry'; step: string; phase: SagaPhase; attempt: number; dueAt: number }
+  | { kind: 'step-timeout'; step: string; phase: SagaPhase; attempt: number; dueAt: number }
+  | { kind: 'deadline'; dueAt: number };
+
+/** One line of the append-only history (GET /v1/sagas/:id/history). */
+export interface HistoryEntry {
+  type:
+    | 'saga-started'
+    | 'status-changed'
+    | 'step-started'
+    | 'step-skipped'
+    | 'command-sent'
+    | 'reply-applied'
+    | 'retry-scheduled'
+    | 'step-timed-out'
+    | 'step-succeeded'
+    | 'step-failed'
+    | 'compensation-started'
+    | 'compensation-succeeded'
+    | 'compensation-failed'
+    | 'compensation-skipped'
+    | 'cancel-requested'
+    | 'deadline-passed'
+    | 'resumed';
+  step?: string;
+  details?: Record<string, unknown>;
+}
+
+/** Result of applying one event. When `ignored` is set, nothing else changed and nothing is persisted but a count. */
+export interface Decision<I = unknown, D = Record<string, unknown>> {
+  state: SagaState<I, D>;
+  commands: OutgoingCommand[];
+  timers: TimerRequest[];
+  history: HistoryEntry[];
+  /** Why the event did not apply (stale attempt, reply not awaited, saga terminal, ...). */
+  ignored?: string;
+}
+
+/** Time, ids and randomness, supplied by the caller so decide() stays pure and replayable. */
+export interface DecideContext {
+  /** ms since epoch */
+  now: number;
+  newId: () => string;
+  /** uniform in [0, 1), used for backoff jitter */
+  random: () => number;
+}
