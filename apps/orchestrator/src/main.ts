@@ -1,27 +1,37 @@
 // Bootstrap only: validate configuration, check the database, migrate, start the Nest app.
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import {
   assertDatabaseReachable,
   DatabaseUnreachableError,
   runMigrations,
 } from '@skald/persistence';
-import { AppModule } from './app.module';
+import { SagaDefinitionError } from '@skald/saga';
 import { ConfigError, loadOrchestratorConfig } from './config/orchestrator-config';
+import { configureSkaldApp } from './configure-app';
+import { loadSagaModules, SagaModuleError } from './registry/load-saga-modules';
+import { SkaldModule } from './skald.module';
 
 /** How long a SIGTERM may take before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 20_000;
 
 async function bootstrap(): Promise<void> {
   const config = loadOrchestratorConfig(process.env);
+  const sagas = loadSagaModules(config.sagaModules);
   await assertDatabaseReachable(config.databaseUrl);
   if (config.runMigrations) await runMigrations({ url: config.databaseUrl });
 
-  const app = await NestFactory.create(AppModule.forRoot(config), { bufferLogs: true });
+  const app = await NestFactory.create<NestExpressApplication>(
+    SkaldModule.forRoot({ config, sagas }),
+    {
+      bufferLogs: true,
+      bodyParser: false,
+    },
+  );
+  configureSkaldApp(app, config);
   const logger = app.get(Logger);
-  app.useLogger(logger);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       logger.log(`${signal} received: finishing in-flight work, then exiting`);
@@ -29,7 +39,7 @@ async function bootstrap(): Promise<void> {
         logger.error(`shutdown took longer than ${SHUTDOWN_GRACE_MS} ms; exiting anyway`);
         process.exit(1);
       }, SHUTDOWN_GRACE_MS).unref();
-      // app.close(): stop accepting requests, run every module's shutdown hook, close the pools
+      // app.close(): stop consuming, drain the relay, run every shutdown hook, close the pools
       app.close().then(
         () => process.exit(0),
         (error: unknown) => {
@@ -40,24 +50,21 @@ async function bootstrap(): Promise<void> {
     });
   }
 
-  const openApi = new DocumentBuilder()
-    .setTitle('Skald')
-    .setDescription('Durable saga orchestration over Kafka and PostgreSQL')
-    .setVersion('1')
-    .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi), {
-    jsonDocumentUrl: 'docs-json',
-  });
-
   await app.listen(config.port);
   logger.log(
-    `Skald orchestrator ${config.instanceId} listening on http://localhost:${config.port}`,
+    `Skald orchestrator ${config.instanceId} listening on http://localhost:${config.port} ` +
+      `with saga types: ${[...new Set(sagas.map((s) => `${s.name} v${s.version}`))].join(', ') || '(none)'}`,
   );
 }
 
 bootstrap().catch((error: unknown) => {
   // start-up failures a person must fix: one clear message each, no stack trace
-  if (error instanceof ConfigError || error instanceof DatabaseUnreachableError) {
+  if (
+    error instanceof ConfigError ||
+    error instanceof DatabaseUnreachableError ||
+    error instanceof SagaModuleError ||
+    error instanceof SagaDefinitionError
+  ) {
     process.stderr.write(`skald: ${error.message}\n`);
     process.exit(2);
   }

@@ -1,5 +1,6 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { migrations } from '../../../migrations';
+import { entities } from './entities';
 
 export interface DatabaseOptions {
   url: string;
@@ -20,7 +21,7 @@ export function dataSourceOptions(options: DatabaseOptions): DataSourceOptions {
     migrations,
     migrationsTableName: 'skald_migrations',
     migrationsTransactionMode: 'each',
-    entities: [],
+    entities,
   };
 }
 

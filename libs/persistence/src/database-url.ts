@@ -28,3 +28,36 @@ export async function assertDatabaseReachable(url: string, timeoutMs = 5_000): P
     await client.end().catch(() => undefined);
   }
 }
+
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  '57P01',
+  '57P02',
+  '57P03',
+]);
+
+/** True when `error` means PostgreSQL cannot be reached right now (as opposed to a bad query). */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (
+    let e = error as
+      { code?: string; message?: string; cause?: unknown; driverError?: unknown } | undefined;
+    e;
+  ) {
+    if (e instanceof DatabaseUnreachableError) return true;
+    if (typeof e.code === 'string' && (UNAVAILABLE_CODES.has(e.code) || e.code.startsWith('08')))
+      return true;
+    if (
+      /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+        e.message ?? '',
+      )
+    ) {
+      return true;
+    }
+    e = (e.driverError ?? e.cause) as typeof e;
+  }
+  return false;
+}

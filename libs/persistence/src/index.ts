@@ -7,5 +7,22 @@
  * await runMigrations({ url: process.env.DATABASE_URL! });
  */
 export { dataSourceOptions, runMigrations, type DatabaseOptions } from './data-source';
-export { assertDatabaseReachable, describeDatabaseUrl } from './database-url';
-export { DatabaseUnreachableError } from './errors';
+export {
+  assertDatabaseReachable,
+  describeDatabaseUrl,
+  isDatabaseUnavailable,
+} from './database-url';
+export { DatabaseUnreachableError, InvalidCursorError } from './errors';
+export { SagaHistoryEntity, SagaInstanceEntity, StepExecutionEntity } from './entities';
+export { listenForNotifications, type NotificationListener } from './notifications';
+export { SagaQueries, type SagaListFilter } from './saga-queries';
+export {
+  OUTBOX_CHANNEL,
+  SagaStore,
+  SagaTransaction,
+  type ExecutionRecord,
+  type NewCommandRow,
+  type OutboxRecord,
+  type SagaRecord,
+  type TimerRecord,
+} from './saga-store';

@@ -24,6 +24,19 @@ export {
   type LocalPostgres,
   type LocalPostgresOptions,
 } from './local-postgres';
+export {
+  OrchestratorHarness,
+  type HarnessOptions,
+  type HistoryItem,
+  type JsonResponse,
+  type SagaResource,
+} from './orchestrator-harness';
 export { spawnOrchestrator, waitForHttp, type OrchestratorProcess } from './orchestrator-process';
+export {
+  startScriptedParticipant,
+  type ScriptedAnswer,
+  type ScriptedParticipant,
+  type ScriptedParticipantOptions,
+} from './scripted-participant';
 export { startLocalStack, type LocalStack, type LocalStackOptions } from './local-stack';
 export { createTestDatabase, uniqueName, type TestDatabase } from './test-database';

@@ -36,6 +36,10 @@ describe('loadOrchestratorConfig', () => {
       SKALD_DB_POOL_SIZE: '7',
       LOG_LEVEL: 'debug',
       SKALD_INSTANCE_ID: 'orch-1',
+      SKALD_SAGAS: 'dist/a.js, dist/b.js',
+      SKALD_TOPIC_PARTITIONS: '8',
+      SKALD_BODY_LIMIT: '2mb',
+      SKALD_TIMER_POLL_MS: '50',
     });
     assert.deepEqual(config, {
       databaseUrl: valid.DATABASE_URL,
@@ -46,6 +50,12 @@ describe('loadOrchestratorConfig', () => {
       dbPoolSize: 7,
       logLevel: 'debug',
       instanceId: 'orch-1',
+      sagaModules: ['dist/a.js', 'dist/b.js'],
+      topicPartitions: 8,
+      bodyLimit: '2mb',
+      timerPollMs: 50,
+      outboxPollMs: 1_000,
+      outboxBatchSize: 500,
     });
   });
 

@@ -59,6 +59,29 @@ class OrchestratorEnv {
   @Max(500, { message: 'SKALD_DB_POOL_SIZE must be an integer between 1 and 500' })
   SKALD_DB_POOL_SIZE?: number;
 
+  /** Comma-separated paths of compiled modules exporting saga definitions. */
+  @IsOptional()
+  @IsString()
+  SKALD_SAGAS?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'SKALD_TOPIC_PARTITIONS must be an integer between 1 and 1000' })
+  @Min(1, { message: 'SKALD_TOPIC_PARTITIONS must be an integer between 1 and 1000' })
+  @Max(1000, { message: 'SKALD_TOPIC_PARTITIONS must be an integer between 1 and 1000' })
+  SKALD_TOPIC_PARTITIONS?: number;
+
+  @IsOptional()
+  @Matches(/^\d+(kb|mb)$/i, { message: 'SKALD_BODY_LIMIT must look like 512kb or 1mb' })
+  SKALD_BODY_LIMIT?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'SKALD_TIMER_POLL_MS must be an integer between 10 and 60000' })
+  @Min(10, { message: 'SKALD_TIMER_POLL_MS must be an integer between 10 and 60000' })
+  @Max(60_000, { message: 'SKALD_TIMER_POLL_MS must be an integer between 10 and 60000' })
+  SKALD_TIMER_POLL_MS?: number;
+
   @IsOptional()
   @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL?: LogLevel;
@@ -82,6 +105,18 @@ export interface CompiledOrchestratorConfig {
   readonly logLevel: LogLevel;
   /** Names this process in Kafka client ids and logs. */
   readonly instanceId: string;
+  /** Modules to load saga definitions from (SKALD_SAGAS). */
+  readonly sagaModules: readonly string[];
+  /** Partitions of the reply and dead-letter topics when Skald creates them. */
+  readonly topicPartitions: number;
+  /** Largest accepted request body, e.g. `1mb`. */
+  readonly bodyLimit: string;
+  /** How often the timer poller looks for due timers when idle. */
+  readonly timerPollMs: number;
+  /** How often the relay looks at the outbox when no notification woke it. */
+  readonly outboxPollMs: number;
+  /** Outbox rows published per Kafka batch. */
+  readonly outboxBatchSize: number;
 }
 
 /** Configuration was missing or wrong; `problems` has one human-readable line per bad variable. */
@@ -105,6 +140,10 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv): CompiledOrchestr
     SKALD_DB_POOL_SIZE: env.SKALD_DB_POOL_SIZE,
     LOG_LEVEL: env.LOG_LEVEL,
     SKALD_INSTANCE_ID: env.SKALD_INSTANCE_ID,
+    SKALD_SAGAS: env.SKALD_SAGAS,
+    SKALD_TOPIC_PARTITIONS: env.SKALD_TOPIC_PARTITIONS,
+    SKALD_BODY_LIMIT: env.SKALD_BODY_LIMIT,
+    SKALD_TIMER_POLL_MS: env.SKALD_TIMER_POLL_MS,
   });
   const errors = validateSync(raw, { skipUndefinedProperties: false });
   if (errors.length > 0) {
@@ -125,5 +164,14 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv): CompiledOrchestr
     dbPoolSize: raw.SKALD_DB_POOL_SIZE ?? 20,
     logLevel: raw.LOG_LEVEL ?? 'info',
     instanceId: raw.SKALD_INSTANCE_ID ?? `orchestrator-${process.pid}`,
+    sagaModules: (raw.SKALD_SAGAS ?? '')
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean),
+    topicPartitions: raw.SKALD_TOPIC_PARTITIONS ?? 4,
+    bodyLimit: raw.SKALD_BODY_LIMIT ?? '1mb',
+    timerPollMs: raw.SKALD_TIMER_POLL_MS ?? 100,
+    outboxPollMs: 1_000,
+    outboxBatchSize: 500,
   };
 }

@@ -6,7 +6,7 @@ import {
   HealthIndicatorService,
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
-import { KafkaAdmin } from '../kafka/kafka.module';
+import { KafkaAdmin } from '../kafka/kafka-admin';
 
 const CHECK_TIMEOUT_MS = 3_000;
 

@@ -1,22 +1,66 @@
-import { Controller, Get, Header, Module } from '@nestjs/common';
+import { Controller, Get, Global, Header, Injectable, Module } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
 
-/** The orchestrator's Prometheus registry; features register their counters on it. */
-export const metricsRegistry = new Registry();
-collectDefaultMetrics({ register: metricsRegistry, prefix: 'skald_' });
+/** The orchestrator's Prometheus counters, on a registry of its own (not prom-client's global one). */
+@Injectable()
+export class SkaldMetrics {
+  readonly registry = new Registry();
+  readonly sagasStarted = new Counter({
+    name: 'skald_sagas_started_total',
+    help: 'Sagas started, by type',
+    labelNames: ['type'],
+    registers: [this.registry],
+  });
+  readonly sagasFinished = new Counter({
+    name: 'skald_sagas_finished_total',
+    help: 'Sagas that reached a terminal status (completed, compensated, failed), by type',
+    labelNames: ['type', 'status'],
+    registers: [this.registry],
+  });
+  readonly replies = new Counter({
+    name: 'skald_replies_total',
+    help: 'Replies consumed, by result (applied, duplicate, stale, unknown-correlation, saga-mismatch, malformed, dead-lettered)',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
+  readonly outboxPublished = new Counter({
+    name: 'skald_outbox_published_total',
+    help: 'Outbox records published to Kafka',
+    registers: [this.registry],
+  });
+  readonly deadLetters = new Counter({
+    name: 'skald_dead_letters_total',
+    help: 'Messages parked on the dead-letter topic, by source topic',
+    labelNames: ['topic'],
+    registers: [this.registry],
+  });
+  readonly timersFired = new Counter({
+    name: 'skald_timers_fired_total',
+    help: 'Durable timers fired, by kind and whether they still applied',
+    labelNames: ['kind', 'applied'],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'skald_' });
+  }
+}
 
 @ApiTags('operations')
 @Controller('metrics')
 export class MetricsController {
+  constructor(private readonly metrics: SkaldMetrics) {}
+
   @Get()
-  @Header('Content-Type', metricsRegistry.contentType)
+  @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   @ApiProduces('text/plain')
   @ApiOperation({ summary: 'Prometheus metrics' })
-  metrics(): Promise<string> {
-    return metricsRegistry.metrics();
+  scrape(): Promise<string> {
+    return this.metrics.registry.metrics();
   }
 }
 
-@Module({ controllers: [MetricsController] })
+@Global()
+@Module({ controllers: [MetricsController], providers: [SkaldMetrics], exports: [SkaldMetrics] })
 export class MetricsModule {}

@@ -1,0 +1,79 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+import { SAGA_STATUS } from '@skald/saga';
+
+export class StartSagaDto {
+  @ApiProperty({ example: 'book-trip', description: 'A registered saga type (GET /v1/saga-types)' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  type!: string;
+
+  @ApiProperty({ type: 'object', additionalProperties: true, example: { customerId: 'c-1' } })
+  @IsObject()
+  input!: Record<string, unknown>;
+
+  @ApiPropertyOptional({
+    description:
+      'Same key + same request → the same saga (200); same key, other request → 409. Or use the Idempotency-Key header.',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  idempotencyKey?: string;
+}
+
+export class ListSagasQueryDto {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  type?: string;
+
+  @ApiPropertyOptional({ enum: Object.values(SAGA_STATUS) })
+  @IsOptional()
+  @IsIn(Object.values(SAGA_STATUS))
+  status?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  cursor?: string;
+}
+
+export class CancelSagaDto {
+  @ApiPropertyOptional({ example: 'customer changed their mind' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  reason?: string;
+}
+
+export class SkipCompensationDto {
+  @ApiProperty({ example: 'hotel cancelled by phone, ticket OPS-42' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(1000)
+  reason!: string;
+}

@@ -1,0 +1,83 @@
+// The one place that maps errors to HTTP: `{ statusCode, error, message }` (DESIGN.md §4).
+import {
+  Catch,
+  HttpException,
+  HttpStatus,
+  Logger,
+  type ArgumentsHost,
+  type ExceptionFilter,
+} from '@nestjs/common';
+import type { Response } from 'express';
+import { InvalidCursorError, isDatabaseUnavailable } from '@skald/persistence';
+import { IllegalTransitionError } from '@skald/saga';
+import {
+  IdempotencyConflictError,
+  SagaNotFoundError,
+  UnknownSagaTypeError,
+} from '../engine/errors';
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/** body-parser's errors carry a `type`; Nest wraps them in an HttpException with the original as `cause`. */
+function bodyParserError(error: unknown): { status: number; message: string } | undefined {
+  const e = (error instanceof HttpException ? error.cause : error) as
+    { type?: string; limit?: number; message?: string } | undefined;
+  if (e?.type === 'entity.too.large')
+    return { status: 413, message: `request body is larger than the limit of ${e.limit} bytes` };
+  if (e?.type === 'entity.parse.failed')
+    return { status: 400, message: `request body is not valid JSON: ${e.message}` };
+  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported')
+    return { status: 415, message: e.message ?? 'unsupported encoding' };
+  return undefined;
+}
+
+function describe(error: unknown): { status: number; message: string } {
+  const parser = bodyParserError(error);
+  if (parser) return parser;
+  if (error instanceof HttpException) {
+    const response = error.getResponse();
+    const message =
+      typeof response === 'string'
+        ? response
+        : ((response as { message?: string | string[] }).message ?? error.message);
+    return {
+      status: error.getStatus(),
+      message: Array.isArray(message) ? message.join('; ') : message,
+    };
+  }
+  if (error instanceof UnknownSagaTypeError || error instanceof InvalidCursorError)
+    return { status: 400, message: error.message };
+  if (error instanceof SagaNotFoundError) return { status: 404, message: error.message };
+  if (error instanceof IdempotencyConflictError || error instanceof IllegalTransitionError)
+    return { status: 409, message: error.message };
+  if (isDatabaseUnavailable(error))
+    return { status: 503, message: 'the database is unavailable; retry later' };
+  return { status: 500, message: 'internal error' };
+}
+
+@Catch()
+export class ErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('http');
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const { status, message } = describe(error);
+    if (status >= 500)
+      this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    host
+      .switchToHttp()
+      .getResponse<Response>()
+      .status(status)
+      .json({
+        statusCode: status,
+        error: REASONS[status] ?? HttpStatus[status] ?? 'Error',
+        message,
+      });
+  }
+}

@@ -1,0 +1,43 @@
+import type { SagaHistoryEntity, SagaInstanceEntity } from '@skald/persistence';
+import type { SagaDefinition } from '@skald/saga';
+
+/** The saga resource of DESIGN.md §4. */
+export function sagaResource(saga: SagaInstanceEntity, definition: SagaDefinition | undefined) {
+  const names = definition?.stepNames() ?? Object.keys(saga.steps);
+  const iso = (ms?: number) => (ms === undefined ? undefined : new Date(ms).toISOString());
+  return {
+    id: saga.id,
+    type: saga.type,
+    version: saga.version,
+    status: saga.status,
+    input: saga.input,
+    data: saga.data,
+    error: saga.error ?? undefined,
+    steps: names.map((name) => {
+      const step = saga.steps[name];
+      return {
+        name,
+        status: step.status,
+        attempts: step.attempts,
+        compensationAttempts: step.compensationAttempts,
+        startedAt: iso(step.startedAt),
+        endedAt: iso(step.endedAt),
+        error: step.error,
+        skipReason: step.skipReason,
+      };
+    }),
+    createdAt: saga.createdAt.toISOString(),
+    updatedAt: saga.updatedAt.toISOString(),
+    endedAt: saga.endedAt?.toISOString(),
+  };
+}
+
+export function historyResource(entries: SagaHistoryEntity[]) {
+  return entries.map((e) => ({
+    seq: Number(e.id),
+    type: e.type,
+    step: e.step ?? undefined,
+    details: e.details ?? undefined,
+    at: e.at.toISOString(),
+  }));
+}

@@ -1,0 +1,122 @@
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { SagaEngine } from '../engine/saga-engine.service';
+import {
+  CancelSagaDto,
+  ListSagasQueryDto,
+  SkipCompensationDto,
+  StartSagaDto,
+} from './dto/saga.dto';
+import { SagaViews } from './saga-views';
+
+const SagaId = () =>
+  new ParseUUIDPipe({ exceptionFactory: () => new BadRequestException('id must be a UUID') });
+
+function idempotencyKey(body: StartSagaDto, header: string | undefined): string | undefined {
+  if (header === undefined) return body.idempotencyKey;
+  if (header.length < 1 || header.length > 200) {
+    throw new BadRequestException('Idempotency-Key header must be 1 to 200 characters');
+  }
+  if (body.idempotencyKey !== undefined && body.idempotencyKey !== header) {
+    throw new BadRequestException(
+      'Idempotency-Key header and idempotencyKey in the body differ; send one',
+    );
+  }
+  return header;
+}
+
+@ApiTags('sagas')
+@Controller('v1/sagas')
+export class SagasController {
+  constructor(
+    private readonly engine: SagaEngine,
+    private readonly views: SagaViews,
+  ) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Start a saga' })
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @ApiResponse({ status: 201, description: 'started' })
+  @ApiResponse({
+    status: 200,
+    description: 'already started with this idempotency key and request',
+  })
+  @ApiResponse({ status: 409, description: 'idempotency key used for a different request' })
+  async start(
+    @Body() body: StartSagaDto,
+    @Headers('idempotency-key') header: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const { saga, created } = await this.engine.start({
+      type: body.type,
+      input: body.input,
+      idempotencyKey: idempotencyKey(body, header),
+    });
+    res.status(created ? 201 : 200);
+    return this.views.saga(saga.id);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List sagas, newest first, with cursor paging' })
+  list(@Query() query: ListSagasQueryDto) {
+    return this.views.list({ ...query, limit: query.limit ?? 50 });
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Inspect a saga' })
+  get(@Param('id', SagaId()) id: string) {
+    return this.views.saga(id);
+  }
+
+  @Get(':id/history')
+  @ApiOperation({ summary: 'Every transition of a saga, in order' })
+  history(@Param('id', SagaId()) id: string) {
+    return this.views.history(id);
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Stop forward progress and compensate (409 when terminal or past the pivot)',
+  })
+  async cancel(@Param('id', SagaId()) id: string, @Body() body: CancelSagaDto) {
+    await this.engine.act(id, { kind: 'cancel', reason: body.reason });
+    return this.views.saga(id);
+  }
+
+  @Post(':id/retry')
+  @HttpCode(202)
+  @ApiOperation({ summary: "Resume a failed saga's compensation (409 unless failed)" })
+  async retry(@Param('id', SagaId()) id: string) {
+    await this.engine.act(id, { kind: 'resume' });
+    return this.views.saga(id);
+  }
+
+  @Post(':id/steps/:step/skip-compensation')
+  @HttpCode(202)
+  @ApiOperation({
+    summary:
+      'Operator: treat a failed compensation as done, with a reason (recorded in the history)',
+  })
+  async skipCompensation(
+    @Param('id', SagaId()) id: string,
+    @Param('step') step: string,
+    @Body() body: SkipCompensationDto,
+  ) {
+    await this.engine.act(id, { kind: 'skip-compensation', step, reason: body.reason });
+    return this.views.saga(id);
+  }
+}

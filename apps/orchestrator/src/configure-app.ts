@@ -1,0 +1,24 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import type { CompiledOrchestratorConfig } from './config/orchestrator-config';
+
+/**
+ * App-level settings SkaldModule cannot set from inside a module: JSON logs, the body size limit
+ * (create the app with `{ bodyParser: false }`), and the OpenAPI document at /docs and /docs-json.
+ */
+export function configureSkaldApp(
+  app: NestExpressApplication,
+  config: CompiledOrchestratorConfig,
+): void {
+  app.useLogger(app.get(Logger));
+  app.useBodyParser('json', { limit: config.bodyLimit });
+  const openApi = new DocumentBuilder()
+    .setTitle('Skald')
+    .setDescription('Durable saga orchestration over Kafka and PostgreSQL')
+    .setVersion('1')
+    .build();
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi), {
+    jsonDocumentUrl: 'docs-json',
+  });
+}

@@ -1,0 +1,54 @@
+// Errors the engine raises for a caller to act on; api/ maps them to HTTP, nothing else here knows HTTP.
+
+export class UnknownSagaTypeError extends Error {
+  override readonly name = 'UnknownSagaTypeError';
+  readonly code = 'UNKNOWN_SAGA_TYPE';
+  readonly retryable = false;
+
+  constructor(
+    readonly type: string,
+    readonly knownTypes: string[],
+  ) {
+    super(
+      `unknown saga type "${type}"; known types: ${knownTypes.length ? knownTypes.join(', ') : '(none registered)'}`,
+    );
+  }
+}
+
+export class SagaNotFoundError extends Error {
+  override readonly name = 'SagaNotFoundError';
+  readonly code = 'SAGA_NOT_FOUND';
+  readonly retryable = false;
+
+  constructor(readonly sagaId: string) {
+    super(`saga ${sagaId} does not exist`);
+  }
+}
+
+export class IdempotencyConflictError extends Error {
+  override readonly name = 'IdempotencyConflictError';
+  readonly code = 'IDEMPOTENCY_CONFLICT';
+  readonly retryable = false;
+
+  constructor(
+    readonly idempotencyKey: string,
+    readonly existingSagaId: string,
+  ) {
+    super(
+      `idempotency key "${idempotencyKey}" was already used for a different request (saga ${existingSagaId}); use a new key for a new request`,
+    );
+  }
+}
+
+/** A saga's type/version is not registered in this instance, so it cannot be advanced here. */
+export class DefinitionMissingError extends Error {
+  override readonly name = 'DefinitionMissingError';
+  readonly code = 'DEFINITION_MISSING';
+  readonly retryable = false;
+
+  constructor(type: string, version: number) {
+    super(
+      `saga definition ${type} v${version} is not registered in this orchestrator; register every version that still has running sagas`,
+    );
+  }
+}

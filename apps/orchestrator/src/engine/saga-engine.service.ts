@@ -1,0 +1,265 @@
+// The engine: lock saga row → decide (pure, from the DSL) → write state + history + outbox rows
+// + timers in ONE transaction. Never touches kafkajs; the relay publishes what commits here.
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { encodeCommand, replyTopic, commandTopic, type ReplyEnvelope } from '@skald/protocol';
+import {
+  SagaStore,
+  type SagaRecord,
+  type SagaTransaction,
+  type TimerRecord,
+} from '@skald/persistence';
+import {
+  decide,
+  initialState,
+  TERMINAL_SAGA_STATUSES,
+  type DecideContext,
+  type Decision,
+  type SagaDefinition,
+  type SagaEvent,
+  type SagaState,
+} from '@skald/saga';
+import type { CompiledOrchestratorConfig } from '../config/orchestrator-config';
+import { ORCHESTRATOR_CONFIG } from '../config/orchestrator-config.token';
+import { SkaldMetrics } from '../metrics/metrics.module';
+import { SagaDefinitions } from '../registry/saga-definitions';
+import { IdempotencyConflictError, SagaNotFoundError } from './errors';
+import { OutboxSignal } from './outbox-signal';
+import { stableHash } from './stable-hash';
+
+export interface StartSagaRequest {
+  type: string;
+  input: unknown;
+  idempotencyKey?: string;
+}
+
+/** What became of a consumed reply. Only `applied` changed a saga. */
+export type ReplyResult =
+  'applied' | 'duplicate' | 'stale' | 'unknown-correlation' | 'saga-mismatch';
+
+const SOURCE = 'skald-orchestrator';
+
+function toState(saga: SagaRecord): SagaState {
+  return {
+    id: saga.id,
+    type: saga.type,
+    version: saga.version,
+    status: saga.status,
+    input: saga.input,
+    data: saga.data,
+    stage: saga.stage,
+    steps: saga.steps,
+    error: saga.error ?? undefined,
+    deadlineAt: saga.deadlineAt ?? undefined,
+  };
+}
+
+function toRecord(
+  state: SagaState,
+  keys: Pick<SagaRecord, 'idempotencyKey' | 'requestHash'>,
+): SagaRecord {
+  return {
+    id: state.id,
+    type: state.type,
+    version: state.version,
+    status: state.status,
+    input: state.input,
+    data: state.data,
+    stage: state.stage,
+    steps: state.steps,
+    error: state.error ?? null,
+    deadlineAt: state.deadlineAt ?? null,
+    ...keys,
+  };
+}
+
+function timerEvent(timer: TimerRecord): SagaEvent {
+  if (timer.kind === 'deadline') return { kind: 'deadline' };
+  return {
+    kind: timer.kind === 'retry' ? 'retry-due' : 'step-timeout',
+    step: timer.step!,
+    phase: timer.phase!,
+    attempt: timer.attempt!,
+  };
+}
+
+@Injectable()
+export class SagaEngine {
+  private readonly logger = new Logger(SagaEngine.name);
+
+  constructor(
+    private readonly store: SagaStore,
+    private readonly definitions: SagaDefinitions,
+    private readonly outbox: OutboxSignal,
+    private readonly metrics: SkaldMetrics,
+    @Inject(ORCHESTRATOR_CONFIG) private readonly config: CompiledOrchestratorConfig,
+  ) {}
+
+  private context(): DecideContext {
+    return { now: Date.now(), newId: randomUUID, random: Math.random };
+  }
+
+  /**
+   * Starts a saga of the latest registered version of `type`. With an idempotency key, the same
+   * request returns the saga it started (`created: false`); a different request with that key throws.
+   */
+  async start(request: StartSagaRequest): Promise<{ saga: SagaRecord; created: boolean }> {
+    const definition = this.definitions.latest(request.type);
+    const requestHash = stableHash({ type: request.type, input: request.input });
+    const ctx = this.context();
+    const state = initialState(definition, {
+      id: randomUUID(),
+      input: request.input,
+      now: ctx.now,
+    });
+    const keys = { idempotencyKey: request.idempotencyKey ?? null, requestHash };
+
+    const result = await this.store.transaction(async (tx) => {
+      if (!(await tx.insertSaga(toRecord(state, keys), ctx.now))) {
+        const existing = (await tx.findByIdempotencyKey(request.idempotencyKey!))!;
+        if (existing.requestHash !== requestHash) {
+          throw new IdempotencyConflictError(request.idempotencyKey!, existing.id);
+        }
+        return { saga: existing, created: false };
+      }
+      const decision = decide(definition, state, { kind: 'start' }, ctx);
+      return { saga: await this.persist(tx, definition, decision, keys, ctx.now), created: true };
+    });
+    if (result.created) {
+      this.metrics.sagasStarted.inc({ type: definition.name });
+      this.afterCommit(result.saga);
+    }
+    return result;
+  }
+
+  /** Applies a reply at most once: inbox dedupe, correlation to the awaited command, then decide. */
+  async handleReply(reply: ReplyEnvelope): Promise<ReplyResult> {
+    const ctx = this.context();
+    const outcome = await this.store.transaction(async (tx) => {
+      if (!(await tx.recordInbox(reply.id))) return { result: 'duplicate' as const };
+      const execution = await tx.findExecution(reply.correlationId);
+      if (!execution) return { result: 'unknown-correlation' as const };
+      if (execution.sagaId !== reply.sagaId) return { result: 'saga-mismatch' as const };
+      const saga = (await tx.lockSaga(execution.sagaId))!;
+      await tx.recordReply(execution.commandId, reply.outcome, reply.data, ctx.now);
+      const definition = this.definitions.get(saga.type, saga.version);
+      const decision = decide(
+        definition,
+        toState(saga),
+        {
+          kind: 'reply',
+          step: execution.step,
+          phase: execution.phase,
+          commandId: execution.commandId,
+          outcome: reply.outcome,
+          data: reply.data,
+        },
+        ctx,
+      );
+      if (decision.ignored) return { result: 'stale' as const, reason: decision.ignored };
+      await tx.deleteTimers(saga.id, { stepTimeoutOf: execution.step });
+      return {
+        result: 'applied' as const,
+        saga: await this.persist(tx, definition, decision, saga, ctx.now),
+      };
+    });
+    if (outcome.saga) this.afterCommit(outcome.saga);
+    else {
+      this.logger.warn(
+        `reply ${reply.id} to command ${reply.correlationId} of saga ${reply.sagaId} ignored: ${outcome.result}${'reason' in outcome ? ` (${outcome.reason})` : ''}`,
+      );
+    }
+    return outcome.result;
+  }
+
+  /** Fires one due timer, if any (claimed with SKIP LOCKED, so instances share them). */
+  async fireDueTimer(): Promise<boolean> {
+    const ctx = this.context();
+    const fired = await this.store.transaction(async (tx) => {
+      const timer = await tx.claimDueTimer(ctx.now);
+      if (!timer) return undefined;
+      await tx.deleteTimer(timer.id);
+      const saga = (await tx.lockSaga(timer.sagaId))!;
+      const definition = this.definitions.get(saga.type, saga.version);
+      const decision = decide(definition, toState(saga), timerEvent(timer), ctx);
+      this.metrics.timersFired.inc({ kind: timer.kind, applied: String(!decision.ignored) });
+      if (decision.ignored) return { saga: undefined };
+      return { saga: await this.persist(tx, definition, decision, saga, ctx.now) };
+    });
+    if (fired?.saga) this.afterCommit(fired.saga);
+    return fired !== undefined;
+  }
+
+  /** Operator and API actions on one saga: cancel, resume (retry), skip a compensation. */
+  async act(
+    sagaId: string,
+    event: Extract<SagaEvent, { kind: 'cancel' | 'resume' | 'skip-compensation' }>,
+  ) {
+    const ctx = this.context();
+    const saga = await this.store.transaction(async (tx) => {
+      const current = await tx.lockSaga(sagaId);
+      if (!current) throw new SagaNotFoundError(sagaId);
+      const definition = this.definitions.get(current.type, current.version);
+      const decision = decide(definition, toState(current), event, ctx);
+      if (decision.ignored) return current;
+      return this.persist(tx, definition, decision, current, ctx.now);
+    });
+    this.afterCommit(saga);
+    return saga;
+  }
+
+  private async persist(
+    tx: SagaTransaction,
+    definition: SagaDefinition,
+    decision: Decision,
+    keys: Pick<SagaRecord, 'idempotencyKey' | 'requestHash'>,
+    now: number,
+  ): Promise<SagaRecord> {
+    const saga = toRecord(decision.state, keys);
+    await tx.updateSaga(saga, now);
+    await tx.appendHistory(saga.id, decision.history, now);
+    const time = new Date(now).toISOString();
+    await tx.insertCommands(
+      decision.commands.map((c) => {
+        const record = encodeCommand({
+          id: c.id,
+          source: SOURCE,
+          command: c.command,
+          time,
+          sagaId: saga.id,
+          step: c.step,
+          attempt: c.attempt,
+          phase: c.phase,
+          replyTo: replyTopic(this.config.topicPrefix),
+          data: c.payload,
+        });
+        return {
+          commandId: c.id,
+          sagaId: saga.id,
+          step: c.step,
+          phase: c.phase,
+          attempt: c.attempt,
+          participant: c.participant,
+          command: c.command,
+          request: c.payload,
+          topic: commandTopic(this.config.topicPrefix, c.participant),
+          key: record.key,
+          headers: record.headers,
+          payload: record.value,
+        };
+      }),
+      now,
+    );
+    await tx.insertTimers(saga.id, decision.timers);
+    if (TERMINAL_SAGA_STATUSES.includes(saga.status)) {
+      await tx.deleteTimers(saga.id);
+      this.metrics.sagasFinished.inc({ type: definition.name, status: saga.status });
+    }
+    return saga;
+  }
+
+  private afterCommit(saga: SagaRecord): void {
+    this.outbox.signal();
+    this.logger.debug(`saga ${saga.id} (${saga.type} v${saga.version}) is ${saga.status}`);
+  }
+}

@@ -1,0 +1,50 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import type { Admin, Kafka } from 'kafkajs';
+import { KAFKA } from './kafka.tokens';
+
+/** A long-lived admin client for health checks and topic set-up; reconnects after a broker outage. */
+@Injectable()
+export class KafkaAdmin implements OnApplicationShutdown {
+  private admin: Admin | undefined;
+
+  constructor(@Inject(KAFKA) private readonly kafka: Kafka) {}
+
+  private async use<T>(work: (admin: Admin) => Promise<T>): Promise<T> {
+    this.admin ??= this.kafka.admin({ retry: { retries: 1, initialRetryTime: 100 } });
+    try {
+      await this.admin.connect();
+      return await work(this.admin);
+    } catch (error) {
+      // a fresh client next time: kafkajs keeps stale broker connections after an outage
+      const stale = this.admin;
+      this.admin = undefined;
+      await stale.disconnect().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Asks the cluster for its brokers; throws when none answers. */
+  describeCluster(): Promise<{ brokers: number; controller: number | null }> {
+    return this.use(async (admin) => {
+      const cluster = await admin.describeCluster();
+      return { brokers: cluster.brokers.length, controller: cluster.controller };
+    });
+  }
+
+  /** Creates the topics that do not exist yet (existing ones are left as they are). */
+  ensureTopics(topics: string[], partitions: number): Promise<void> {
+    return this.use(async (admin) => {
+      const existing = new Set(await admin.listTopics());
+      const missing = topics.filter((t) => !existing.has(t));
+      if (missing.length === 0) return;
+      await admin.createTopics({
+        topics: missing.map((topic) => ({ topic, numPartitions: partitions })),
+        waitForLeaders: true,
+      });
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.admin?.disconnect();
+  }
+}

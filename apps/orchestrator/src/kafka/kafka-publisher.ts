@@ -1,0 +1,71 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import type { Kafka, Producer } from 'kafkajs';
+import { KAFKA } from './kafka.tokens';
+
+export interface OutgoingRecord {
+  topic: string;
+  key: string | Buffer | null;
+  value: string | Buffer | null;
+  headers: Record<string, string | Buffer>;
+}
+
+/**
+ * Idempotent producer with acks=all. `publish` resolves only once Kafka acknowledged every
+ * record; callers keep their copy (the outbox row) until then, because kafkajs drops records
+ * once its own retries are exhausted.
+ */
+@Injectable()
+export class KafkaPublisher implements OnApplicationShutdown {
+  private producer: Producer | undefined;
+  private connecting: Promise<Producer> | undefined;
+
+  constructor(@Inject(KAFKA) private readonly kafka: Kafka) {}
+
+  private connected(): Promise<Producer> {
+    this.connecting ??= (async () => {
+      const producer = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2_000 },
+      });
+      await producer.connect();
+      this.producer = producer;
+      return producer;
+    })().catch((error: unknown) => {
+      this.connecting = undefined;
+      throw error;
+    });
+    return this.connecting;
+  }
+
+  /** Sends in the given order (per topic-partition order is kept); throws if any record was not acknowledged. */
+  async publish(records: OutgoingRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const producer = await this.connected();
+    const byTopic = new Map<string, OutgoingRecord[]>();
+    for (const record of records) {
+      const list = byTopic.get(record.topic) ?? [];
+      list.push(record);
+      byTopic.set(record.topic, list);
+    }
+    try {
+      await producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, list]) => ({
+          topic,
+          messages: list.map(({ key, value, headers }) => ({ key, value, headers })),
+        })),
+      });
+    } catch (error) {
+      // start from a fresh producer: after a broker outage kafkajs may keep a broken one
+      this.connecting = undefined;
+      this.producer = undefined;
+      await producer.disconnect().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.producer?.disconnect();
+  }
+}

@@ -1,0 +1,54 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Consumer, Kafka } from 'kafkajs';
+import type { WireMessage } from '@skald/protocol';
+import { KAFKA } from './kafka.tokens';
+
+export interface MessageOrigin {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+export interface SubscriptionOptions {
+  groupId: string;
+  topics: string[];
+  /**
+   * Handles one message. Resolving marks it processed (its offset is committed afterwards);
+   * throwing makes kafkajs deliver it again, so only throw for transient trouble.
+   */
+  handle: (message: WireMessage, origin: MessageOrigin) => Promise<void>;
+  /** Partitions processed in parallel (order within a partition is always kept). @default 4 */
+  partitionsConsumedConcurrently?: number;
+}
+
+export interface Subscription {
+  /** Stops fetching, lets in-flight handlers finish, commits, disconnects. */
+  stop(): Promise<void>;
+}
+
+/** Consumer groups over kafkajs, with the library's types kept inside this folder. */
+@Injectable()
+export class KafkaSubscriptions {
+  constructor(@Inject(KAFKA) private readonly kafka: Kafka) {}
+
+  async subscribe(options: SubscriptionOptions): Promise<Subscription> {
+    const consumer: Consumer = this.kafka.consumer({
+      groupId: options.groupId,
+      maxWaitTimeInMs: 50,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5_000 },
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: options.topics, fromBeginning: true });
+    await consumer.run({
+      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 4,
+      eachMessage: ({ topic, partition, message }) =>
+        options.handle(
+          { key: message.key, value: message.value, headers: message.headers },
+          { topic, partition, offset: message.offset },
+        ),
+    });
+    return { stop: () => consumer.disconnect() };
+  }
+}

@@ -1,0 +1,16 @@
+import { Logger } from '@nestjs/common';
+import { logLevel, type LogEntry } from 'kafkajs';
+
+export const KAFKA = Symbol('KAFKA');
+
+const kafkaLogger = new Logger('kafkajs');
+
+/** Routes kafkajs logs into the app's logger. */
+export function logEntry({ namespace, level, log }: LogEntry): void {
+  // kafkajs repeats timestamp, logger name and a full stack on every line; keep the facts only
+  const { message, timestamp: _t, logger: _l, stack: _s, ...extra } = log;
+  const line = `${namespace}: ${message} ${JSON.stringify(extra)}`;
+  if (level === logLevel.ERROR) kafkaLogger.error(line);
+  else if (level === logLevel.WARN) kafkaLogger.warn(line);
+  else kafkaLogger.debug(line);
+}

@@ -1,0 +1,90 @@
+// Reply consumer: validate envelope → engine (inbox dedupe + decide, one transaction) → offset.
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import {
+  deadLetter,
+  deadLetterTopic,
+  decodeReply,
+  ProtocolError,
+  replyTopic,
+  type WireMessage,
+} from '@skald/protocol';
+import type { CompiledOrchestratorConfig } from '../config/orchestrator-config';
+import { ORCHESTRATOR_CONFIG } from '../config/orchestrator-config.token';
+import { DefinitionMissingError } from '../engine/errors';
+import { SagaEngine } from '../engine/saga-engine.service';
+import { KafkaAdmin } from '../kafka/kafka-admin';
+import { KafkaPublisher } from '../kafka/kafka-publisher';
+import {
+  KafkaSubscriptions,
+  type MessageOrigin,
+  type Subscription,
+} from '../kafka/kafka-subscriptions';
+import { SkaldMetrics } from '../metrics/metrics.module';
+
+@Injectable()
+export class ReplyConsumer implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(ReplyConsumer.name);
+  private subscription: Subscription | undefined;
+
+  constructor(
+    private readonly engine: SagaEngine,
+    private readonly subscriptions: KafkaSubscriptions,
+    private readonly admin: KafkaAdmin,
+    private readonly publisher: KafkaPublisher,
+    private readonly metrics: SkaldMetrics,
+    @Inject(ORCHESTRATOR_CONFIG) private readonly config: CompiledOrchestratorConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const prefix = this.config.topicPrefix;
+    await this.admin.ensureTopics(
+      [replyTopic(prefix), deadLetterTopic(prefix)],
+      this.config.topicPartitions,
+    );
+    this.subscription = await this.subscriptions.subscribe({
+      groupId: `${prefix}.orchestrator`,
+      topics: [replyTopic(prefix)],
+      handle: (message, origin) => this.handle(message, origin),
+    });
+  }
+
+  async handle(message: WireMessage, origin: MessageOrigin): Promise<void> {
+    let reply;
+    try {
+      reply = decodeReply(message);
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      await this.park(message, origin, `malformed reply: ${error.message}`);
+      this.metrics.replies.inc({ result: 'malformed' });
+      return;
+    }
+    try {
+      this.metrics.replies.inc({ result: await this.engine.handleReply(reply) });
+    } catch (error) {
+      // cannot ever apply here: park it for an operator instead of blocking the partition
+      if (!(error instanceof DefinitionMissingError)) throw error;
+      await this.park(message, origin, error.message);
+      this.metrics.replies.inc({ result: 'dead-lettered' });
+    }
+  }
+
+  private async park(message: WireMessage, origin: MessageOrigin, reason: string): Promise<void> {
+    this.logger.warn(
+      `${origin.topic}[${origin.partition}]@${origin.offset} parked on the dead-letter topic: ${reason}`,
+    );
+    await this.publisher.publish([
+      { topic: deadLetterTopic(this.config.topicPrefix), ...deadLetter(message, reason, origin) },
+    ]);
+    this.metrics.deadLetters.inc({ topic: origin.topic });
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.subscription?.stop();
+  }
+}

@@ -1,0 +1,95 @@
+// Composition root: the only file that imports every feature module. Users import SkaldModule
+// into their own Nest app with their definitions; the stock app (main.ts) does the same.
+import { Module, ValidationPipe, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions, SagaQueries, SagaStore } from '@skald/persistence';
+import type { SagaDefinition } from '@skald/saga';
+import { ErrorFilter } from './api/error.filter';
+import { SagaTypesController } from './api/saga-types.controller';
+import { SagaViews } from './api/saga-views';
+import { SagasController } from './api/sagas.controller';
+import type { CompiledOrchestratorConfig } from './config/orchestrator-config';
+import { ORCHESTRATOR_CONFIG } from './config/orchestrator-config.token';
+import { OutboxSignal } from './engine/outbox-signal';
+import { SagaEngine } from './engine/saga-engine.service';
+import { HealthController } from './health/health.controller';
+import { KafkaModule } from './kafka/kafka.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { OutboxRelay } from './outbox/outbox-relay.service';
+import { SagaDefinitions } from './registry/saga-definitions';
+import { ReplyConsumer } from './replies/reply-consumer.service';
+import { TimerPoller } from './timers/timer-poller.service';
+
+export interface SkaldModuleOptions {
+  config: CompiledOrchestratorConfig;
+  /** Every version of every saga this orchestrator runs (old versions too, while sagas still use them). */
+  sagas: readonly SagaDefinition[];
+}
+
+@Module({})
+export class SkaldModule {
+  static forRoot({ config, sagas }: SkaldModuleOptions): DynamicModule {
+    return {
+      module: SkaldModule,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.logLevel,
+            name: config.instanceId,
+            // request logs only for failures: health probes would drown everything else
+            customLogLevel: (_req, res, error) =>
+              error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'silent',
+          },
+        }),
+        TypeOrmModule.forRoot({
+          ...dataSourceOptions({ url: config.databaseUrl, poolSize: config.dbPoolSize }),
+          // migrations run before the app is built (main.ts), under an advisory lock
+          migrationsRun: false,
+          retryAttempts: 2,
+          retryDelay: 1_000,
+        }),
+        TerminusModule.forRoot({ errorLogStyle: 'json' }),
+        KafkaModule.forRoot({
+          brokers: config.kafkaBrokers,
+          clientId: `skald-${config.instanceId}`,
+        }),
+        MetricsModule,
+      ],
+      controllers: [HealthController, SagasController, SagaTypesController],
+      providers: [
+        { provide: ORCHESTRATOR_CONFIG, useValue: config },
+        { provide: SagaDefinitions, useFactory: () => new SagaDefinitions(sagas) },
+        {
+          provide: SagaStore,
+          useFactory: (ds: DataSource) => new SagaStore(ds),
+          inject: [DataSource],
+        },
+        {
+          provide: SagaQueries,
+          useFactory: (ds: DataSource) => new SagaQueries(ds),
+          inject: [DataSource],
+        },
+        OutboxSignal,
+        SagaEngine,
+        SagaViews,
+        OutboxRelay,
+        TimerPoller,
+        ReplyConsumer,
+        {
+          provide: APP_PIPE,
+          useValue: new ValidationPipe({
+            whitelist: true,
+            forbidNonWhitelisted: true,
+            transform: true,
+            stopAtFirstError: false,
+          }),
+        },
+        { provide: APP_FILTER, useClass: ErrorFilter },
+      ],
+    };
+  }
+}

@@ -1,0 +1,75 @@
+import type { DataSource } from 'typeorm';
+import { SagaHistoryEntity, SagaInstanceEntity } from './entities';
+import { InvalidCursorError } from './errors';
+
+export interface SagaListFilter {
+  type?: string;
+  status?: string;
+  limit: number;
+  /** Opaque, from a previous page's `nextCursor`. */
+  cursor?: string;
+}
+
+function encodeCursor(saga: SagaInstanceEntity): string {
+  return Buffer.from(JSON.stringify([saga.createdAt.toISOString(), saga.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [
+      string,
+      string,
+    ];
+    const date = new Date(createdAt);
+    if (Number.isNaN(date.getTime()) || typeof id !== 'string') throw new Error('bad shape');
+    return { createdAt: date, id };
+  } catch (error) {
+    throw new InvalidCursorError(
+      'cursor is not one this API returned (pass nextCursor unchanged)',
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+/** The REST API's reads: one saga, its history, and keyset-paged lists (newest first). */
+export class SagaQueries {
+  constructor(private readonly dataSource: DataSource) {}
+
+  findSaga(id: string): Promise<SagaInstanceEntity | null> {
+    return this.dataSource.getRepository(SagaInstanceEntity).findOneBy({ id });
+  }
+
+  history(sagaId: string): Promise<SagaHistoryEntity[]> {
+    return this.dataSource
+      .getRepository(SagaHistoryEntity)
+      .createQueryBuilder('h')
+      .where('h.sagaId = :sagaId', { sagaId })
+      .orderBy('h.id', 'ASC')
+      .getMany();
+  }
+
+  async list(
+    filter: SagaListFilter,
+  ): Promise<{ items: SagaInstanceEntity[]; nextCursor: string | null }> {
+    const query = this.dataSource
+      .getRepository(SagaInstanceEntity)
+      .createQueryBuilder('s')
+      .orderBy('s.createdAt', 'DESC')
+      .addOrderBy('s.id', 'DESC')
+      .limit(filter.limit + 1);
+    if (filter.type) query.andWhere('s.type = :type', { type: filter.type });
+    if (filter.status) query.andWhere('s.status = :status', { status: filter.status });
+    if (filter.cursor) {
+      const after = decodeCursor(filter.cursor);
+      query.andWhere('(s.createdAt, s.id) < (:createdAt, :id)', after);
+    }
+    const rows = await query.getMany();
+    const items = rows.slice(0, filter.limit);
+    return {
+      items,
+      nextCursor: rows.length > filter.limit ? encodeCursor(items[items.length - 1]) : null,
+    };
+  }
+}

@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { decodeCommand, decodeReply, deadLetter, encodeCommand, encodeReply } from './envelope';
+import { ProtocolError } from './errors';
+import { HEADERS } from './wire';
+
+const sagaId = '4b9f6a3e-8a1d-4c39-9d1e-3f1f2a6b7c8d';
+const commandId = '0e4a1c2b-5d6f-4a7b-8c9d-0e1f2a3b4c5d';
+const command = {
+  id: commandId,
+  source: 'skald/orchestrator',
+  command: 'reserve',
+  time: '2026-11-24T10:00:00.000Z',
+  sagaId,
+  step: 'reserve-car',
+  attempt: 2,
+  phase: 'execute' as const,
+  replyTo: 'skald.replies',
+  data: { model: 'mini' },
+};
+const reply = {
+  id: 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d',
+  source: 'cars',
+  time: '2026-11-24T10:00:01.000Z',
+  correlationId: commandId,
+  sagaId,
+  outcome: 'failure' as const,
+  data: { code: 'SOLD_OUT', message: 'no minis left' },
+};
+
+function withHeader(name: string, value: string | undefined) {
+  const encoded = encodeCommand(command);
+  const headers: Record<string, string> = { ...encoded.headers };
+  if (value === undefined) delete headers[name];
+  else headers[name] = value;
+  return { ...encoded, headers };
+}
+
+describe('command envelopes', () => {
+  it('round-trip through the Kafka record, keyed by saga id', () => {
+    const record = encodeCommand(command);
+    assert.equal(record.key, sagaId);
+    assert.equal(record.headers.ce_specversion, '1.0');
+    assert.equal(record.headers.ce_type, 'reserve');
+    assert.equal(record.headers.ce_attempt, '2');
+    assert.equal(record.headers['content-type'], 'application/json');
+    const buffers = {
+      key: Buffer.from(record.key),
+      value: Buffer.from(record.value),
+      headers: Object.fromEntries(
+        Object.entries(record.headers).map(([k, v]) => [k, Buffer.from(v)]),
+      ),
+    };
+    assert.deepEqual(decodeCommand(buffers), { ...command, traceParent: undefined });
+  });
+
+  const bad: [string, ReturnType<typeof withHeader>, RegExp][] = [
+    ['missing ce_id', withHeader(HEADERS.id, undefined), /missing header ce_id/],
+    ['ce_id not a UUID', withHeader(HEADERS.id, 'nope'), /ce_id must be a UUID/],
+    ['missing ce_sagaid', withHeader(HEADERS.sagaId, undefined), /missing header ce_sagaid/],
+    [
+      'unknown phase',
+      withHeader(HEADERS.phase, 'explode'),
+      /ce_phase must be one of execute, compensate/,
+    ],
+    ['attempt zero', withHeader(HEADERS.attempt, '0'), /ce_attempt must be a positive integer/],
+    ['wrong spec version', withHeader(HEADERS.specVersion, '0.3'), /ce_specversion must be 1.0/],
+    [
+      'wrong content type',
+      withHeader(HEADERS.contentType, 'text/xml'),
+      /content-type must be application\/json/,
+    ],
+    ['invalid JSON', { ...encodeCommand(command), value: '{"model":' }, /value is not valid JSON/],
+  ];
+  for (const [name, message, pattern] of bad) {
+    it(`reject ${name} with a ProtocolError naming it`, () => {
+      assert.throws(
+        () => decodeCommand(message),
+        (e: unknown) => e instanceof ProtocolError && pattern.test(e.message),
+      );
+    });
+  }
+});
+
+describe('reply envelopes', () => {
+  it('round-trip, with ce_type skald.reply', () => {
+    const record = encodeReply(reply);
+    assert.equal(record.headers.ce_type, 'skald.reply');
+    assert.deepEqual(decodeReply(record), { ...reply, traceParent: undefined });
+  });
+
+  it('require { code, message } on failure and error replies', () => {
+    const record = encodeReply({ ...reply, data: { reason: 'x' } });
+    assert.throws(
+      () => decodeReply(record),
+      /needs a JSON value \{ "code": string, "message": string \}/,
+    );
+  });
+
+  it('reject an unknown outcome', () => {
+    const record = encodeReply(reply);
+    record.headers.ce_outcome = 'maybe';
+    assert.throws(() => decodeReply(record), /ce_outcome must be one of success, failure, error/);
+  });
+
+  it('reject a command sent to the reply topic', () => {
+    assert.throws(() => decodeReply(encodeCommand(command)), /ce_type must be skald.reply/);
+  });
+});
+
+describe('dead letters', () => {
+  it('keep the original record and add the reason and origin', () => {
+    const original = { key: 'k', value: 'garbage', headers: { ce_id: 'x' } };
+    const parked = deadLetter(original, 'value is not valid JSON', {
+      topic: 'skald.replies',
+      partition: 3,
+      offset: '42',
+    });
+    assert.equal(parked.value, 'garbage');
+    assert.equal(parked.headers.ce_id, 'x');
+    assert.equal(parked.headers.skald_dlq_reason, 'value is not valid JSON');
+    assert.equal(parked.headers.skald_dlq_topic, 'skald.replies');
+    assert.equal(parked.headers.skald_dlq_offset, '42');
+  });
+});

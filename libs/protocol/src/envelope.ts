@@ -1,0 +1,268 @@
+import { ProtocolError } from './errors';
+import {
+  CONTENT_TYPE,
+  HEADERS,
+  OUTCOMES,
+  PHASES,
+  REPLY_TYPE,
+  SPEC_VERSION,
+  type Outcome,
+  type Phase,
+} from './wire';
+
+/** A Kafka record as both kafkajs and any other client can give or take it (no kafkajs types here). */
+export interface WireMessage {
+  key: Buffer | string | null;
+  value: Buffer | string | null;
+  headers?: Record<string, Buffer | string | (Buffer | string)[] | undefined>;
+}
+
+/** A command to a participant (DESIGN.md §5). */
+export interface CommandEnvelope {
+  /** `ce_id`: unique per message and attempt. */
+  id: string;
+  source: string;
+  /** `ce_type`: the command name, e.g. `reserve`. */
+  command: string;
+  /** ISO-8601 */
+  time: string;
+  /** For 2PC messages: the transaction id. */
+  sagaId: string;
+  step: string;
+  attempt: number;
+  phase: Phase;
+  replyTo: string;
+  data: unknown;
+  traceParent?: string;
+}
+
+/** A participant's answer to one command. */
+export interface ReplyEnvelope {
+  id: string;
+  source: string;
+  time: string;
+  /** The command's `ce_id`. */
+  correlationId: string;
+  sagaId: string;
+  outcome: Outcome;
+  /** success: the result; failure and error: `{ code, message, details? }`. */
+  data: unknown;
+  traceParent?: string;
+}
+
+/** The body of a failure or error reply. */
+export interface ReplyErrorBody {
+  code: string;
+  message: string;
+  details?: unknown;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function header(message: WireMessage, name: string): string | undefined {
+  const raw = message.headers?.[name];
+  const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
+  return value === undefined ? undefined : value.toString();
+}
+
+function required(message: WireMessage, name: string): string {
+  const value = header(message, name);
+  if (value === undefined || value === '') throw new ProtocolError(`missing header ${name}`);
+  return value;
+}
+
+function uuid(message: WireMessage, name: string): string {
+  const value = required(message, name);
+  if (!UUID.test(value))
+    throw new ProtocolError(`header ${name} must be a UUID, got "${value.slice(0, 64)}"`);
+  return value;
+}
+
+function oneOf<T extends string>(
+  message: WireMessage,
+  name: string,
+  allowed: Record<string, T>,
+): T {
+  const value = required(message, name);
+  const values = Object.values(allowed);
+  if (!values.includes(value as T)) {
+    throw new ProtocolError(
+      `header ${name} must be one of ${values.join(', ')}, got "${value.slice(0, 64)}"`,
+    );
+  }
+  return value as T;
+}
+
+function commonHeaders(message: WireMessage): void {
+  const spec = required(message, HEADERS.specVersion);
+  if (spec !== SPEC_VERSION)
+    throw new ProtocolError(`header ${HEADERS.specVersion} must be ${SPEC_VERSION}, got "${spec}"`);
+  const contentType = header(message, HEADERS.contentType);
+  if (contentType !== undefined && !contentType.startsWith(CONTENT_TYPE)) {
+    throw new ProtocolError(
+      `header ${HEADERS.contentType} must be ${CONTENT_TYPE}, got "${contentType}"`,
+    );
+  }
+}
+
+function jsonValue(message: WireMessage): unknown {
+  if (message.value === null || message.value.length === 0) return null;
+  try {
+    return JSON.parse(message.value.toString()) as unknown;
+  } catch (error) {
+    throw new ProtocolError(`value is not valid JSON (${(error as Error).message})`);
+  }
+}
+
+function baseHeaders(e: {
+  id: string;
+  source: string;
+  type: string;
+  time: string;
+  traceParent?: string;
+}) {
+  const headers: Record<string, string> = {
+    [HEADERS.specVersion]: SPEC_VERSION,
+    [HEADERS.id]: e.id,
+    [HEADERS.source]: e.source,
+    [HEADERS.type]: e.type,
+    [HEADERS.time]: e.time,
+    [HEADERS.contentType]: CONTENT_TYPE,
+  };
+  if (e.traceParent) headers[HEADERS.traceParent] = e.traceParent;
+  return headers;
+}
+
+/** Kafka record of a command: key = saga id, CloudEvents attributes as headers, JSON data as value. */
+export function encodeCommand(c: CommandEnvelope): {
+  key: string;
+  value: string;
+  headers: Record<string, string>;
+} {
+  return {
+    key: c.sagaId,
+    value: JSON.stringify(c.data ?? null),
+    headers: {
+      ...baseHeaders({ ...c, type: c.command }),
+      [HEADERS.sagaId]: c.sagaId,
+      [HEADERS.sagaStep]: c.step,
+      [HEADERS.attempt]: String(c.attempt),
+      [HEADERS.phase]: c.phase,
+      [HEADERS.replyTo]: c.replyTo,
+    },
+  };
+}
+
+/** Kafka record of a reply, keyed by saga id like the command it answers. */
+export function encodeReply(r: ReplyEnvelope): {
+  key: string;
+  value: string;
+  headers: Record<string, string>;
+} {
+  return {
+    key: r.sagaId,
+    value: JSON.stringify(r.data ?? null),
+    headers: {
+      ...baseHeaders({ ...r, type: REPLY_TYPE }),
+      [HEADERS.correlationId]: r.correlationId,
+      [HEADERS.sagaId]: r.sagaId,
+      [HEADERS.outcome]: r.outcome,
+    },
+  };
+}
+
+/** Parses and validates a command; throws `ProtocolError` naming the first problem. */
+export function decodeCommand(message: WireMessage): CommandEnvelope {
+  commonHeaders(message);
+  const attemptText = required(message, HEADERS.attempt);
+  const attempt = Number(attemptText);
+  if (!Number.isInteger(attempt) || attempt < 1) {
+    throw new ProtocolError(
+      `header ${HEADERS.attempt} must be a positive integer, got "${attemptText.slice(0, 32)}"`,
+    );
+  }
+  return {
+    id: uuid(message, HEADERS.id),
+    source: required(message, HEADERS.source),
+    command: required(message, HEADERS.type),
+    time: required(message, HEADERS.time),
+    sagaId: uuid(message, HEADERS.sagaId),
+    step: required(message, HEADERS.sagaStep),
+    attempt,
+    phase: oneOf(message, HEADERS.phase, PHASES),
+    replyTo: required(message, HEADERS.replyTo),
+    traceParent: header(message, HEADERS.traceParent),
+    data: jsonValue(message),
+  };
+}
+
+/** Parses and validates a reply; throws `ProtocolError` naming the first problem. */
+export function decodeReply(message: WireMessage): ReplyEnvelope {
+  commonHeaders(message);
+  const type = required(message, HEADERS.type);
+  if (type !== REPLY_TYPE)
+    throw new ProtocolError(
+      `header ${HEADERS.type} must be ${REPLY_TYPE}, got "${type.slice(0, 64)}"`,
+    );
+  const outcome = oneOf(message, HEADERS.outcome, OUTCOMES);
+  const data = jsonValue(message);
+  if (outcome !== OUTCOMES.success && !isReplyErrorBody(data)) {
+    throw new ProtocolError(
+      `a ${outcome} reply needs a JSON value { "code": string, "message": string }`,
+    );
+  }
+  return {
+    id: uuid(message, HEADERS.id),
+    source: required(message, HEADERS.source),
+    time: required(message, HEADERS.time),
+    correlationId: uuid(message, HEADERS.correlationId),
+    sagaId: uuid(message, HEADERS.sagaId),
+    outcome,
+    traceParent: header(message, HEADERS.traceParent),
+    data,
+  };
+}
+
+export function isReplyErrorBody(value: unknown): value is ReplyErrorBody {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as ReplyErrorBody).code === 'string' &&
+    typeof (value as ReplyErrorBody).message === 'string'
+  );
+}
+
+/** The correlation ids of a message that failed validation, when present, so it can still be answered. */
+export function readCorrelation(message: WireMessage): {
+  id?: string;
+  sagaId?: string;
+  replyTo?: string;
+} {
+  return {
+    id: header(message, HEADERS.id),
+    sagaId: header(message, HEADERS.sagaId),
+    replyTo: header(message, HEADERS.replyTo),
+  };
+}
+
+/** A dead letter: the original record with the reason and its origin added as headers. */
+export function deadLetter(
+  message: WireMessage,
+  reason: string,
+  origin: { topic: string; partition: number; offset: string },
+): {
+  key: Buffer | string | null;
+  value: Buffer | string | null;
+  headers: Record<string, Buffer | string>;
+} {
+  const headers: Record<string, Buffer | string> = {};
+  for (const [name, raw] of Object.entries(message.headers ?? {})) {
+    const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
+    if (value !== undefined) headers[name] = value;
+  }
+  headers[HEADERS.deadLetterReason] = reason;
+  headers[HEADERS.deadLetterTopic] = origin.topic;
+  headers[HEADERS.deadLetterPartition] = String(origin.partition);
+  headers[HEADERS.deadLetterOffset] = origin.offset;
+  return { key: message.key, value: message.value, headers };
+}

@@ -1,0 +1,40 @@
+/**
+ * Skald's wire protocol (DESIGN.md §5): CloudEvents 1.0 in Kafka binary content mode. Topic and
+ * header names, phases, outcomes, and encoders/decoders for commands and replies. Imports nothing.
+ *
+ * @example
+ * import { decodeCommand, encodeReply, replyTopic } from '@skald/protocol';
+ * const command = decodeCommand(kafkaMessage); // throws ProtocolError naming the bad header
+ * const reply = encodeReply({ id, source: 'cars', time: new Date().toISOString(),
+ *   correlationId: command.id, sagaId: command.sagaId, outcome: 'success', data: { id: 'car-1' } });
+ * await producer.send({ topic: command.replyTo, messages: [reply] });
+ */
+export {
+  decodeCommand,
+  decodeReply,
+  deadLetter,
+  encodeCommand,
+  encodeReply,
+  isReplyErrorBody,
+  readCorrelation,
+  type CommandEnvelope,
+  type ReplyEnvelope,
+  type ReplyErrorBody,
+  type WireMessage,
+} from './envelope';
+export { ProtocolError } from './errors';
+export {
+  CONTENT_TYPE,
+  DEFAULT_TOPIC_PREFIX,
+  HEADERS,
+  OUTCOMES,
+  PHASES,
+  PROTOCOL_ERROR_CODES,
+  REPLY_TYPE,
+  SPEC_VERSION,
+  commandTopic,
+  deadLetterTopic,
+  replyTopic,
+  type Outcome,
+  type Phase,
+} from './wire';

@@ -1,0 +1,59 @@
+// The wire contract of DESIGN.md §5: topic names, header names, phases and outcomes.
+// Every wire name is written here once; nothing else in Skald spells them.
+
+export const DEFAULT_TOPIC_PREFIX = 'skald';
+
+export const commandTopic = (prefix: string, participant: string): string =>
+  `${prefix}.commands.${participant}`;
+export const replyTopic = (prefix: string): string => `${prefix}.replies`;
+export const deadLetterTopic = (prefix: string): string => `${prefix}.dlq`;
+
+/** CloudEvents 1.0 attributes in Kafka binary content mode, plus Skald's extensions. */
+export const HEADERS = {
+  specVersion: 'ce_specversion',
+  id: 'ce_id',
+  source: 'ce_source',
+  type: 'ce_type',
+  time: 'ce_time',
+  contentType: 'content-type',
+  traceParent: 'traceparent',
+  sagaId: 'ce_sagaid',
+  sagaStep: 'ce_sagastep',
+  attempt: 'ce_attempt',
+  phase: 'ce_phase',
+  replyTo: 'ce_replyto',
+  correlationId: 'ce_correlationid',
+  outcome: 'ce_outcome',
+  /** Dead letters only: why the message was parked, and where it came from. */
+  deadLetterReason: 'skald_dlq_reason',
+  deadLetterTopic: 'skald_dlq_topic',
+  deadLetterPartition: 'skald_dlq_partition',
+  deadLetterOffset: 'skald_dlq_offset',
+} as const;
+
+export const SPEC_VERSION = '1.0';
+export const CONTENT_TYPE = 'application/json';
+/** `ce_type` of every reply. */
+export const REPLY_TYPE = 'skald.reply';
+
+export const PHASES = {
+  execute: 'execute',
+  compensate: 'compensate',
+  prepare: 'prepare',
+  commit: 'commit',
+  abort: 'abort',
+} as const;
+export type Phase = (typeof PHASES)[keyof typeof PHASES];
+
+export const OUTCOMES = { success: 'success', failure: 'failure', error: 'error' } as const;
+export type Outcome = (typeof OUTCOMES)[keyof typeof OUTCOMES];
+
+/** Codes Skald itself puts in failure/error replies and dead letters. */
+export const PROTOCOL_ERROR_CODES = {
+  /** The message could not be understood (missing header, bad JSON, ...). */
+  malformed: 'MALFORMED_MESSAGE',
+  /** The participant has no handler for this command and phase. */
+  unknownCommand: 'UNKNOWN_COMMAND',
+  /** The command arrived after its compensation: refused, not executed. */
+  fenced: 'FENCED',
+} as const;

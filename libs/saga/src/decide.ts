@@ -1,0 +1,675 @@
+// decide(): (definition, state, event) → (new state, commands, timers, history). Pure: time, ids
+// and randomness come from the context, so a saga can be replayed and unit-tested without I/O.
+import type { CompiledStep, SagaDefinition, SagaView } from './define-saga';
+import { DefinitionMismatchError, IllegalTransitionError } from './errors';
+import { backoffDelayMs } from './retry-policy';
+import {
+  STEP_STATUS,
+  type DecideContext,
+  type Decision,
+  type HistoryEntry,
+  type OutgoingCommand,
+  type RecordedError,
+  type SagaEvent,
+  type SagaPhase,
+  type SagaState,
+  type SagaStatus,
+  type StepState,
+  type TimerRequest,
+} from './types';
+
+/** Every legal move of a saga's status; anything else is a bug and throws. */
+export const VALID_SAGA_TRANSITIONS: Readonly<Record<SagaStatus, readonly SagaStatus[]>> = {
+  running: ['compensating', 'completed', 'failed'],
+  compensating: ['compensated', 'failed'],
+  failed: ['compensating', 'running'],
+  completed: [],
+  compensated: [],
+};
+
+export function initialState(
+  definition: SagaDefinition,
+  init: { id: string; input: unknown; now: number },
+): SagaState {
+  return {
+    id: init.id,
+    type: definition.name,
+    version: definition.version,
+    status: 'running',
+    input: init.input,
+    data: {},
+    stage: 0,
+    steps: Object.fromEntries(
+      definition
+        .stepNames()
+        .map((name) => [
+          name,
+          { status: STEP_STATUS.pending, attempts: 0, compensationAttempts: 0 },
+        ]),
+    ),
+    deadlineAt: definition.deadlineMs === undefined ? undefined : init.now + definition.deadlineMs,
+  };
+}
+
+function checkMatches(definition: SagaDefinition, state: SagaState): void {
+  const label = `saga ${state.id} (${state.type} v${state.version})`;
+  if (state.type !== definition.name || state.version !== definition.version) {
+    throw new DefinitionMismatchError(
+      `${label} was given definition ${definition.name} v${definition.version}`,
+    );
+  }
+  const expected = definition.stepNames();
+  const actual = Object.keys(state.steps);
+  const missing = expected.filter((n) => !(n in state.steps));
+  const extra = actual.filter((n) => !definition.step(n));
+  if (missing.length || extra.length) {
+    throw new DefinitionMismatchError(
+      `${label} does not match its definition (steps missing from the saga: ${missing.join(', ') || 'none'}; ` +
+        `unknown steps: ${extra.join(', ') || 'none'}); change a definition only under a new version`,
+    );
+  }
+}
+
+function errorOf(data: unknown, fallbackCode: string, step: string): RecordedError {
+  const body = (typeof data === 'object' && data !== null ? data : {}) as Partial<RecordedError>;
+  return {
+    code: typeof body.code === 'string' ? body.code : fallbackCode,
+    message: typeof body.message === 'string' ? body.message : `step ${step}: ${fallbackCode}`,
+    step,
+    ...(body.details === undefined ? {} : { details: body.details }),
+  };
+}
+
+const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** One event applied to a working copy; collects what must be persisted and sent. */
+class Run {
+  readonly commands: OutgoingCommand[] = [];
+  readonly timers: TimerRequest[] = [];
+  readonly history: HistoryEntry[] = [];
+
+  constructor(
+    readonly def: SagaDefinition,
+    readonly state: SagaState,
+    readonly ctx: DecideContext,
+  ) {}
+
+  private view(): SagaView<unknown, Record<string, unknown>> {
+    return { id: this.state.id, input: this.state.input, data: this.state.data };
+  }
+
+  private st(name: string): StepState {
+    return this.state.steps[name];
+  }
+
+  private stageSteps(index: number): readonly CompiledStep[] {
+    return this.def.stages[index]?.steps ?? [];
+  }
+
+  private get pastPivot(): boolean {
+    return this.def.pivotStage !== undefined && this.state.stage > this.def.pivotStage;
+  }
+
+  transition(to: SagaStatus): void {
+    const from = this.state.status;
+    if (!VALID_SAGA_TRANSITIONS[from].includes(to)) {
+      throw new IllegalTransitionError(`saga ${this.state.id} cannot go from ${from} to ${to}`);
+    }
+    this.state.status = to;
+    this.history.push({ type: 'status-changed', details: { from, to } });
+  }
+
+  private send(
+    step: CompiledStep,
+    phase: SagaPhase,
+    attempt: number,
+    spec: { participant: string; command: string; payload: unknown },
+  ) {
+    const id = this.ctx.newId();
+    const st = this.st(step.name);
+    st.commandId = id;
+    this.commands.push({
+      id,
+      participant: spec.participant,
+      command: spec.command,
+      phase,
+      step: step.name,
+      attempt,
+      payload: spec.payload,
+    });
+    this.timers.push({
+      kind: 'step-timeout',
+      step: step.name,
+      phase,
+      attempt,
+      dueAt: this.ctx.now + step.timeoutMs,
+    });
+    this.history.push({
+      type: 'command-sent',
+      step: step.name,
+      details: {
+        participant: spec.participant,
+        command: spec.command,
+        phase,
+        attempt,
+        commandId: id,
+      },
+    });
+  }
+
+  // ---- forward ----
+
+  enterStage(index: number): void {
+    for (let i = index; ; i++) {
+      this.state.stage = i;
+      if (i >= this.def.stages.length) {
+        this.transition('completed');
+        return;
+      }
+      const planned: { step: CompiledStep; spec: ReturnType<CompiledStep['invoke']> }[] = [];
+      let failure: RecordedError | undefined;
+      for (const step of this.stageSteps(i)) {
+        const st = this.st(step.name);
+        try {
+          if (step.when && !step.when(this.view())) {
+            st.status = STEP_STATUS.skipped;
+            this.history.push({ type: 'step-skipped', step: step.name });
+            continue;
+          }
+          planned.push({ step, spec: step.invoke(this.view()) });
+        } catch (error) {
+          failure ??= {
+            code: 'INVOKE_FAILED',
+            message: `step ${step.name}: invoke failed: ${messageOf(error)}`,
+            step: step.name,
+          };
+          st.status = STEP_STATUS.failed;
+          st.error = failure;
+          st.endedAt = this.ctx.now;
+          this.history.push({ type: 'step-failed', step: step.name, details: { ...failure } });
+        }
+      }
+      if (failure) {
+        // nothing of this stage was sent: the others never start
+        for (const { step } of planned) this.st(step.name).status = STEP_STATUS.cancelled;
+        this.failForward(failure);
+        return;
+      }
+      for (const { step, spec } of planned) {
+        const st = this.st(step.name);
+        st.status = STEP_STATUS.running;
+        st.attempts = 1;
+        st.startedAt = this.ctx.now;
+        this.history.push({ type: 'step-started', step: step.name });
+        this.send(step, 'execute', 1, spec);
+      }
+      if (planned.length > 0) return;
+    }
+  }
+
+  resend(step: CompiledStep, attempt: number): void {
+    const st = this.st(step.name);
+    let spec;
+    try {
+      spec = step.invoke(this.view());
+    } catch (error) {
+      const failure = {
+        code: 'INVOKE_FAILED',
+        message: `step ${step.name}: invoke failed: ${messageOf(error)}`,
+        step: step.name,
+      };
+      st.status = STEP_STATUS.failed;
+      st.error = failure;
+      st.endedAt = this.ctx.now;
+      this.history.push({ type: 'step-failed', step: step.name, details: { ...failure } });
+      this.failForward(failure);
+      return;
+    }
+    st.status = STEP_STATUS.running;
+    st.attempts = attempt;
+    this.send(step, 'execute', attempt, spec);
+  }
+
+  forwardSucceeded(step: CompiledStep, result: unknown): void {
+    const st = this.st(step.name);
+    st.status = STEP_STATUS.succeeded;
+    st.endedAt = this.ctx.now;
+    st.commandId = undefined;
+    delete st.outcomeUnknown;
+    delete st.error;
+    let mappingError: RecordedError | undefined;
+    if (step.onReply) {
+      try {
+        this.state.data = { ...this.state.data, ...step.onReply(this.view(), result) };
+      } catch (error) {
+        mappingError = {
+          code: 'ON_REPLY_FAILED',
+          message: `step ${step.name}: onReply failed: ${messageOf(error)}`,
+          step: step.name,
+        };
+      }
+    }
+    this.history.push({ type: 'step-succeeded', step: step.name });
+    // the participant did the work even if mapping its reply failed: compensation covers it
+    if (mappingError) this.failForward(mappingError);
+    else this.advanceForward();
+  }
+
+  /** After a change in the current stage: next stage when it is done, `failed` once a post-pivot failure settles. */
+  private advanceForward(): void {
+    if (this.state.status !== 'running') return;
+    const steps = this.stageSteps(this.state.stage).map((s) => this.st(s.name));
+    const settled = (s: StepState) =>
+      s.status !== STEP_STATUS.running && s.status !== STEP_STATUS.retrying;
+    if (steps.some((s) => s.status === STEP_STATUS.failed || s.status === STEP_STATUS.timedOut)) {
+      if (steps.every(settled)) this.transition('failed');
+      return;
+    }
+    if (
+      steps.every((s) => s.status === STEP_STATUS.succeeded || s.status === STEP_STATUS.skipped)
+    ) {
+      this.enterStage(this.state.stage + 1);
+    }
+  }
+
+  forwardAttemptFailed(step: CompiledStep, cause: RecordedError, timedOut: boolean): void {
+    const st = this.st(step.name);
+    st.commandId = undefined;
+    if (timedOut) {
+      st.outcomeUnknown = true;
+      this.history.push({
+        type: 'step-timed-out',
+        step: step.name,
+        details: { attempt: st.attempts },
+      });
+    }
+    if (
+      st.attempts < step.retry.maxAttempts &&
+      !step.retry.nonRetryableCodes.includes(cause.code)
+    ) {
+      const delayMs = backoffDelayMs(step.retry, st.attempts, this.ctx.random);
+      st.status = STEP_STATUS.retrying;
+      st.error = cause;
+      this.timers.push({
+        kind: 'retry',
+        step: step.name,
+        phase: 'execute',
+        attempt: st.attempts + 1,
+        dueAt: this.ctx.now + delayMs,
+      });
+      this.history.push({
+        type: 'retry-scheduled',
+        step: step.name,
+        details: { phase: 'execute', attempt: st.attempts + 1, delayMs, reason: cause.code },
+      });
+      return;
+    }
+    const exhausted = st.attempts >= step.retry.maxAttempts;
+    const error: RecordedError = exhausted
+      ? {
+          code: 'RETRIES_EXHAUSTED',
+          message: `step ${step.name} failed after ${st.attempts} attempt(s); last: ${cause.code}: ${cause.message}`,
+          step: step.name,
+          details: { lastError: cause },
+        }
+      : cause;
+    this.stepFailed(step, error, st.outcomeUnknown === true);
+  }
+
+  stepFailed(step: CompiledStep, error: RecordedError, outcomeUnknown: boolean): void {
+    const st = this.st(step.name);
+    st.status = outcomeUnknown ? STEP_STATUS.timedOut : STEP_STATUS.failed;
+    st.error = error;
+    st.endedAt = this.ctx.now;
+    st.commandId = undefined;
+    if (!outcomeUnknown) delete st.outcomeUnknown;
+    this.history.push({ type: 'step-failed', step: step.name, details: { ...error } });
+    this.failForward(error);
+  }
+
+  /** A forward failure: compensate, or (past the pivot) wait for the stage to settle and fail. */
+  failForward(error: RecordedError): void {
+    if (this.pastPivot) {
+      this.state.error = error;
+      this.advanceForward();
+      return;
+    }
+    this.state.error = error;
+    this.transition('compensating');
+    for (const step of this.stageSteps(this.state.stage)) {
+      const st = this.st(step.name);
+      const inFlight = st.status === STEP_STATUS.running || st.status === STEP_STATUS.retrying;
+      if (inFlight && !this.needsCompensation(step)) {
+        st.status = STEP_STATUS.cancelled;
+        st.commandId = undefined;
+      }
+    }
+    this.beginCompensation(this.state.stage);
+    this.continueCompensation();
+  }
+
+  // ---- compensation ----
+
+  /** Completed, in flight, or possibly done (a timed-out attempt) — and undoable. */
+  private needsCompensation(step: CompiledStep): boolean {
+    if (!step.compensate) return false;
+    const st = this.st(step.name);
+    if (st.status === STEP_STATUS.succeeded || st.status === STEP_STATUS.running) return true;
+    return (
+      (st.status === STEP_STATUS.retrying || st.status === STEP_STATUS.timedOut) &&
+      st.outcomeUnknown === true
+    );
+  }
+
+  private beginCompensation(stage: number): void {
+    for (const step of this.stageSteps(stage)) {
+      if (!this.needsCompensation(step)) continue;
+      const st = this.st(step.name);
+      st.compensationAttempts = 0;
+      this.history.push({ type: 'compensation-started', step: step.name });
+      this.sendCompensation(step, 1);
+    }
+  }
+
+  sendCompensation(step: CompiledStep, attempt: number): void {
+    const st = this.st(step.name);
+    st.compensationAttempts = attempt;
+    let spec;
+    try {
+      spec = step.compensate!(this.view());
+    } catch (error) {
+      this.compensationFailed(step, {
+        code: 'COMPENSATE_FAILED',
+        message: `step ${step.name}: compensate failed: ${messageOf(error)}`,
+        step: step.name,
+      });
+      return;
+    }
+    st.status = STEP_STATUS.compensating;
+    this.send(step, 'compensate', attempt, spec);
+  }
+
+  compensationSucceeded(step: CompiledStep): void {
+    const st = this.st(step.name);
+    st.status = STEP_STATUS.compensated;
+    st.commandId = undefined;
+    st.endedAt = this.ctx.now;
+    this.history.push({ type: 'compensation-succeeded', step: step.name });
+    this.continueCompensation();
+  }
+
+  compensationAttemptFailed(step: CompiledStep, cause: RecordedError, timedOut: boolean): void {
+    const st = this.st(step.name);
+    st.commandId = undefined;
+    if (timedOut)
+      this.history.push({
+        type: 'step-timed-out',
+        step: step.name,
+        details: { phase: 'compensate', attempt: st.compensationAttempts },
+      });
+    const policy = step.compensationRetry;
+    if (
+      st.compensationAttempts < policy.maxAttempts &&
+      !policy.nonRetryableCodes.includes(cause.code)
+    ) {
+      const delayMs = backoffDelayMs(policy, st.compensationAttempts, this.ctx.random);
+      st.status = STEP_STATUS.compensationRetrying;
+      this.timers.push({
+        kind: 'retry',
+        step: step.name,
+        phase: 'compensate',
+        attempt: st.compensationAttempts + 1,
+        dueAt: this.ctx.now + delayMs,
+      });
+      this.history.push({
+        type: 'retry-scheduled',
+        step: step.name,
+        details: {
+          phase: 'compensate',
+          attempt: st.compensationAttempts + 1,
+          delayMs,
+          reason: cause.code,
+        },
+      });
+      return;
+    }
+    this.compensationFailed(step, {
+      code: 'RETRIES_EXHAUSTED',
+      message: `compensation of step ${step.name} failed after ${st.compensationAttempts} attempt(s); last: ${cause.code}: ${cause.message}`,
+      step: step.name,
+      details: { lastError: cause },
+    });
+  }
+
+  compensationFailed(step: CompiledStep, error: RecordedError): void {
+    const st = this.st(step.name);
+    st.status = STEP_STATUS.compensationFailed;
+    st.error = error;
+    st.commandId = undefined;
+    this.history.push({ type: 'compensation-failed', step: step.name, details: { ...error } });
+    this.continueCompensation();
+  }
+
+  /** Moves down the stages once the current one is compensated; `failed` if a compensation failed for good. */
+  continueCompensation(): void {
+    for (;;) {
+      const stage = this.state.stage;
+      if (stage < 0) {
+        this.transition('compensated');
+        return;
+      }
+      const steps = this.stageSteps(stage);
+      const states = steps.map((s) => this.st(s.name));
+      if (
+        states.some(
+          (s) =>
+            s.status === STEP_STATUS.compensating || s.status === STEP_STATUS.compensationRetrying,
+        )
+      )
+        return;
+      const failed = steps.filter((s) => this.st(s.name).status === STEP_STATUS.compensationFailed);
+      if (failed.length > 0) {
+        this.state.error = {
+          code: 'COMPENSATION_FAILED',
+          message: `compensation of step ${failed.map((s) => s.name).join(', ')} failed; fix the participant and POST /v1/sagas/${this.state.id}/retry, or skip it`,
+          step: failed[0].name,
+          details: {
+            cause:
+              this.state.error?.code === 'COMPENSATION_FAILED'
+                ? this.state.error.details
+                : this.state.error,
+          },
+        };
+        this.transition('failed');
+        return;
+      }
+      this.state.stage = stage - 1;
+      if (stage - 1 >= 0) this.beginCompensation(stage - 1);
+    }
+  }
+
+  /** The failure that started compensation, once a compensation failure is resolved. */
+  private restoreCause(): void {
+    if (this.state.error?.code === 'COMPENSATION_FAILED') {
+      this.state.error =
+        (this.state.error.details as { cause?: RecordedError } | undefined)?.cause ??
+        this.state.error;
+    }
+  }
+
+  // ---- operator actions ----
+
+  resume(): void {
+    if (this.state.status !== 'failed') {
+      throw new IllegalTransitionError(
+        `saga ${this.state.id} is ${this.state.status}; only a failed saga can be retried`,
+      );
+    }
+    const steps = this.stageSteps(this.state.stage);
+    this.history.push({ type: 'resumed' });
+    const compensationFailures = steps.filter(
+      (s) => this.st(s.name).status === STEP_STATUS.compensationFailed,
+    );
+    if (compensationFailures.length > 0) {
+      this.restoreCause();
+      this.transition('compensating');
+      for (const step of compensationFailures) {
+        delete this.st(step.name).error;
+        this.sendCompensation(step, 1);
+      }
+      this.continueCompensation();
+      return;
+    }
+    // failed past the pivot: run the failed steps again from attempt 1
+    this.transition('running');
+    delete this.state.error;
+    for (const step of steps) {
+      const st = this.st(step.name);
+      if (st.status !== STEP_STATUS.failed && st.status !== STEP_STATUS.timedOut) continue;
+      delete st.error;
+      this.resend(step, 1);
+    }
+  }
+
+  skipCompensation(stepName: string, reason: string): void {
+    const st = this.state.steps[stepName];
+    if (this.state.status !== 'failed' || st?.status !== STEP_STATUS.compensationFailed) {
+      throw new IllegalTransitionError(
+        `saga ${this.state.id}: step ${stepName} has no failed compensation to skip (saga ${this.state.status}, step ${st?.status ?? 'unknown'})`,
+      );
+    }
+    st.status = STEP_STATUS.compensationSkipped;
+    st.skipReason = reason;
+    this.history.push({ type: 'compensation-skipped', step: stepName, details: { reason } });
+    const stillFailed = this.stageSteps(this.state.stage).some(
+      (s) => this.st(s.name).status === STEP_STATUS.compensationFailed,
+    );
+    if (stillFailed) return;
+    this.restoreCause();
+    this.transition('compensating');
+    this.continueCompensation();
+  }
+
+  cancel(reason: string | undefined): void {
+    const s = this.state;
+    if (s.status !== 'running') {
+      throw new IllegalTransitionError(
+        `saga ${s.id} is ${s.status}; only a running saga can be cancelled`,
+      );
+    }
+    if (this.pastPivot) {
+      throw new IllegalTransitionError(
+        `saga ${s.id} has passed its pivot step; it can only finish forward`,
+      );
+    }
+    this.history.push({ type: 'cancel-requested', details: { reason: reason ?? null } });
+    this.failForward({ code: 'CANCELLED', message: `cancelled${reason ? `: ${reason}` : ''}` });
+  }
+}
+
+/** Applies one event. Never mutates `state`; `ignored` explains events that change nothing. */
+export function decide(
+  definition: SagaDefinition,
+  state: SagaState,
+  event: SagaEvent,
+  ctx: DecideContext,
+): Decision {
+  checkMatches(definition, state);
+  const run = new Run(definition, structuredClone(state), ctx);
+  const ignored = apply(run, event);
+  if (ignored !== undefined) return { state, commands: [], timers: [], history: [], ignored };
+  return { state: run.state, commands: run.commands, timers: run.timers, history: run.history };
+}
+
+function apply(run: Run, event: SagaEvent): string | undefined {
+  const s = run.state;
+  switch (event.kind) {
+    case 'start':
+      if (
+        s.status !== 'running' ||
+        Object.values(s.steps).some((st) => st.status !== STEP_STATUS.pending)
+      ) {
+        return 'saga already started';
+      }
+      run.history.push({ type: 'saga-started', details: { version: s.version } });
+      if (s.deadlineAt !== undefined) run.timers.push({ kind: 'deadline', dueAt: s.deadlineAt });
+      run.enterStage(0);
+      return undefined;
+
+    case 'cancel':
+      run.cancel(event.reason);
+      return undefined;
+    case 'resume':
+      run.resume();
+      return undefined;
+    case 'skip-compensation':
+      run.skipCompensation(event.step, event.reason);
+      return undefined;
+
+    case 'deadline':
+      if (s.status !== 'running') return `deadline passed while ${s.status}`;
+      if (run.def.pivotStage !== undefined && s.stage > run.def.pivotStage)
+        return 'deadline passed after the pivot';
+      run.history.push({ type: 'deadline-passed' });
+      run.failForward({
+        code: 'DEADLINE_EXCEEDED',
+        message: `the saga did not finish before its deadline`,
+      });
+      return undefined;
+  }
+
+  const step = run.def.step(event.step);
+  if (!step) return `unknown step ${event.step}`;
+  const st = s.steps[event.step];
+  const forward = event.phase === 'execute';
+  const awaiting = forward
+    ? s.status === 'running' && st.status === STEP_STATUS.running
+    : s.status === 'compensating' && st.status === STEP_STATUS.compensating;
+  const attempt = forward ? st.attempts : st.compensationAttempts;
+
+  switch (event.kind) {
+    case 'reply': {
+      if (!awaiting || st.commandId !== event.commandId) {
+        return `reply to ${event.commandId} is not awaited (step ${event.step} ${st.status}, saga ${s.status})`;
+      }
+      run.history.push({
+        type: 'reply-applied',
+        step: step.name,
+        details: { phase: event.phase, outcome: event.outcome, commandId: event.commandId },
+      });
+      if (forward) {
+        if (event.outcome === 'success') run.forwardSucceeded(step, event.data);
+        else if (event.outcome === 'failure')
+          run.stepFailed(step, errorOf(event.data, 'FAILURE', step.name), false);
+        else run.forwardAttemptFailed(step, errorOf(event.data, 'ERROR', step.name), false);
+      } else if (event.outcome === 'success') run.compensationSucceeded(step);
+      // a compensation must not be refused: a business "no" here needs an operator
+      else if (event.outcome === 'failure')
+        run.compensationFailed(step, errorOf(event.data, 'FAILURE', step.name));
+      else run.compensationAttemptFailed(step, errorOf(event.data, 'ERROR', step.name), false);
+      return undefined;
+    }
+    case 'step-timeout': {
+      if (!awaiting || attempt !== event.attempt)
+        return `timeout of attempt ${event.attempt} of ${event.step} no longer applies`;
+      const cause = {
+        code: 'STEP_TIMEOUT',
+        message: `no reply within ${step.timeoutMs} ms`,
+        step: step.name,
+      };
+      if (forward) run.forwardAttemptFailed(step, cause, true);
+      else run.compensationAttemptFailed(step, cause, true);
+      return undefined;
+    }
+    case 'retry-due': {
+      const waiting = forward
+        ? s.status === 'running' && st.status === STEP_STATUS.retrying
+        : s.status === 'compensating' && st.status === STEP_STATUS.compensationRetrying;
+      if (!waiting || attempt + 1 !== event.attempt)
+        return `retry ${event.attempt} of ${event.step} no longer applies`;
+      if (forward) run.resend(step, event.attempt);
+      else run.sendCompensation(step, event.attempt);
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,302 @@
+import { SagaDefinitionError } from './errors';
+import {
+  compileRetryPolicy,
+  COMPENSATION_RETRY_DEFAULTS,
+  FORWARD_RETRY_DEFAULTS,
+  type CompiledRetryPolicy,
+  type RetryPolicyOptions,
+} from './retry-policy';
+
+/** A command to send: participant (→ topic `<prefix>.commands.<participant>`), name (`ce_type`), payload. */
+export interface CommandSpec {
+  participant: string;
+  command: string;
+  payload: unknown;
+}
+
+export function command(participant: string, name: string, payload: unknown = {}): CommandSpec {
+  return { participant, command: name, payload };
+}
+
+/** What a step's callbacks see of the saga. */
+export interface SagaView<I, D> {
+  readonly id: string;
+  readonly input: I;
+  readonly data: D;
+}
+
+// Callbacks are declared as methods so a step can type its reply (`onReply(s, r: { id: string })`).
+export interface StepOptions<I, D> {
+  /** The forward command. */
+  invoke(saga: SagaView<I, D>): CommandSpec;
+  /** The command that undoes a completed (or possibly completed) invoke. */
+  compensate?(saga: SagaView<I, D>): CommandSpec;
+  /** Maps a success reply into saga data (merged shallowly). */
+  onReply?(saga: SagaView<I, D>, result: unknown): Partial<D>;
+  /** Runs the step only when true (evaluated when its stage starts); otherwise it is skipped. */
+  when?(saga: SagaView<I, D>): boolean;
+  retry?: RetryPolicyOptions;
+  compensationRetry?: RetryPolicyOptions;
+  /** Per attempt, forward and compensation. @default 30_000 */
+  timeoutMs?: number;
+  /** The go/no-go step: once it succeeded, later steps are retried forward and never compensated. */
+  pivot?: boolean;
+}
+
+type AnyView = SagaView<unknown, Record<string, unknown>>;
+
+export interface CompiledStep {
+  readonly name: string;
+  readonly invoke: (saga: AnyView) => CommandSpec;
+  readonly compensate?: (saga: AnyView) => CommandSpec;
+  readonly onReply?: (saga: AnyView, result: unknown) => Record<string, unknown>;
+  readonly when?: (saga: AnyView) => boolean;
+  readonly retry: CompiledRetryPolicy;
+  readonly compensationRetry: CompiledRetryPolicy;
+  readonly timeoutMs: number;
+  readonly pivot: boolean;
+}
+
+/** A sequential step (kind 'step', one step of the same name) or a parallel group. */
+export interface Stage {
+  readonly name: string;
+  readonly kind: 'step' | 'parallel';
+  readonly steps: readonly CompiledStep[];
+}
+
+/** JSON view of a definition, for GET /v1/saga-types. */
+export interface SagaDescription {
+  name: string;
+  version: number;
+  description?: string;
+  deadlineMs?: number;
+  stages: {
+    name: string;
+    kind: 'step' | 'parallel';
+    steps: {
+      name: string;
+      pivot: boolean;
+      compensatable: boolean;
+      conditional: boolean;
+      timeoutMs: number;
+      retry: CompiledRetryPolicy;
+      compensationRetry: CompiledRetryPolicy;
+    }[];
+  }[];
+}
+
+const BRAND = Symbol.for('skald.saga-definition');
+
+export interface SagaDefinition {
+  readonly name: string;
+  readonly version: number;
+  readonly description?: string;
+  readonly deadlineMs?: number;
+  readonly stages: readonly Stage[];
+  /** Index of the stage holding the pivot step, if any. */
+  readonly pivotStage: number | undefined;
+  /** Every step name in order (parallel members included, group names not). */
+  stepNames(): string[];
+  step(name: string): CompiledStep | undefined;
+  stageOf(stepName: string): number;
+  describe(): SagaDescription;
+}
+
+/** True for a built definition, even one built by another copy of this lib. */
+export function isSagaDefinition(value: unknown): value is SagaDefinition {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[BRAND] === true
+  );
+}
+
+export interface SagaOptions {
+  /** Positive integer; bump it when steps change while sagas of the old version may still run. */
+  version: number;
+  /** The whole saga must finish forward within this time, or it is compensated. */
+  deadlineMs?: number;
+  description?: string;
+}
+
+interface DraftStage {
+  name: string;
+  kind: 'step' | 'parallel';
+  steps: { name: string; options: StepOptions<never, never> }[];
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+/** Members of a parallel group; they run concurrently and are compensated together. */
+export class ParallelGroup<I, D> {
+  /** @internal */
+  readonly members: { name: string; options: StepOptions<never, never> }[] = [];
+
+  step(name: string, options: StepOptions<I, D>): this {
+    this.members.push({ name, options: options as unknown as StepOptions<never, never> });
+    return this;
+  }
+}
+
+export class SagaBuilder<I = unknown, D extends object = Record<string, unknown>> {
+  private readonly stages: DraftStage[] = [];
+
+  constructor(
+    private readonly name: string,
+    private readonly options: SagaOptions,
+  ) {}
+
+  /** Types the saga's input (no run-time effect). */
+  input<T>(): SagaBuilder<T, D> {
+    return this as unknown as SagaBuilder<T, D>;
+  }
+
+  /** Types the saga's data, filled by `onReply` (no run-time effect). */
+  data<T extends object>(): SagaBuilder<I, T> {
+    return this as unknown as SagaBuilder<I, T>;
+  }
+
+  step(name: string, options: StepOptions<I, D>): this {
+    this.stages.push({
+      name,
+      kind: 'step',
+      steps: [{ name, options: options as unknown as StepOptions<never, never> }],
+    });
+    return this;
+  }
+
+  parallel(name: string, members: (group: ParallelGroup<I, D>) => ParallelGroup<I, D>): this {
+    this.stages.push({ name, kind: 'parallel', steps: members(new ParallelGroup<I, D>()).members });
+    return this;
+  }
+
+  /** Validates and freezes the definition; throws SagaDefinitionError naming the saga and step. */
+  build(): SagaDefinition {
+    return compile(this.name, this.options, this.stages);
+  }
+}
+
+export function defineSaga(name: string, options: SagaOptions): SagaBuilder {
+  return new SagaBuilder(name, options);
+}
+
+function compile(name: string, options: SagaOptions, drafts: DraftStage[]): SagaDefinition {
+  const label = `saga ${JSON.stringify(name)} v${options.version}`;
+  const fail = (problem: string): never => {
+    throw new SagaDefinitionError(`${label}: ${problem}`);
+  };
+  if (!NAME.test(name))
+    fail(
+      'the name must be 1-100 letters, digits, ".", "_" or "-", starting with a letter or digit',
+    );
+  if (!Number.isInteger(options.version) || options.version < 1)
+    fail('version must be a positive integer');
+  if (options.deadlineMs !== undefined && !(options.deadlineMs > 0))
+    fail('deadlineMs must be greater than 0');
+  if (drafts.length === 0) fail('it has no steps; add at least one with .step(...)');
+
+  const seen = new Set<string>();
+  const claim = (what: string, n: string) => {
+    if (!NAME.test(n))
+      fail(`${what} ${JSON.stringify(n)}: names must be 1-100 letters, digits, ".", "_" or "-"`);
+    if (seen.has(n))
+      fail(`the name ${JSON.stringify(n)} is used twice; step and group names must be unique`);
+    seen.add(n);
+  };
+
+  let pivotStage: number | undefined;
+  const stages: Stage[] = drafts.map((draft, index) => {
+    if (draft.kind === 'parallel') {
+      claim('group', draft.name);
+      if (draft.steps.length === 0)
+        fail(`parallel group ${JSON.stringify(draft.name)} has no steps`);
+    }
+    const steps = draft.steps.map(({ name: stepName, options: o }) => {
+      claim('step', stepName);
+      const where = `step ${JSON.stringify(stepName)}`;
+      if (typeof o.invoke !== 'function') fail(`${where} needs an invoke function`);
+      if (o.pivot) {
+        if (draft.kind === 'parallel')
+          fail(
+            `${where} is a pivot inside parallel group ${JSON.stringify(draft.name)}; a pivot must be a sequential step`,
+          );
+        if (pivotStage !== undefined) fail(`${where} is a second pivot; a saga has at most one`);
+        if (o.compensate)
+          fail(`${where} is the pivot and has a compensate; the pivot is never compensated`);
+        pivotStage = index;
+      } else if (pivotStage !== undefined && o.compensate) {
+        fail(
+          `${where} comes after the pivot and has a compensate; steps after the pivot are retried forward, never compensated`,
+        );
+      }
+      const timeoutMs = o.timeoutMs ?? 30_000;
+      if (!(timeoutMs > 0)) fail(`${where}: timeoutMs must be greater than 0`);
+      for (const [key, retry] of [
+        ['retry', o.retry],
+        ['compensationRetry', o.compensationRetry],
+      ] as const) {
+        if (!retry) continue;
+        if (
+          retry.maxAttempts !== undefined &&
+          (!Number.isInteger(retry.maxAttempts) || retry.maxAttempts < 1)
+        ) {
+          fail(`${where}: ${key}.maxAttempts must be an integer of at least 1`);
+        }
+        if (retry.initialMs !== undefined && !(retry.initialMs >= 0))
+          fail(`${where}: ${key}.initialMs must be 0 or more`);
+        const initial = retry.initialMs ?? FORWARD_RETRY_DEFAULTS.initialMs;
+        if (retry.maxMs !== undefined && !(retry.maxMs >= initial))
+          fail(`${where}: ${key}.maxMs must be at least initialMs (${initial})`);
+      }
+      const step: CompiledStep = {
+        name: stepName,
+        invoke: o.invoke as CompiledStep['invoke'],
+        compensate: o.compensate as CompiledStep['compensate'],
+        onReply: o.onReply as CompiledStep['onReply'],
+        when: o.when as CompiledStep['when'],
+        retry: compileRetryPolicy(o.retry, FORWARD_RETRY_DEFAULTS),
+        compensationRetry: compileRetryPolicy(o.compensationRetry, COMPENSATION_RETRY_DEFAULTS),
+        timeoutMs,
+        pivot: o.pivot === true,
+      };
+      return Object.freeze(step);
+    });
+    return Object.freeze({ name: draft.name, kind: draft.kind, steps: Object.freeze(steps) });
+  });
+
+  const byName = new Map(
+    stages.flatMap((stage, i) => stage.steps.map((s) => [s.name, { step: s, stage: i }] as const)),
+  );
+  const definition: SagaDefinition & { [BRAND]: true } = {
+    [BRAND]: true,
+    name,
+    version: options.version,
+    description: options.description,
+    deadlineMs: options.deadlineMs,
+    stages: Object.freeze(stages),
+    pivotStage,
+    stepNames: () => [...byName.keys()],
+    step: (n) => byName.get(n)?.step,
+    stageOf: (n) => byName.get(n)?.stage ?? -1,
+    describe: () => ({
+      name,
+      version: options.version,
+      description: options.description,
+      deadlineMs: options.deadlineMs,
+      stages: stages.map((stage) => ({
+        name: stage.name,
+        kind: stage.kind,
+        steps: stage.steps.map((s) => ({
+          name: s.name,
+          pivot: s.pivot,
+          compensatable: s.compensate !== undefined,
+          conditional: s.when !== undefined,
+          timeoutMs: s.timeoutMs,
+          retry: s.retry,
+          compensationRetry: s.compensationRetry,
+        })),
+      })),
+    }),
+  };
+  return Object.freeze(definition);
+}
