@@ -159,8 +159,8 @@ export class SagaTransaction {
   async updateSaga(saga: SagaRecord, now: number): Promise<void> {
     await this.manager.query(
       `UPDATE skald.saga_instance
-         SET status = $2, data = $3, stage = $4, steps = $5, error = $6, updated_at = $7,
-             ended_at = CASE WHEN $2 = ANY($8::text[]) THEN $7 ELSE NULL END
+         SET status = $2::text, data = $3, stage = $4, steps = $5, error = $6, updated_at = $7::timestamptz,
+             ended_at = CASE WHEN $2::text = ANY($8::text[]) THEN $7::timestamptz ELSE NULL END
        WHERE id = $1`,
       [
         saga.id,

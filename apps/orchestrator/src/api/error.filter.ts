@@ -67,12 +67,17 @@ export class ErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('http');
 
   catch(error: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    // bodies that are not errors, such as the health report of a 503, pass through unchanged
+    const own = error instanceof HttpException ? error.getResponse() : undefined;
+    if (own && typeof own === 'object' && !('message' in own)) {
+      res.status((error as HttpException).getStatus()).json(own);
+      return;
+    }
     const { status, message } = describe(error);
     if (status >= 500)
       this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-    host
-      .switchToHttp()
-      .getResponse<Response>()
+    res
       .status(status)
       .json({
         statusCode: status,

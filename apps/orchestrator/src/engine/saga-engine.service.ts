@@ -69,7 +69,8 @@ function toRecord(
     steps: state.steps,
     error: state.error ?? null,
     deadlineAt: state.deadlineAt ?? null,
-    ...keys,
+    idempotencyKey: keys.idempotencyKey,
+    requestHash: keys.requestHash,
   };
 }
 

@@ -14,8 +14,12 @@ type Script = (command: CommandEnvelope, attempt: number) => ScriptedAnswer;
 const scripts = new Map<string, Script>();
 const ok = (id: string): ScriptedAnswer => ({ outcome: 'success', data: { id } });
 
+/** Every command any participant received, in arrival order (one process, so one clock). */
+const arrivals: CommandEnvelope[] = [];
+
 function scripted(participant: string) {
   return (command: CommandEnvelope, received: CommandEnvelope[]): ScriptedAnswer => {
+    arrivals.push(command);
     const customer =
       (command.data as { customer?: string } | null)?.customer ?? sagaCustomers.get(command.sagaId);
     const script = customer ? scripts.get(`${customer}:${participant}`) : undefined;
@@ -58,10 +62,7 @@ describe('trip booking end to end (orchestrator process, real Kafka and PostgreS
     return saga;
   }
 
-  const commandsOf = (sagaId: string) =>
-    Object.values(participants)
-      .flatMap((p) => p.received)
-      .filter((c) => c.sagaId === sagaId);
+  const commandsOf = (sagaId: string) => arrivals.filter((c) => c.sagaId === sagaId);
 
   it('completes when every participant agrees', async () => {
     const saga = await start('book-trip', 'alice');
@@ -144,7 +145,9 @@ describe('trip booking end to end (orchestrator process, real Kafka and PostgreS
   });
 
   it('times out a participant that never answers, then compensates it too', async () => {
-    const saga = await start('book-trip', 'dave', { hotels: () => ({ outcome: 'none' }) });
+    const saga = await start('book-trip', 'dave', {
+      hotels: (c) => (c.phase === 'execute' ? { outcome: 'none' } : ok('cancelled')),
+    });
     const done = await skald.waitForStatus(saga.id, 'compensated');
     const hotel = done.steps.find((s) => s.name === 'reserve-hotel')!;
     assert.equal(hotel.attempts, 2);
@@ -224,7 +227,9 @@ describe('trip booking end to end (orchestrator process, real Kafka and PostgreS
   });
 
   it('cancels a running saga and compensates what it did; cancelling again is 409', async () => {
-    const saga = await start('slow-order', 'heidi', { approvals: () => ({ outcome: 'none' }) });
+    const saga = await start('slow-order', 'heidi', {
+      approvals: (c) => (c.phase === 'execute' ? { outcome: 'none' } : ok('revoked')),
+    });
     await participants.approvals.waitFor((c) => c.sagaId === saga.id);
     const cancelled = await skald.request('POST', `/v1/sagas/${saga.id}/cancel`, {
       reason: 'changed my mind',
