@@ -378,7 +378,8 @@ class Run {
     try {
       spec = step.compensate!(this.view());
     } catch (error) {
-      this.compensationFailed(step, {
+      // callers settle the stage (continueCompensation) once every member has been sent
+      this.markCompensationFailed(step, {
         code: 'COMPENSATE_FAILED',
         message: `step ${step.name}: compensate failed: ${messageOf(error)}`,
         step: step.name,
@@ -441,17 +442,22 @@ class Run {
     });
   }
 
-  compensationFailed(step: CompiledStep, error: RecordedError): void {
+  private markCompensationFailed(step: CompiledStep, error: RecordedError): void {
     const st = this.st(step.name);
     st.status = STEP_STATUS.compensationFailed;
     st.error = error;
     st.commandId = undefined;
     this.history.push({ type: 'compensation-failed', step: step.name, details: { ...error } });
+  }
+
+  compensationFailed(step: CompiledStep, error: RecordedError): void {
+    this.markCompensationFailed(step, error);
     this.continueCompensation();
   }
 
   /** Moves down the stages once the current one is compensated; `failed` if a compensation failed for good. */
   continueCompensation(): void {
+    if (this.state.status !== 'compensating') return;
     for (;;) {
       const stage = this.state.stage;
       if (stage < 0) {
@@ -668,7 +674,10 @@ function apply(run: Run, event: SagaEvent): string | undefined {
       if (!waiting || attempt + 1 !== event.attempt)
         return `retry ${event.attempt} of ${event.step} no longer applies`;
       if (forward) run.resend(step, event.attempt);
-      else run.sendCompensation(step, event.attempt);
+      else {
+        run.sendCompensation(step, event.attempt);
+        run.continueCompensation();
+      }
       return undefined;
     }
   }

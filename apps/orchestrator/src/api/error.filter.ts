@@ -77,12 +77,10 @@ export class ErrorFilter implements ExceptionFilter {
     const { status, message } = describe(error);
     if (status >= 500)
       this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-    res
-      .status(status)
-      .json({
-        statusCode: status,
-        error: REASONS[status] ?? HttpStatus[status] ?? 'Error',
-        message,
-      });
+    res.status(status).json({
+      statusCode: status,
+      error: REASONS[status] ?? HttpStatus[status] ?? 'Error',
+      message,
+    });
   }
 }

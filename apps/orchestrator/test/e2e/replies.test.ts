@@ -121,7 +121,10 @@ describe('replies the orchestrator must not apply (duplicate, stale, forged, gar
     await dlq.disconnect();
     // two keys, maybe two partitions: match each dead letter by its value
     const reasonOf = (value: string) => parked.find((p) => p.value === value)?.reason;
-    assert.match(reasonOf(Buffer.from([0xde, 0xad, 0xbe, 0xef]).toString())!, /malformed reply: missing header ce_specversion/);
+    assert.match(
+      reasonOf(Buffer.from([0xde, 0xad, 0xbe, 0xef]).toString())!,
+      /malformed reply: missing header ce_specversion/,
+    );
     assert.match(reasonOf('{"not":"a reply"}')!, /malformed reply: missing header ce_outcome/);
     assert.equal(
       await skald.counter('skald_replies_total', { result: 'malformed' }),
