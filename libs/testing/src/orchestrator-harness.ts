@@ -75,8 +75,11 @@ export class OrchestratorHarness {
     return this.process.url;
   }
 
-  async restart(options: Partial<HarnessOptions> = {}): Promise<void> {
-    await this.process.stop();
+  /** Stops the process (SIGTERM, or SIGKILL to simulate a crash) and starts a new one. */
+  async restart(
+    options: Partial<HarnessOptions> & { signal?: NodeJS.Signals } = {},
+  ): Promise<void> {
+    await this.process.stop(options.signal ?? 'SIGTERM');
     this.options = { ...this.options, ...options };
     await this.launch();
   }

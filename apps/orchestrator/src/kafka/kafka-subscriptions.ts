@@ -35,8 +35,9 @@ export class KafkaSubscriptions {
     const consumer: Consumer = this.kafka.consumer({
       groupId: options.groupId,
       maxWaitTimeInMs: 50,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      // a crashed instance holds its partitions until its session expires: keep that short
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
       retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5_000 },
     });
     await consumer.connect();

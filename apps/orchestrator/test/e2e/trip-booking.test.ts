@@ -200,6 +200,15 @@ describe('trip booking end to end (orchestrator process, real Kafka and PostgreS
     );
     assert.ok(listed.body.items.some((s) => s.id === saga.id));
 
+    const wrongSkip = await skald.request(
+      'POST',
+      `/v1/sagas/${saga.id}/steps/reserve-car/skip-compensation`,
+      {
+        reason: 'not the failed one',
+      },
+    );
+    assert.equal(wrongSkip.status, 409);
+
     broken = false;
     const retried = await skald.request('POST', `/v1/sagas/${saga.id}/retry`);
     assert.equal(retried.status, 202);

@@ -60,4 +60,19 @@ describe('definition versions: a running saga finishes on the version it started
     await hotels.reply(second, { outcome: 'success', data: {} });
     await skald.waitForStatus(fresh.id, 'completed');
   });
+
+  it('finishes a saga after the orchestrator was SIGKILLed while it waited for a reply', async () => {
+    const saga = await skald.startSaga('versioned', {});
+    const first = await cars.waitFor((c) => c.sagaId === saga.id);
+    await skald.restart({ signal: 'SIGKILL' });
+    assert.equal(skald.process.child.exitCode, null, 'a new process runs');
+    await cars.reply(first, { outcome: 'success', data: {} });
+    const second = await hotels.waitFor((c) => c.sagaId === saga.id);
+    await hotels.reply(second, { outcome: 'success', data: {} });
+    const done = await skald.waitForStatus(saga.id, 'completed');
+    assert.deepEqual(
+      done.steps.map((s) => s.status),
+      ['succeeded', 'succeeded'],
+    );
+  });
 });
