@@ -1,5 +1,6 @@
 // `npm start`: the local stack (unless DATABASE_URL / KAFKA_BROKERS name servers), then the
-// orchestrator as a child process. Ctrl-C stops everything this script started.
+// orchestrator and the demo participants as child processes, then two demo sagas — one that
+// completes and one that compensates. Ctrl-C stops everything this script started.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { runtimeDir, startLocalStack, type LocalStack } from '@skald/testing';
@@ -7,36 +8,70 @@ import { onStopSignal } from './stop-signal';
 
 const root = join(__dirname, '..');
 const port = Number(process.env.PORT ?? 3000);
+const api = `http://127.0.0.1:${port}`;
 
-function startOrchestrator(stack: LocalStack): ChildProcess {
-  return spawn(
-    process.execPath,
-    ['-r', '@swc-node/register', join(root, 'apps/orchestrator/src/main.ts')],
-    {
-      cwd: root,
-      stdio: 'inherit',
-      env: {
-        ...process.env,
-        DATABASE_URL: stack.databaseUrl,
-        KAFKA_BROKERS: stack.kafkaBrokers,
-        PORT: String(port),
-      },
+function run(
+  name: string,
+  entry: string,
+  stack: LocalStack,
+  env: NodeJS.ProcessEnv = {},
+): ChildProcess {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', join(root, entry)], {
+    cwd: root,
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      DATABASE_URL: stack.databaseUrl,
+      KAFKA_BROKERS: stack.kafkaBrokers,
+      ...env,
     },
-  );
+  });
+  child.once('exit', (code, signal) => {
+    if (!stopping) console.error(`${name} exited (${code ?? signal}); Ctrl-C stops the rest`);
+  });
+  return child;
 }
 
-async function waitForHealth(child: ChildProcess, timeoutMs: number): Promise<boolean> {
+let stopping = false;
+
+async function waitForHealth(timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && child.exitCode === null) {
+  while (Date.now() < deadline) {
     try {
-      const res = await fetch(`http://127.0.0.1:${port}/health`);
-      if (res.ok) return true;
+      if ((await fetch(`${api}/health`)).ok) return true;
     } catch {
       // not listening yet
     }
     await new Promise((r) => setTimeout(r, 300));
   }
   return false;
+}
+
+const trip = (to: string) => ({
+  type: 'book-trip',
+  input: {
+    customer: 'ada',
+    car: { model: 'compact' },
+    hotel: { city: 'Lisbon', nights: 3 },
+    flight: { to },
+    amount: 900,
+  },
+});
+
+async function demoSaga(label: string, body: unknown): Promise<void> {
+  const res = await fetch(`${api}/v1/sagas`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const saga = (await res.json()) as { id: string; status: string };
+  let status = saga.status;
+  for (let i = 0; i < 100 && (status === 'running' || status === 'compensating'); i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    status = ((await (await fetch(`${api}/v1/sagas/${saga.id}`)).json()) as { status: string })
+      .status;
+  }
+  console.log(`  ${label}: saga ${saga.id} is ${status}   →  curl -s ${api}/v1/sagas/${saga.id}`);
 }
 
 async function main(): Promise<void> {
@@ -50,30 +85,36 @@ async function main(): Promise<void> {
   for (const line of stack.description) console.log(`started ${line}`);
   console.log(`stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
-  const orchestrator = startOrchestrator(stack);
-  let stopping = false;
-  orchestrator.once('exit', (code) => {
-    if (stopping) return;
-    console.error(`orchestrator exited (${code ?? 'signal'}); stopping the stack`);
-    void stack.stop().then(() => process.exit(code || 1));
-  });
+  const children = [
+    run('orchestrator', 'apps/orchestrator/src/main.ts', stack, {
+      PORT: String(port),
+      SKALD_SAGAS: process.env.SKALD_SAGAS ?? join(root, 'apps/demo/src/sagas/book-trip.ts'),
+    }),
+    run('demo participants', 'apps/demo/src/main.ts', stack),
+  ];
   onStopSignal(async () => {
     stopping = true;
-    if (orchestrator.exitCode === null) {
-      const exited = new Promise((r) => orchestrator.once('exit', r));
-      orchestrator.kill('SIGTERM');
-      await exited;
-    }
+    await Promise.all(
+      children.map((child) => {
+        if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        return exited;
+      }),
+    );
     await stack.stop();
   });
 
-  if (await waitForHealth(orchestrator, 60_000)) {
-    console.log(
-      `\nSkald is up: http://localhost:${port}  (API docs: http://localhost:${port}/docs)`,
-    );
-    console.log(`Try:  curl -s localhost:${port}/health\n`);
-    console.log('Ctrl-C stops the orchestrator, Kafka and PostgreSQL.');
-  }
+  if (!(await waitForHealth(60_000))) return;
+  console.log(`\nSkald is up: ${api}  (API docs: ${api}/docs)\nTwo demo trips:`);
+  await demoSaga('a trip to Oslo', trip('Oslo'));
+  await demoSaga('a trip to Atlantis (the airline refuses)', trip('Atlantis'));
+  console.log(`\nStart your own:
+  curl -s -XPOST ${api}/v1/sagas -H 'content-type: application/json' \\
+    -d '${JSON.stringify(trip('Rome'))}'
+Switches: car.model "unobtainium" (refused), hotel.city "Flakyville" (fails twice, then retried),
+flight.to "Atlantis" (refused), amount over 5000 (card declined).
+Ctrl-C stops the orchestrator, the participants, Kafka and PostgreSQL.`);
 }
 
 main().catch((error: unknown) => {

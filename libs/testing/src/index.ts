@@ -11,7 +11,7 @@
  */
 export { LocalStackError } from './errors';
 export { findFreePort } from './free-port';
-export { cacheDir, runtimeDir } from './paths';
+export { cacheDir, repoRoot, runtimeDir } from './paths';
 export {
   ensureKafkaJars,
   pinnedKafkaVersion,

@@ -1,0 +1,32 @@
+// The demo participants as one process: DATABASE_URL, KAFKA_BROKERS, SKALD_TOPIC_PREFIX.
+import { Pool } from 'pg';
+import { DEMO_SCHEMA_SQL, demoParticipants } from './participants';
+
+async function main(): Promise<void> {
+  const { DATABASE_URL, KAFKA_BROKERS, SKALD_TOPIC_PREFIX } = process.env;
+  if (!DATABASE_URL || !KAFKA_BROKERS)
+    throw new Error('DATABASE_URL and KAFKA_BROKERS are required');
+  const pool = new Pool({ connectionString: DATABASE_URL, max: 10 });
+  await pool.query(DEMO_SCHEMA_SQL);
+  const participants = demoParticipants({
+    brokers: KAFKA_BROKERS.split(','),
+    pool,
+    topicPrefix: SKALD_TOPIC_PREFIX,
+  });
+  await Promise.all(participants.map((p) => p.start()));
+  process.stdout.write(`demo participants consuming: cars, hotels, flights, payments\n`);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      void Promise.all(participants.map((p) => p.stop()))
+        .then(() => pool.end())
+        .then(() => process.exit(0));
+    });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `demo participants: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exit(1);
+});

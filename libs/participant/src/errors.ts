@@ -1,0 +1,25 @@
+/**
+ * Throw from a handler to refuse a command for a business reason: the participant answers
+ * `failure` and the orchestrator does not retry (it compensates instead). Any other error is
+ * transient: the participant answers `error` and the orchestrator retries per the step's policy.
+ */
+export class BusinessRefusal extends Error {
+  override readonly name = 'BusinessRefusal';
+  readonly retryable = false;
+
+  constructor(
+    /** Stable machine-readable reason, e.g. `CARD_DECLINED`. */
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+/** Participant options are wrong; the message names the option. */
+export class ParticipantConfigError extends Error {
+  override readonly name = 'ParticipantConfigError';
+  readonly code = 'INVALID_PARTICIPANT_CONFIG';
+  readonly retryable = false;
+}

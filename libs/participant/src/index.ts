@@ -1,0 +1,37 @@
+/**
+ * The Skald participant SDK: consume commands from the orchestrator over Kafka, run your handler,
+ * reply. With your PostgreSQL given, every command runs effectively once and fenced; without it,
+ * at-least-once. No NestJS needed.
+ *
+ * @example
+ * import { Pool } from 'pg';
+ * import { BusinessRefusal, createParticipant } from '@skald/participant';
+ *
+ * const payments = createParticipant({
+ *   name: 'payments',
+ *   kafka: { brokers: ['localhost:9092'] },
+ *   database: new Pool({ connectionString: process.env.DATABASE_URL }),
+ *   createTables: true,
+ * }).on('charge', async (req: { amount: number }, { tx }) => {
+ *   if (req.amount > 5_000) throw new BusinessRefusal('CARD_DECLINED', 'amount over the card limit');
+ *   await tx!.query('INSERT INTO charges (amount) VALUES ($1)', [req.amount]);
+ *   return { charged: req.amount };
+ * });
+ * await payments.start();
+ */
+export type {
+  DataSourceLike,
+  ParticipantDatabase,
+  PgPoolLike,
+  TransactionClient,
+} from './database';
+export { BusinessRefusal, ParticipantConfigError } from './errors';
+export {
+  createParticipant,
+  Participant,
+  type CommandContext,
+  type CommandHandler,
+  type ParticipantHealth,
+  type ParticipantOptions,
+} from './participant';
+export { PARTICIPANT_SCHEMA_SQL } from './schema';

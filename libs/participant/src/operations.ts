@@ -1,0 +1,154 @@
+// Effectively-once processing of one command against the participant's database.
+// ⚠ The inbox row, the handler's own writes and the stored reply commit in ONE transaction;
+// the reply is produced only after that commit. Break this and effects happen twice or get lost.
+import { PROTOCOL_ERROR_CODES, type CommandEnvelope, type Outcome } from '@skald/protocol';
+import { inTransaction, type OpenTransaction, type ParticipantDatabase } from './database';
+import { BusinessRefusal } from './errors';
+
+export interface Reply {
+  outcome: Outcome;
+  data: unknown;
+}
+
+/** Runs the handler; the result becomes `success`, a BusinessRefusal `failure`, anything else `error`. */
+export type Invoke = (tx: OpenTransaction | undefined) => Promise<unknown>;
+
+interface OperationRow {
+  forward_state: string | null;
+  forward_outcome: Outcome | null;
+  forward_reply: unknown;
+  compensation_state: string | null;
+  compensation_outcome: Outcome | null;
+  compensation_reply: unknown;
+}
+
+/** What a handler's exception means on the wire. */
+export function replyForError(error: unknown): Reply {
+  if (error instanceof BusinessRefusal) {
+    return {
+      outcome: 'failure',
+      data: { code: error.code, message: error.message, details: error.details },
+    };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: unknown })?.code;
+  return {
+    outcome: 'error',
+    data: { code: typeof code === 'string' ? code : 'HANDLER_ERROR', message },
+  };
+}
+
+async function runHandler(invoke: Invoke, tx?: OpenTransaction): Promise<Reply> {
+  try {
+    return { outcome: 'success', data: (await invoke(tx)) ?? {} };
+  } catch (error) {
+    return replyForError(error);
+  }
+}
+
+/** At-least-once: without a database nothing is remembered, so redeliveries run the handler again. */
+export function processWithoutDatabase(invoke: Invoke): Promise<Reply> {
+  return runHandler(invoke);
+}
+
+/** A transient handler error: roll everything back (inbox row included) so the next attempt runs. */
+class RollBack extends Error {
+  constructor(readonly reply: Reply) {
+    super('roll back');
+  }
+}
+
+/**
+ * Effectively-once and fenced (DESIGN.md §2 guarantees 3 and 5). Per (saga, step) the operation
+ * row says what happened; a redelivered command or a later attempt gets the stored reply, a
+ * compensation of a step never executed is recorded and answered without calling the handler,
+ * and that step's command arriving afterwards is refused with FENCED.
+ */
+export async function processWithDatabase(
+  db: ParticipantDatabase,
+  participant: string,
+  command: CommandEnvelope,
+  invoke: Invoke,
+): Promise<Reply> {
+  try {
+    return await inTransaction(db, async (tx) => {
+      await tx.query(
+        'INSERT INTO skald_participant_inbox (participant, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+        [participant, command.id],
+      );
+      await tx.query(
+        'INSERT INTO skald_participant_operation (participant, saga_id, step) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+        [participant, command.sagaId, command.step],
+      );
+      // concurrent deliveries of one step (a rebalance) queue here, so only one runs the handler
+      const [op] = await tx.query<OperationRow>(
+        `SELECT forward_state, forward_outcome, forward_reply, compensation_state, compensation_outcome, compensation_reply
+         FROM skald_participant_operation WHERE participant = $1 AND saga_id = $2 AND step = $3 FOR UPDATE`,
+        [participant, command.sagaId, command.step],
+      );
+      const store = (columns: 'forward' | 'compensation', state: string, reply: Reply) =>
+        tx
+          .query(
+            `UPDATE skald_participant_operation SET ${columns}_state = $4, ${columns}_outcome = $5, ${columns}_reply = $6, updated_at = now()
+             WHERE participant = $1 AND saga_id = $2 AND step = $3`,
+            [
+              participant,
+              command.sagaId,
+              command.step,
+              state,
+              reply.outcome,
+              JSON.stringify(reply.data),
+            ],
+          )
+          .then(() => reply);
+
+      if (command.phase === 'compensate') {
+        if (op.compensation_state)
+          return { outcome: op.compensation_outcome!, data: op.compensation_reply };
+        // never executed (or refused, or fenced): nothing to undo, and the fence is now up
+        if (op.forward_state !== 'succeeded') {
+          return store('compensation', 'compensated', {
+            outcome: 'success',
+            data: { compensated: false, reason: 'not executed' },
+          });
+        }
+        // a refused compensation is not remembered: an operator's retry runs it again
+        return handle(tx, invoke, (reply) =>
+          reply.outcome === 'success'
+            ? store('compensation', 'compensated', reply)
+            : Promise.resolve(reply),
+        );
+      }
+
+      if (op.compensation_state) {
+        return store('forward', 'fenced', {
+          outcome: 'failure',
+          data: {
+            code: PROTOCOL_ERROR_CODES.fenced,
+            message: `step ${command.step} of saga ${command.sagaId} was already compensated; this command is refused, not executed`,
+          },
+        });
+      }
+      if (op.forward_state) return { outcome: op.forward_outcome!, data: op.forward_reply };
+      return handle(tx, invoke, (reply) =>
+        store('forward', reply.outcome === 'success' ? 'succeeded' : 'refused', reply),
+      );
+    });
+  } catch (error) {
+    if (error instanceof RollBack) return error.reply;
+    throw error;
+  }
+}
+
+async function handle(
+  tx: OpenTransaction,
+  invoke: Invoke,
+  store: (reply: Reply) => Promise<Reply>,
+): Promise<Reply> {
+  await tx.query('SAVEPOINT skald_handler');
+  const reply = await runHandler(invoke, tx);
+  if (reply.outcome === 'error') throw new RollBack(reply);
+  // a refusal keeps none of the handler's writes, only the stored answer
+  if (reply.outcome === 'failure') await tx.query('ROLLBACK TO SAVEPOINT skald_handler');
+  return store(reply);
+}

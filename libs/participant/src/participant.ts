@@ -1,0 +1,309 @@
+// No NestJS here: the SDK must be usable from any Node service.
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel, type Consumer, type KafkaMessage, type Producer } from 'kafkajs';
+import {
+  commandTopic,
+  crashPoint,
+  deadLetter,
+  deadLetterTopic,
+  decodeCommand,
+  DEFAULT_TOPIC_PREFIX,
+  encodeReply,
+  ProtocolError,
+  PROTOCOL_ERROR_CODES,
+  readCorrelation,
+  type CommandEnvelope,
+  type Phase,
+  type WireMessage,
+} from '@skald/protocol';
+import {
+  queryOnce,
+  type OpenTransaction,
+  type ParticipantDatabase,
+  type TransactionClient,
+} from './database';
+import { ParticipantConfigError } from './errors';
+import { processWithDatabase, processWithoutDatabase, type Reply } from './operations';
+import { PARTICIPANT_SCHEMA_SQL } from './schema';
+
+/** What a handler knows about the command it handles. */
+export interface CommandContext {
+  sagaId: string;
+  step: string;
+  attempt: number;
+  phase: Phase;
+  command: string;
+  /** `ce_id` of this delivery. */
+  commandId: string;
+  /** With a database: the transaction the inbox row commits in. Write your effects through it. */
+  tx?: TransactionClient;
+  /** With a database: the raw transaction (pg PoolClient, or TypeORM EntityManager). */
+  transaction?: unknown;
+}
+
+/** Returns the reply data (→ `success`); throws BusinessRefusal (→ `failure`) or anything else (→ `error`). */
+export type CommandHandler<P = unknown, R = unknown> = (
+  payload: P,
+  context: CommandContext,
+) => R | Promise<R>;
+
+export interface ParticipantOptions {
+  /** The participant's name: it consumes `<prefix>.commands.<name>`. */
+  name: string;
+  /** Brokers to connect to, or a kafkajs Kafka instance of yours. */
+  kafka: { brokers: string[]; clientId?: string } | Kafka;
+  /**
+   * Your PostgreSQL (pg Pool or TypeORM DataSource). With it, each command runs effectively once
+   * and fenced (see README); without it, delivery is at-least-once and handlers must be idempotent.
+   */
+  database?: ParticipantDatabase;
+  /** Create the SDK's tables at start (else run PARTICIPANT_SCHEMA_SQL as a migration). @default false */
+  createTables?: boolean;
+  /** @default 'skald' */
+  topicPrefix?: string;
+  /** Partitions handled in parallel; one saga's commands stay in order. @default 4 */
+  concurrency?: number;
+  /** How long stop() waits for in-flight handlers. @default 10_000 */
+  shutdownTimeoutMs?: number;
+  /** Where the SDK reports trouble (malformed messages, crashes). @default console.warn */
+  log?: (message: string) => void;
+}
+
+export interface ParticipantHealth {
+  status: 'up' | 'down';
+  consuming: boolean;
+  lastError?: string;
+}
+
+const NAME = /^[A-Za-z0-9._-]{1,100}$/;
+
+export class Participant {
+  private readonly handlers = new Map<string, CommandHandler>();
+  private readonly kafka: Kafka;
+  private readonly prefix: string;
+  private readonly log: (message: string) => void;
+  private consumer: Consumer | undefined;
+  private producer: Producer | undefined;
+  private consuming = false;
+  private lastError: string | undefined;
+
+  constructor(private readonly options: ParticipantOptions) {
+    if (!NAME.test(options.name)) {
+      throw new ParticipantConfigError(
+        `participant name ${JSON.stringify(options.name)} must be 1-100 letters, digits, ".", "_" or "-"`,
+      );
+    }
+    this.kafka =
+      options.kafka instanceof Kafka
+        ? options.kafka
+        : new Kafka({
+            clientId: options.kafka.clientId ?? `skald-participant-${options.name}`,
+            brokers: options.kafka.brokers,
+            logLevel: logLevel.ERROR,
+          });
+    this.prefix = options.topicPrefix ?? DEFAULT_TOPIC_PREFIX;
+    this.log = options.log ?? ((m) => console.warn(`[skald:${options.name}] ${m}`)); // eslint-disable-line no-console
+  }
+
+  private register(phase: Phase, command: string, handler: CommandHandler): this {
+    const key = `${phase}:${command}`;
+    if (this.handlers.has(key))
+      throw new ParticipantConfigError(
+        `${this.options.name}: a ${phase} handler for "${command}" is already registered`,
+      );
+    this.handlers.set(key, handler);
+    return this;
+  }
+
+  /** Handles the forward command `command` (phase `execute`). */
+  on<P = unknown, R = unknown>(command: string, handler: CommandHandler<P, R>): this {
+    return this.register('execute', command, handler as CommandHandler);
+  }
+
+  /** Handles the compensation command `command` (phase `compensate`), e.g. `cancel`. */
+  onCompensate<P = unknown, R = unknown>(command: string, handler: CommandHandler<P, R>): this {
+    return this.register('compensate', command, handler as CommandHandler);
+  }
+
+  // 2PC phases (prepare / commit / abort) register here too once the coordinator exists (issue #6).
+
+  /** Connects, creates the tables when asked, and starts consuming. */
+  async start(): Promise<void> {
+    if (this.options.createTables && this.options.database)
+      await queryOnce(this.options.database, PARTICIPANT_SCHEMA_SQL);
+    const topic = commandTopic(this.prefix, this.options.name);
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const existing = new Set(await admin.listTopics());
+      const missing = [topic, deadLetterTopic(this.prefix)].filter((t) => !existing.has(t));
+      if (missing.length)
+        await admin.createTopics({
+          topics: missing.map((t) => ({ topic: t })),
+          waitForLeaders: true,
+        });
+    } finally {
+      await admin.disconnect();
+    }
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await this.producer.connect();
+    const consumer = this.kafka.consumer({
+      groupId: `${this.prefix}.participant.${this.options.name}`,
+      maxWaitTimeInMs: 50,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
+    });
+    consumer.on(consumer.events.CRASH, (e) => {
+      this.lastError = String(e.payload.error);
+      this.log(`consumer crashed (kafkajs restarts it): ${this.lastError}`);
+    });
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      this.consuming = true;
+      this.lastError = undefined;
+    });
+    consumer.on(consumer.events.STOP, () => (this.consuming = false));
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      partitionsConsumedConcurrently: this.options.concurrency ?? 4,
+      // resolving commits the offset: only after the reply was produced
+      eachMessage: ({ topic: from, partition, message }) =>
+        this.onMessage(message, { topic: from, partition, offset: message.offset }),
+    });
+    this.consumer = consumer;
+  }
+
+  private async onMessage(
+    message: KafkaMessage,
+    origin: { topic: string; partition: number; offset: string },
+  ): Promise<void> {
+    const wire: WireMessage = { key: message.key, value: message.value, headers: message.headers };
+    let command: CommandEnvelope;
+    try {
+      command = decodeCommand(wire);
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      await this.reject(
+        wire,
+        origin,
+        PROTOCOL_ERROR_CODES.malformed,
+        `malformed command: ${error.message}`,
+      );
+      return;
+    }
+    const handler = this.handlers.get(`${command.phase}:${command.command}`);
+    if (!handler) {
+      await this.reject(
+        wire,
+        origin,
+        PROTOCOL_ERROR_CODES.unknownCommand,
+        `participant ${this.options.name} has no ${command.phase} handler for "${command.command}"`,
+      );
+      return;
+    }
+    const invoke = (tx: OpenTransaction | undefined) =>
+      Promise.resolve(
+        handler(command.data, {
+          sagaId: command.sagaId,
+          step: command.step,
+          attempt: command.attempt,
+          phase: command.phase,
+          command: command.command,
+          commandId: command.id,
+          tx,
+          transaction: tx?.raw,
+        }),
+      );
+    const reply = this.options.database
+      ? await processWithDatabase(this.options.database, this.options.name, command, invoke)
+      : await processWithoutDatabase(invoke);
+    crashPoint('participant:after-commit');
+    await this.sendReply(command.replyTo, command.id, command.sagaId, reply);
+  }
+
+  private async sendReply(
+    topic: string,
+    correlationId: string,
+    sagaId: string,
+    reply: Reply,
+  ): Promise<void> {
+    await this.producer!.send({
+      topic,
+      acks: -1,
+      messages: [
+        encodeReply({
+          id: randomUUID(),
+          source: this.options.name,
+          time: new Date().toISOString(),
+          correlationId,
+          sagaId,
+          outcome: reply.outcome,
+          data: reply.data,
+        }),
+      ],
+    });
+  }
+
+  /** Parks a message it cannot run on the dead-letter topic, answering `failure` when it can. */
+  private async reject(
+    message: WireMessage,
+    origin: { topic: string; partition: number; offset: string },
+    code: string,
+    reason: string,
+  ): Promise<void> {
+    this.log(
+      `${origin.topic}[${origin.partition}]@${origin.offset}: ${reason}; parked on ${deadLetterTopic(this.prefix)}`,
+    );
+    await this.producer!.send({
+      topic: deadLetterTopic(this.prefix),
+      acks: -1,
+      messages: [deadLetter(message, reason, origin)],
+    });
+    const { id, sagaId, replyTo } = readCorrelation(message);
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+    if (id && sagaId && replyTo && uuid.test(id) && uuid.test(sagaId)) {
+      await this.sendReply(replyTo, id, sagaId, {
+        outcome: 'failure',
+        data: { code, message: reason },
+      });
+    }
+  }
+
+  /** Stops fetching, lets in-flight handlers finish (up to shutdownTimeoutMs), commits, disconnects. */
+  async stop(): Promise<void> {
+    const timeoutMs = this.options.shutdownTimeoutMs ?? 10_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    await Promise.race([this.consumer?.disconnect(), timedOut]);
+    clearTimeout(timer);
+    await this.producer?.disconnect();
+    this.consuming = false;
+  }
+
+  /** For your health endpoint: up while the consumer is in its group. */
+  health(): ParticipantHealth {
+    return {
+      status: this.consuming && !this.lastError ? 'up' : 'down',
+      consuming: this.consuming,
+      ...(this.lastError ? { lastError: this.lastError } : {}),
+    };
+  }
+}
+
+/**
+ * Creates a participant: register handlers with `.on()` / `.onCompensate()`, then `start()`.
+ *
+ * @example
+ * const cars = createParticipant({ name: 'cars', kafka: { brokers: ['localhost:9092'] }, database: pool })
+ *   .on('reserve', async (req: { model: string }, { tx }) => {
+ *     const [car] = await tx!.query<{ id: string }>('INSERT INTO cars (model) VALUES ($1) RETURNING id', [req.model]);
+ *     return { id: car.id };
+ *   })
+ *   .onCompensate('cancel', async (req: { id: string }, { tx }) => {
+ *     await tx!.query('DELETE FROM cars WHERE id = $1', [req.id]);
+ *   });
+ * await cars.start();
+ */
+export function createParticipant(options: ParticipantOptions): Participant {
+  return new Participant(options);
+}

@@ -1,0 +1,109 @@
+// Test rig: plays the orchestrator's side of the wire (sends commands, collects replies and dead letters).
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import {
+  commandTopic,
+  deadLetterTopic,
+  decodeReply,
+  encodeCommand,
+  replyTopic,
+  type CommandEnvelope,
+  type ReplyEnvelope,
+  type WireMessage,
+} from '@skald/protocol';
+import { uniqueName } from '@skald/testing';
+
+export class CommandRig {
+  readonly prefix = uniqueName('p');
+  readonly brokers = process.env.KAFKA_BROKERS!.split(',');
+  readonly replies: ReplyEnvelope[] = [];
+  readonly deadLetters: { reason: string; message: WireMessage }[] = [];
+  private readonly kafka = new Kafka({
+    clientId: 'rig',
+    brokers: this.brokers,
+    logLevel: logLevel.NOTHING,
+  });
+  private producer!: Producer;
+  private consumer!: Consumer;
+
+  async start(): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    await admin.createTopics({
+      topics: [replyTopic(this.prefix), deadLetterTopic(this.prefix)].map((topic) => ({
+        topic,
+        numPartitions: 1,
+      })),
+      waitForLeaders: true,
+    });
+    await admin.disconnect();
+    this.producer = this.kafka.producer();
+    this.consumer = this.kafka.consumer({ groupId: uniqueName('rig'), maxWaitTimeInMs: 50 });
+    await Promise.all([this.producer.connect(), this.consumer.connect()]);
+    await this.consumer.subscribe({
+      topics: [replyTopic(this.prefix), deadLetterTopic(this.prefix)],
+      fromBeginning: true,
+    });
+    await this.consumer.run({
+      eachMessage: async ({ topic, message }) => {
+        const wire = { key: message.key, value: message.value, headers: message.headers };
+        if (topic === replyTopic(this.prefix)) this.replies.push(decodeReply(wire));
+        else
+          this.deadLetters.push({
+            reason: message.headers?.skald_dlq_reason?.toString() ?? '',
+            message: wire,
+          });
+      },
+    });
+  }
+
+  command(participant: string, overrides: Partial<CommandEnvelope> = {}): CommandEnvelope {
+    return {
+      id: randomUUID(),
+      source: 'rig',
+      command: 'reserve',
+      time: new Date().toISOString(),
+      sagaId: randomUUID(),
+      step: 'reserve-car',
+      attempt: 1,
+      phase: 'execute',
+      replyTo: replyTopic(this.prefix),
+      data: { model: 'mini' },
+      ...overrides,
+    };
+  }
+
+  async send(participant: string, ...commands: CommandEnvelope[]): Promise<void> {
+    await this.sendRaw(participant, ...commands.map((c) => encodeCommand(c)));
+  }
+
+  async sendRaw(
+    participant: string,
+    ...messages: {
+      key: string | null;
+      value: string | Buffer | null;
+      headers?: Record<string, string>;
+    }[]
+  ) {
+    await this.producer.send({ topic: commandTopic(this.prefix, participant), messages });
+  }
+
+  async waitForReplies(
+    correlationId: string,
+    count = 1,
+    timeoutMs = 20_000,
+  ): Promise<ReplyEnvelope[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.replies.filter((r) => r.correlationId === correlationId);
+      if (found.length >= count) return found;
+      if (Date.now() > deadline)
+        throw new Error(`expected ${count} replies to ${correlationId}, got ${found.length}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.producer.disconnect(), this.consumer.disconnect()]);
+  }
+}
