@@ -85,6 +85,10 @@ export async function inTransaction<T>(
   }
 }
 
-export async function queryOnce(db: ParticipantDatabase, sql: string): Promise<void> {
-  await inTransaction(db, (tx) => tx.query(sql));
+/** Runs DDL under an advisory lock: concurrent CREATE TABLE IF NOT EXISTS can collide in PostgreSQL. */
+export async function runSchema(db: ParticipantDatabase, sql: string): Promise<void> {
+  await inTransaction(db, async (tx) => {
+    await tx.query("SELECT pg_advisory_xact_lock(hashtext('skald_participant_schema'))");
+    await tx.query(sql);
+  });
 }

@@ -17,7 +17,7 @@ import {
   type WireMessage,
 } from '@skald/protocol';
 import {
-  queryOnce,
+  runSchema,
   type OpenTransaction,
   type ParticipantDatabase,
   type TransactionClient,
@@ -130,7 +130,7 @@ export class Participant {
   /** Connects, creates the tables when asked, and starts consuming. */
   async start(): Promise<void> {
     if (this.options.createTables && this.options.database)
-      await queryOnce(this.options.database, PARTICIPANT_SCHEMA_SQL);
+      await runSchema(this.options.database, PARTICIPANT_SCHEMA_SQL);
     const topic = commandTopic(this.prefix, this.options.name);
     const admin = this.kafka.admin();
     await admin.connect();
