@@ -23,6 +23,7 @@ import {
   type TransactionClient,
 } from './database';
 import { ParticipantConfigError } from './errors';
+import { ensureTopics } from './topics';
 import { processWithDatabase, processWithoutDatabase, type Reply } from './operations';
 import { PARTICIPANT_SCHEMA_SQL } from './schema';
 
@@ -132,19 +133,7 @@ export class Participant {
     if (this.options.createTables && this.options.database)
       await runSchema(this.options.database, PARTICIPANT_SCHEMA_SQL);
     const topic = commandTopic(this.prefix, this.options.name);
-    const admin = this.kafka.admin();
-    await admin.connect();
-    try {
-      const existing = new Set(await admin.listTopics());
-      const missing = [topic, deadLetterTopic(this.prefix)].filter((t) => !existing.has(t));
-      if (missing.length)
-        await admin.createTopics({
-          topics: missing.map((t) => ({ topic: t })),
-          waitForLeaders: true,
-        });
-    } finally {
-      await admin.disconnect();
-    }
+    await ensureTopics(this.kafka, [topic, deadLetterTopic(this.prefix)]);
     this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await this.producer.connect();
     const consumer = this.kafka.consumer({

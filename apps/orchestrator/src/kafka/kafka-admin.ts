@@ -32,16 +32,26 @@ export class KafkaAdmin implements OnApplicationShutdown {
   }
 
   /** Creates the topics that do not exist yet (existing ones are left as they are). */
-  ensureTopics(topics: string[], partitions: number): Promise<void> {
-    return this.use(async (admin) => {
-      const existing = new Set(await admin.listTopics());
-      const missing = topics.filter((t) => !existing.has(t));
-      if (missing.length === 0) return;
-      await admin.createTopics({
-        topics: missing.map((topic) => ({ topic, numPartitions: partitions })),
-        waitForLeaders: true,
-      });
-    });
+  async ensureTopics(topics: string[], partitions: number, timeoutMs = 30_000): Promise<void> {
+    // other instances may create the same topics at once; metadata lags creation a little
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        return await this.use(async (admin) => {
+          const existing = new Set(await admin.listTopics());
+          const missing = topics.filter((t) => !existing.has(t));
+          if (missing.length) {
+            await admin.createTopics({
+              topics: missing.map((topic) => ({ topic, numPartitions: partitions })),
+            });
+          }
+          await admin.fetchTopicMetadata({ topics });
+        });
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {
