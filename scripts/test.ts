@@ -24,6 +24,9 @@ function runNodeTests(files: string[], env: NodeJS.ProcessEnv): Promise<number> 
     '@swc-node/register',
     '--test',
     '--test-reporter=spec',
+    // a file whose set-up failed half-way must not keep CI waiting on its open connections
+    '--test-force-exit',
+    `--test-timeout=${process.env.SKALD_TEST_TIMEOUT_MS ?? 180_000}`,
     `--test-concurrency=${process.env.SKALD_TEST_CONCURRENCY ?? 2}`,
     ...files.map((f) => relative(root, f)),
   ];
