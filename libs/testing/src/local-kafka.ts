@@ -139,9 +139,15 @@ function serverProperties(o: {
   ].join('\n');
 }
 
-/** Kafka wants a cluster id of 16 random bytes in URL-safe base64 without padding. */
+/**
+ * Kafka wants a cluster id of 16 random bytes in URL-safe base64 without padding; like Kafka's own
+ * Uuid.randomUuid, avoid a leading "-", which the storage tool's argument parser takes for a flag.
+ */
 function newClusterId(): string {
-  return randomBytes(16).toString('base64url');
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 function tail(file: string, lines = 30): string {
@@ -242,8 +248,7 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
         classpath,
         'kafka.tools.StorageTool',
         'format',
-        '-t',
-        newClusterId(),
+        `--cluster-id=${newClusterId()}`,
         '-c',
         propsFile,
       ],
