@@ -2,7 +2,7 @@
 // and randomness come from the context, so a saga can be replayed and unit-tested without I/O.
 import type { CompiledStep, SagaDefinition, SagaView } from './define-saga';
 import { DefinitionMismatchError, IllegalTransitionError } from './errors';
-import { backoffDelayMs } from './retry-policy';
+import { backoffDelayMs, type CompiledRetryPolicy } from './retry-policy';
 import {
   STEP_STATUS,
   type DecideContext,
@@ -178,15 +178,8 @@ class Run {
           }
           planned.push({ step, spec: step.invoke(this.view()) });
         } catch (error) {
-          failure ??= {
-            code: 'INVOKE_FAILED',
-            message: `step ${step.name}: invoke failed: ${messageOf(error)}`,
-            step: step.name,
-          };
-          st.status = STEP_STATUS.failed;
-          st.error = failure;
-          st.endedAt = this.ctx.now;
-          this.history.push({ type: 'step-failed', step: step.name, details: { ...failure } });
+          const stepFailure = this.invokeFailed(step, error);
+          failure ??= stepFailure;
         }
       }
       if (failure) {
@@ -207,22 +200,28 @@ class Run {
     }
   }
 
+  /** invoke() or when() threw: the step fails with nothing sent (so nothing to undo). */
+  private invokeFailed(step: CompiledStep, error: unknown): RecordedError {
+    const failure = {
+      code: 'INVOKE_FAILED',
+      message: `step ${step.name}: invoke failed: ${messageOf(error)}`,
+      step: step.name,
+    };
+    const st = this.st(step.name);
+    st.status = STEP_STATUS.failed;
+    st.error = failure;
+    st.endedAt = this.ctx.now;
+    this.history.push({ type: 'step-failed', step: step.name, details: { ...failure } });
+    return failure;
+  }
+
   resend(step: CompiledStep, attempt: number): void {
     const st = this.st(step.name);
     let spec;
     try {
       spec = step.invoke(this.view());
     } catch (error) {
-      const failure = {
-        code: 'INVOKE_FAILED',
-        message: `step ${step.name}: invoke failed: ${messageOf(error)}`,
-        step: step.name,
-      };
-      st.status = STEP_STATUS.failed;
-      st.error = failure;
-      st.endedAt = this.ctx.now;
-      this.history.push({ type: 'step-failed', step: step.name, details: { ...failure } });
-      this.failForward(failure);
+      this.failForward(this.invokeFailed(step, error));
       return;
     }
     st.status = STEP_STATUS.running;
@@ -272,6 +271,33 @@ class Run {
     }
   }
 
+  /** Queues the next attempt when the policy allows one; false when retries are over. */
+  private scheduleRetry(
+    step: CompiledStep,
+    phase: SagaPhase,
+    policy: CompiledRetryPolicy,
+    attempts: number,
+    cause: RecordedError,
+  ): boolean {
+    if (attempts >= policy.maxAttempts || policy.nonRetryableCodes.includes(cause.code))
+      return false;
+    const delayMs = backoffDelayMs(policy, attempts, this.ctx.random);
+    const attempt = attempts + 1;
+    this.timers.push({
+      kind: 'retry',
+      step: step.name,
+      phase,
+      attempt,
+      dueAt: this.ctx.now + delayMs,
+    });
+    this.history.push({
+      type: 'retry-scheduled',
+      step: step.name,
+      details: { phase, attempt, delayMs, reason: cause.code },
+    });
+    return true;
+  }
+
   forwardAttemptFailed(step: CompiledStep, cause: RecordedError, timedOut: boolean): void {
     const st = this.st(step.name);
     st.commandId = undefined;
@@ -283,25 +309,9 @@ class Run {
         details: { attempt: st.attempts },
       });
     }
-    if (
-      st.attempts < step.retry.maxAttempts &&
-      !step.retry.nonRetryableCodes.includes(cause.code)
-    ) {
-      const delayMs = backoffDelayMs(step.retry, st.attempts, this.ctx.random);
+    if (this.scheduleRetry(step, 'execute', step.retry, st.attempts, cause)) {
       st.status = STEP_STATUS.retrying;
       st.error = cause;
-      this.timers.push({
-        kind: 'retry',
-        step: step.name,
-        phase: 'execute',
-        attempt: st.attempts + 1,
-        dueAt: this.ctx.now + delayMs,
-      });
-      this.history.push({
-        type: 'retry-scheduled',
-        step: step.name,
-        details: { phase: 'execute', attempt: st.attempts + 1, delayMs, reason: cause.code },
-      });
       return;
     }
     const exhausted = st.attempts >= step.retry.maxAttempts;
@@ -409,29 +419,8 @@ class Run {
         details: { phase: 'compensate', attempt: st.compensationAttempts },
       });
     const policy = step.compensationRetry;
-    if (
-      st.compensationAttempts < policy.maxAttempts &&
-      !policy.nonRetryableCodes.includes(cause.code)
-    ) {
-      const delayMs = backoffDelayMs(policy, st.compensationAttempts, this.ctx.random);
+    if (this.scheduleRetry(step, 'compensate', policy, st.compensationAttempts, cause)) {
       st.status = STEP_STATUS.compensationRetrying;
-      this.timers.push({
-        kind: 'retry',
-        step: step.name,
-        phase: 'compensate',
-        attempt: st.compensationAttempts + 1,
-        dueAt: this.ctx.now + delayMs,
-      });
-      this.history.push({
-        type: 'retry-scheduled',
-        step: step.name,
-        details: {
-          phase: 'compensate',
-          attempt: st.compensationAttempts + 1,
-          delayMs,
-          reason: cause.code,
-        },
-      });
       return;
     }
     this.compensationFailed(step, {
