@@ -2,7 +2,13 @@
 // + timers in ONE transaction. Never touches kafkajs; the relay publishes what commits here.
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { encodeCommand, replyTopic, commandTopic, type ReplyEnvelope } from '@skald/protocol';
+import {
+  commandTopic,
+  crashPoint,
+  encodeCommand,
+  replyTopic,
+  type ReplyEnvelope,
+} from '@skald/protocol';
 import {
   SagaStore,
   type SagaRecord,
@@ -159,10 +165,9 @@ export class SagaEngine {
       );
       if (decision.ignored) return { result: 'stale' as const, reason: decision.ignored };
       await tx.deleteTimers(saga.id, { stepTimeoutOf: execution.step });
-      return {
-        result: 'applied' as const,
-        saga: await this.persist(tx, definition, decision, saga, ctx.now),
-      };
+      const applied = await this.persist(tx, definition, decision, saga, ctx.now);
+      crashPoint('orchestrator:reply-before-commit');
+      return { result: 'applied' as const, saga: applied };
     });
     if (outcome.saga) this.afterCommit(outcome.saga);
     else {
@@ -260,6 +265,13 @@ export class SagaEngine {
   }
 
   private afterCommit(saga: SagaRecord): void {
+    crashPoint('orchestrator:after-state-commit');
+    if (
+      saga.status === 'compensating' &&
+      Object.values(saga.steps).some((s) => s.status === 'compensated')
+    ) {
+      crashPoint('orchestrator:between-compensations');
+    }
     this.outbox.signal();
     this.logger.debug(`saga ${saga.id} (${saga.type} v${saga.version}) is ${saga.status}`);
   }

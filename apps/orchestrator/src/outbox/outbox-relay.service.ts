@@ -12,6 +12,7 @@ import {
   SagaStore,
   type NotificationListener,
 } from '@skald/persistence';
+import { crashPoint } from '@skald/protocol';
 import type { CompiledOrchestratorConfig } from '../config/orchestrator-config';
 import { ORCHESTRATOR_CONFIG } from '../config/orchestrator-config.token';
 import { OutboxSignal } from '../engine/outbox-signal';
@@ -57,6 +58,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       await this.publisher.publish(
         rows.map((r) => ({ topic: r.topic, key: r.key, value: r.payload, headers: r.headers })),
       );
+      crashPoint('orchestrator:after-publish-before-mark');
       await tx.deleteOutbox(rows.map((r) => r.id));
       return rows.length;
     });
