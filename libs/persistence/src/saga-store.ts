@@ -71,39 +71,14 @@ export interface OutboxRecord {
   payload: string;
 }
 
-interface SagaRow {
-  id: string;
-  type: string;
-  version: number;
-  status: SagaStatus;
-  input: unknown;
-  data: Record<string, unknown>;
-  stage: number;
-  steps: Record<string, StepState>;
-  error: RecordedError | null;
-  deadline_at: Date | null;
-  idempotency_key: string | null;
-  request_hash: string | null;
-}
+/** A saga row as selected below: SagaRecord's fields, with the deadline still a Date. */
+type SagaRow = Omit<SagaRecord, 'deadlineAt'> & { deadlineAt: Date | null };
 
-const SAGA_COLUMNS =
-  'id, type, version, status, input, data, stage, steps, error, deadline_at, idempotency_key, request_hash';
+const SAGA_COLUMNS = `id, type, version, status, input, data, stage, steps, error, deadline_at AS "deadlineAt",
+  idempotency_key AS "idempotencyKey", request_hash AS "requestHash"`;
 
 function toRecord(row: SagaRow): SagaRecord {
-  return {
-    id: row.id,
-    type: row.type,
-    version: row.version,
-    status: row.status,
-    input: row.input,
-    data: row.data,
-    stage: row.stage,
-    steps: row.steps,
-    error: row.error,
-    deadlineAt: row.deadline_at ? row.deadline_at.getTime() : null,
-    idempotencyKey: row.idempotency_key,
-    requestHash: row.request_hash,
-  };
+  return { ...row, deadlineAt: row.deadlineAt ? row.deadlineAt.getTime() : null };
 }
 
 const TERMINAL = ['completed', 'compensated', 'failed'];
