@@ -1,6 +1,13 @@
 // No NestJS here: the SDK must be usable from any Node service.
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Consumer, type KafkaMessage, type Producer } from 'kafkajs';
+import {
+  Kafka,
+  logLevel,
+  Partitioners,
+  type Consumer,
+  type KafkaMessage,
+  type Producer,
+} from 'kafkajs';
 import {
   commandTopic,
   crashPoint,
@@ -134,7 +141,11 @@ export class Participant {
       await runSchema(this.options.database, PARTICIPANT_SCHEMA_SQL);
     const topic = commandTopic(this.prefix, this.options.name);
     await ensureTopics(this.kafka, [topic, deadLetterTopic(this.prefix)]);
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    this.producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     await this.producer.connect();
     const consumer = this.kafka.consumer({
       groupId: `${this.prefix}.participant.${this.options.name}`,

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import type { Kafka, Producer } from 'kafkajs';
+import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { KAFKA } from './kafka.tokens';
 
 export interface OutgoingRecord {
@@ -26,6 +26,8 @@ export class KafkaPublisher implements OnApplicationShutdown {
       const producer = this.kafka.producer({
         idempotent: true,
         maxInFlightRequests: 1,
+        // keyed records: the default (murmur2, Java-compatible) partitioner, stated to silence kafkajs' v2 notice
+        createPartitioner: Partitioners.DefaultPartitioner,
         retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2_000 },
       });
       await producer.connect();

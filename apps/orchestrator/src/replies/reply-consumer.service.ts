@@ -31,6 +31,9 @@ import { SkaldMetrics } from '../metrics/metrics.module';
 export class ReplyConsumer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(ReplyConsumer.name);
   private subscription: Subscription | undefined;
+  private subscribing: Promise<void> | undefined;
+  private stopped = false;
+  private wakeUp: (() => void) | undefined;
 
   constructor(
     private readonly engine: SagaEngine,
@@ -41,17 +44,36 @@ export class ReplyConsumer implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(ORCHESTRATOR_CONFIG) private readonly config: CompiledOrchestratorConfig,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
+  /** Subscribes in the background: the API and /health serve while Kafka is still unreachable. */
+  onApplicationBootstrap(): void {
+    this.subscribing = this.subscribeUntilStopped();
+  }
+
+  private async subscribeUntilStopped(): Promise<void> {
     const prefix = this.config.topicPrefix;
-    await this.admin.ensureTopics(
-      [replyTopic(prefix), deadLetterTopic(prefix)],
-      this.config.topicPartitions,
-    );
-    this.subscription = await this.subscriptions.subscribe({
-      groupId: `${prefix}.orchestrator`,
-      topics: [replyTopic(prefix)],
-      handle: (message, origin) => this.handle(message, origin),
-    });
+    for (let failures = 0; !this.stopped; failures++) {
+      try {
+        await this.admin.ensureTopics(
+          [replyTopic(prefix), deadLetterTopic(prefix)],
+          this.config.topicPartitions,
+        );
+        this.subscription = await this.subscriptions.subscribe({
+          groupId: `${prefix}.orchestrator`,
+          topics: [replyTopic(prefix)],
+          handle: (message, origin) => this.handle(message, origin),
+        });
+        return;
+      } catch (error) {
+        const delay = Math.min(30_000, 500 * 2 ** failures);
+        this.logger.warn(
+          `cannot consume ${replyTopic(prefix)} yet (retrying in ${delay} ms): ${(error as Error).message}`,
+        );
+        await new Promise<void>((resolve) => {
+          this.wakeUp = resolve;
+          setTimeout(resolve, delay);
+        });
+      }
+    }
   }
 
   async handle(message: WireMessage, origin: MessageOrigin): Promise<void> {
@@ -85,6 +107,9 @@ export class ReplyConsumer implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    this.wakeUp?.();
+    await this.subscribing;
     await this.subscription?.stop();
   }
 }
