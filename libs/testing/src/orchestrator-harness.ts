@@ -59,8 +59,8 @@ export class OrchestratorHarness {
     return harness;
   }
 
-  private async launch(): Promise<void> {
-    this.process = await spawnOrchestrator({
+  private async spawn(): Promise<OrchestratorProcess> {
+    const instance = await spawnOrchestrator({
       DATABASE_URL: this.db.url,
       KAFKA_BROKERS: this.brokers.join(','),
       SKALD_TOPIC_PREFIX: this.topicPrefix,
@@ -68,7 +68,17 @@ export class OrchestratorHarness {
       SKALD_TIMER_POLL_MS: '50',
       ...this.options.env,
     });
-    await waitForHttp(`${this.process.url}/health`, { process: this.process });
+    await waitForHttp(`${instance.url}/health`, { process: instance });
+    return instance;
+  }
+
+  private async launch(): Promise<void> {
+    this.process = await this.spawn();
+  }
+
+  /** Another orchestrator process on the same database, brokers and prefix (stop it yourself). */
+  addInstance(): Promise<OrchestratorProcess> {
+    return this.spawn();
   }
 
   get url(): string {
