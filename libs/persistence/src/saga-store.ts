@@ -252,6 +252,13 @@ export class SagaTransaction {
     return rows[0];
   }
 
+  async postponeTimer(id: string, dueAt: number): Promise<void> {
+    await this.manager.query('UPDATE skald.timer SET due_at = $2 WHERE id = $1', [
+      id,
+      new Date(dueAt),
+    ]);
+  }
+
   async deleteTimer(id: string): Promise<void> {
     await this.manager.query('DELETE FROM skald.timer WHERE id = $1', [id]);
   }

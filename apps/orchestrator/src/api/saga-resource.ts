@@ -3,7 +3,14 @@ import type { SagaDefinition } from '@skald/saga';
 
 /** The saga resource of DESIGN.md §4. */
 export function sagaResource(saga: SagaInstanceEntity, definition: SagaDefinition | undefined) {
-  const names = definition?.stepNames() ?? Object.keys(saga.steps);
+  // without its definition (no longer registered) the order is approximated by start time
+  const names =
+    definition?.stepNames() ??
+    Object.keys(saga.steps).sort(
+      (a, b) =>
+        (saga.steps[a].startedAt ?? Infinity) - (saga.steps[b].startedAt ?? Infinity) ||
+        a.localeCompare(b),
+    );
   const iso = (ms?: number) => (ms === undefined ? undefined : new Date(ms).toISOString());
   return {
     id: saga.id,

@@ -18,6 +18,7 @@ import {
 import {
   decide,
   initialState,
+  isRetryable,
   TERMINAL_SAGA_STATUSES,
   type DecideContext,
   type Decision,
@@ -44,6 +45,8 @@ export type ReplyResult =
   'applied' | 'duplicate' | 'stale' | 'unknown-correlation' | 'saga-mismatch';
 
 const SOURCE = 'skald-orchestrator';
+/** How long a timer whose saga cannot be advanced here (e.g. its definition is missing) waits to be tried again. */
+const POISON_TIMER_DELAY_MS = 60_000;
 
 function toState(saga: SagaRecord): SagaState {
   return {
@@ -184,10 +187,22 @@ export class SagaEngine {
     const fired = await this.store.transaction(async (tx) => {
       const timer = await tx.claimDueTimer(ctx.now);
       if (!timer) return undefined;
-      await tx.deleteTimer(timer.id);
       const saga = (await tx.lockSaga(timer.sagaId))!;
-      const definition = this.definitions.get(saga.type, saga.version);
-      const decision = decide(definition, toState(saga), timerEvent(timer), ctx);
+      let definition: SagaDefinition;
+      let decision: Decision;
+      try {
+        definition = this.definitions.get(saga.type, saga.version);
+        decision = decide(definition, toState(saga), timerEvent(timer), ctx);
+      } catch (error) {
+        if (isRetryable(error)) throw error;
+        // a timer that can never apply here must not block the ones behind it: look again later
+        this.logger.error(
+          `timer ${timer.id} of saga ${saga.id} postponed: ${(error as Error).message}`,
+        );
+        await tx.postponeTimer(timer.id, ctx.now + POISON_TIMER_DELAY_MS);
+        return { saga: undefined };
+      }
+      await tx.deleteTimer(timer.id);
       this.metrics.timersFired.inc({ kind: timer.kind, applied: String(!decision.ignored) });
       if (decision.ignored) return { saga: undefined };
       return { saga: await this.persist(tx, definition, decision, saga, ctx.now) };
