@@ -15,14 +15,18 @@ import { uniqueName } from '@skald/testing';
 
 export class CommandRig {
   readonly prefix = uniqueName('p');
-  readonly brokers = process.env.KAFKA_BROKERS!.split(',');
+  private readonly kafka: Kafka;
+
+  constructor(readonly brokers: string[] = process.env.KAFKA_BROKERS!.split(',')) {
+    this.kafka = new Kafka({
+      clientId: 'rig',
+      brokers,
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 20, maxRetryTime: 2_000 },
+    });
+  }
   readonly replies: ReplyEnvelope[] = [];
   readonly deadLetters: { reason: string; message: WireMessage }[] = [];
-  private readonly kafka = new Kafka({
-    clientId: 'rig',
-    brokers: this.brokers,
-    logLevel: logLevel.NOTHING,
-  });
   private producer!: Producer;
   private consumer!: Consumer;
 
