@@ -7,6 +7,10 @@ async function main(): Promise<void> {
   if (!DATABASE_URL || !KAFKA_BROKERS)
     throw new Error('DATABASE_URL and KAFKA_BROKERS are required');
   const pool = new Pool({ connectionString: DATABASE_URL, max: 10 });
+  // an idle connection dropped by a database restart must not take the process down
+  pool.on('error', (error) =>
+    process.stderr.write(`demo participants: idle connection lost: ${error.message}\n`),
+  );
   await pool.query(DEMO_SCHEMA_SQL);
   const participants = demoParticipants({
     brokers: KAFKA_BROKERS.split(','),

@@ -11,6 +11,8 @@ export interface PgPoolLike {
   connect(): Promise<{
     query(sql: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
     release(error?: Error | boolean): void;
+    on(event: 'error', listener: (error: Error) => void): unknown;
+    removeListener(event: 'error', listener: (error: Error) => void): unknown;
   }>;
 }
 
@@ -64,6 +66,11 @@ export async function inTransaction<T>(
     }
   }
   const client = await db.connect();
+  // pg emits 'error' on a checked-out client whose server went away between two queries (a
+  // restart); unheard, that event kills the process. The next query fails and rolls back instead.
+  let lost: Error | undefined;
+  const onError = (error: Error) => (lost = error);
+  client.on('error', onError);
   const tx: OpenTransaction = {
     raw: client,
     query: async <R>(sql: string, params?: unknown[]) =>
@@ -81,7 +88,8 @@ export async function inTransaction<T>(
     });
     throw error;
   } finally {
-    client.release(broken);
+    client.removeListener('error', onError);
+    client.release(broken || lost !== undefined);
   }
 }
 
