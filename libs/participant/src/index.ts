@@ -35,3 +35,4 @@ export {
   type ParticipantOptions,
 } from './participant';
 export { PARTICIPANT_SCHEMA_SQL } from './schema';
+export { ensureTopics } from './topics';

@@ -11,6 +11,7 @@ import {
   type ReplyEnvelope,
   type WireMessage,
 } from '@skald/protocol';
+import { ensureTopics } from '@skald/participant';
 import { uniqueName } from '@skald/testing';
 
 export class CommandRig {
@@ -31,16 +32,7 @@ export class CommandRig {
   private consumer!: Consumer;
 
   async start(): Promise<void> {
-    const admin = this.kafka.admin();
-    await admin.connect();
-    await admin.createTopics({
-      topics: [replyTopic(this.prefix), deadLetterTopic(this.prefix)].map((topic) => ({
-        topic,
-        numPartitions: 1,
-      })),
-      waitForLeaders: true,
-    });
-    await admin.disconnect();
+    await ensureTopics(this.kafka, [replyTopic(this.prefix), deadLetterTopic(this.prefix)]);
     this.producer = this.kafka.producer();
     this.consumer = this.kafka.consumer({ groupId: uniqueName('rig'), maxWaitTimeInMs: 50 });
     await Promise.all([this.producer.connect(), this.consumer.connect()]);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import { ensureTopics } from '@skald/participant';
 import { commandTopic, decodeCommand, encodeReply, type CommandEnvelope } from '@skald/protocol';
 
 /** How a scripted participant answers one command. */
@@ -82,10 +83,7 @@ export async function startScriptedParticipant(
     return replyId;
   };
 
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
-  await admin.disconnect();
+  await ensureTopics(kafka, [topic]);
   await Promise.all([producer.connect(), consumer.connect()]);
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({
