@@ -8,18 +8,26 @@ import type { Kafka } from 'kafkajs';
 export async function ensureTopics(
   kafka: Kafka,
   topics: string[],
-  timeoutMs = 30_000,
+  options: {
+    /** @default the broker's num.partitions */
+    partitions?: number;
+    /** @default 30_000 */
+    timeoutMs?: number;
+  } = {},
 ): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
-  const deadline = Date.now() + timeoutMs;
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   try {
     for (;;) {
       try {
         const existing = new Set(await admin.listTopics());
         const missing = topics.filter((t) => !existing.has(t));
-        if (missing.length)
-          await admin.createTopics({ topics: missing.map((topic) => ({ topic })) });
+        if (missing.length) {
+          await admin.createTopics({
+            topics: missing.map((topic) => ({ topic, numPartitions: options.partitions ?? -1 })),
+          });
+        }
         await admin.fetchTopicMetadata({ topics });
         return;
       } catch (error) {

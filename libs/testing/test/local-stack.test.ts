@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import { Client } from 'pg';
+import { ensureTopics } from '@skald/participant';
 import { createTestDatabase, uniqueName, type TestDatabase } from '@skald/testing';
 
 describe('local stack: Kafka round trip through the started broker', () => {
@@ -25,10 +26,7 @@ describe('local stack: Kafka round trip through the started broker', () => {
 
   it('produces keyed messages with headers (acks=all) and consumes them back in order', async () => {
     const topic = uniqueName('roundtrip');
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
-    await admin.disconnect();
+    await ensureTopics(kafka, [topic], { partitions: 3 });
 
     const key = randomUUID();
     const sent = Array.from({ length: 5 }, (_, i) => `message-${i}`);
