@@ -48,36 +48,25 @@ const SOURCE = 'skald-orchestrator';
 /** How long a timer whose saga cannot be advanced here (e.g. its definition is missing) waits to be tried again. */
 const POISON_TIMER_DELAY_MS = 60_000;
 
-function toState(saga: SagaRecord): SagaState {
-  return {
-    id: saga.id,
-    type: saga.type,
-    version: saga.version,
-    status: saga.status,
-    input: saga.input,
-    data: saga.data,
-    stage: saga.stage,
-    steps: saga.steps,
-    error: saga.error ?? undefined,
-    deadlineAt: saga.deadlineAt ?? undefined,
-  };
+// A SagaRecord is a SagaState plus its idempotency keys, with null where the state has undefined.
+function toState({
+  idempotencyKey: _key,
+  requestHash: _hash,
+  error,
+  deadlineAt,
+  ...rest
+}: SagaRecord): SagaState {
+  return { ...rest, error: error ?? undefined, deadlineAt: deadlineAt ?? undefined };
 }
 
 function toRecord(
-  state: SagaState,
+  { error, deadlineAt, ...rest }: SagaState,
   keys: Pick<SagaRecord, 'idempotencyKey' | 'requestHash'>,
 ): SagaRecord {
   return {
-    id: state.id,
-    type: state.type,
-    version: state.version,
-    status: state.status,
-    input: state.input,
-    data: state.data,
-    stage: state.stage,
-    steps: state.steps,
-    error: state.error ?? null,
-    deadlineAt: state.deadlineAt ?? null,
+    ...rest,
+    error: error ?? null,
+    deadlineAt: deadlineAt ?? null,
     idempotencyKey: keys.idempotencyKey,
     requestHash: keys.requestHash,
   };
