@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { Admin, Kafka } from 'kafkajs';
-import { KAFKA } from './kafka.tokens';
+import { bounded } from './bounded';
+import { KAFKA, SHUTDOWN_STEP_MS } from './kafka.tokens';
 
 /** A long-lived admin client for health checks and topic set-up; reconnects after a broker outage. */
 @Injectable()
@@ -55,6 +56,6 @@ export class KafkaAdmin implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.admin?.disconnect();
+    if (this.admin) await bounded(this.admin.disconnect(), SHUTDOWN_STEP_MS);
   }
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
-import { KAFKA } from './kafka.tokens';
+import { bounded } from './bounded';
+import { KAFKA, SHUTDOWN_STEP_MS } from './kafka.tokens';
 
 export interface OutgoingRecord {
   topic: string;
@@ -68,6 +69,6 @@ export class KafkaPublisher implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.producer?.disconnect();
+    if (this.producer) await bounded(this.producer.disconnect(), SHUTDOWN_STEP_MS);
   }
 }

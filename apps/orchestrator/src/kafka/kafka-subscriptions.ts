@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { WireMessage } from '@skald/protocol';
-import { KAFKA } from './kafka.tokens';
+import { bounded } from './bounded';
+import { KAFKA, SHUTDOWN_STEP_MS } from './kafka.tokens';
 
 export interface MessageOrigin {
   topic: string;
@@ -50,6 +51,6 @@ export class KafkaSubscriptions {
           { topic, partition, offset: message.offset },
         ),
     });
-    return { stop: () => consumer.disconnect() };
+    return { stop: () => bounded(consumer.disconnect(), SHUTDOWN_STEP_MS) };
   }
 }

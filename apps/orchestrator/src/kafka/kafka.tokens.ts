@@ -3,6 +3,9 @@ import { logLevel, type LogEntry } from 'kafkajs';
 
 export const KAFKA = Symbol('KAFKA');
 
+/** The longest any one Kafka client may take to disconnect on shutdown. */
+export const SHUTDOWN_STEP_MS = 4_000;
+
 const kafkaLogger = new Logger('kafkajs');
 
 /** Routes kafkajs logs into the app's logger. */

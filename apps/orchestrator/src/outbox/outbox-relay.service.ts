@@ -17,7 +17,9 @@ import type { CompiledOrchestratorConfig } from '../config/orchestrator-config';
 import { ORCHESTRATOR_CONFIG } from '../config/orchestrator-config.token';
 import { OutboxSignal } from '../engine/outbox-signal';
 import { WakeableLoop } from '../engine/wakeable-loop';
+import { bounded } from '../kafka/bounded';
 import { KafkaPublisher } from '../kafka/kafka-publisher';
+import { SHUTDOWN_STEP_MS } from '../kafka/kafka.tokens';
 import { SkaldMetrics } from '../metrics/metrics.module';
 
 @Injectable()
@@ -68,7 +70,8 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
 
   async beforeApplicationShutdown(): Promise<void> {
     this.unsubscribe?.();
-    await this.loop.stop();
+    // a publish stuck on an unreachable broker is abandoned: its transaction rolls back, rows stay
+    await bounded(this.loop.stop(), SHUTDOWN_STEP_MS);
     await this.listener?.close();
   }
 }
