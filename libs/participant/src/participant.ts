@@ -94,6 +94,7 @@ export class Participant {
   private producer: Producer | undefined;
   private consuming = false;
   private lastError: string | undefined;
+  private stopping = false;
 
   constructor(private readonly options: ParticipantOptions) {
     if (!NAME.test(options.name)) {
@@ -147,6 +148,10 @@ export class Participant {
       createPartitioner: Partitioners.DefaultPartitioner,
     });
     await this.producer.connect();
+    await this.runConsumer(topic);
+  }
+
+  private async runConsumer(topic: string): Promise<void> {
     const consumer = this.kafka.consumer({
       groupId: `${this.prefix}.participant.${this.options.name}`,
       maxWaitTimeInMs: 50,
@@ -155,13 +160,17 @@ export class Participant {
     });
     consumer.on(consumer.events.CRASH, (e) => {
       this.lastError = String(e.payload.error);
-      this.log(`consumer crashed (kafkajs restarts it): ${this.lastError}`);
+      this.log(`consumer crashed: ${this.lastError}`);
+      // kafkajs gives up on errors it deems non-retriable (e.g. "Failed to find group coordinator"
+      // while a broker restarts); a participant must not stop consuming for good, so start afresh
+      if (!e.payload.restart && !this.stopping) void this.restartConsumer(topic);
     });
     consumer.on(consumer.events.GROUP_JOIN, () => {
       this.consuming = true;
       this.lastError = undefined;
     });
     consumer.on(consumer.events.STOP, () => (this.consuming = false));
+    this.consumer = consumer;
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
@@ -170,7 +179,21 @@ export class Participant {
       eachMessage: ({ topic: from, partition, message }) =>
         this.onMessage(message, { topic: from, partition, offset: message.offset }),
     });
-    this.consumer = consumer;
+  }
+
+  private async restartConsumer(topic: string): Promise<void> {
+    for (let failures = 0; !this.stopping; failures++) {
+      await new Promise((r) => setTimeout(r, Math.min(10_000, 500 * 2 ** failures)));
+      if (this.stopping) return;
+      try {
+        await this.consumer?.disconnect().catch(() => undefined);
+        await this.runConsumer(topic);
+        this.log('consumer restarted');
+        return;
+      } catch (error) {
+        this.log(`consumer restart failed, retrying: ${String(error)}`);
+      }
+    }
   }
 
   private async onMessage(
@@ -271,6 +294,7 @@ export class Participant {
 
   /** Stops fetching, lets in-flight handlers finish (up to shutdownTimeoutMs), commits, disconnects. */
   async stop(): Promise<void> {
+    this.stopping = true;
     const timeoutMs = this.options.shutdownTimeoutMs ?? 10_000;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
@@ -278,6 +302,7 @@ export class Participant {
     clearTimeout(timer);
     await this.producer?.disconnect();
     this.consuming = false;
+    this.stopping = false;
   }
 
   /** For your health endpoint: up while the consumer is in its group. */
