@@ -240,6 +240,27 @@ describe('decide: compensation', () => {
     );
   });
 
+  it('refuses cancel and ignores the deadline while the pivot’s command is out', () => {
+    const s = throughStay().reply('success');
+    const hotelReply = {
+      id: s.state.steps.hotel.commandId!,
+      step: 'hotel',
+      phase: 'execute' as const,
+      attempt: 1,
+      participant: 'hotels',
+      command: 'reserve',
+      payload: {},
+    };
+    s.reply('success', {}, hotelReply).expectCommand('payments', 'charge');
+    assert.throws(() => s.cancel('too late'), /passed its pivot step/);
+    const ctx = { now: 60_000, newId: () => 'x', random: () => 0 };
+    assert.match(
+      decide(trip, s.state, { kind: 'deadline' }, ctx).ignored ?? '',
+      /after the pivot was sent/,
+    );
+    s.reply('success').expectCommand('mail', 'send');
+  });
+
   it('after the pivot: retries forward, fails without compensating, resumes forward', () => {
     const s = throughStay().reply('success');
     const hotelReply = {

@@ -106,8 +106,19 @@ class Run {
     return this.def.stages[index]?.steps ?? [];
   }
 
-  private get pastPivot(): boolean {
-    return this.def.pivotStage !== undefined && this.state.stage > this.def.pivotStage;
+  /** Past the pivot, or the pivot's command is out: either way the saga can only finish forward. */
+  get pastPivot(): boolean {
+    const pivot = this.def.pivotStage;
+    if (pivot === undefined) return false;
+    if (this.state.stage > pivot) return true;
+    // compensating now could undo earlier steps while the pivot (say, a charge) still goes through
+    return (
+      this.state.stage === pivot &&
+      this.stageSteps(pivot).some((s) => {
+        const status = this.st(s.name).status;
+        return status === STEP_STATUS.running || status === STEP_STATUS.retrying;
+      })
+    );
   }
 
   transition(to: SagaStatus): void {
@@ -603,8 +614,7 @@ function apply(run: Run, event: SagaEvent): string | undefined {
 
     case 'deadline':
       if (s.status !== 'running') return `deadline passed while ${s.status}`;
-      if (run.def.pivotStage !== undefined && s.stage > run.def.pivotStage)
-        return 'deadline passed after the pivot';
+      if (run.pastPivot) return 'deadline passed after the pivot was sent';
       run.history.push({ type: 'deadline-passed' });
       run.failForward({
         code: 'DEADLINE_EXCEEDED',
