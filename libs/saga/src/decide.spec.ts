@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { decide, initialState } from './decide';
 import { command, defineSaga } from './define-saga';
 import { DefinitionMismatchError, IllegalTransitionError } from './errors';
-import { sagaScenario } from './scenario';
+import { sagaScenario, type SagaScenario } from './scenario';
 
 const trip = defineSaga('trip', { version: 1, deadlineMs: 60_000 })
   .input<{ vip: boolean }>()
@@ -38,6 +38,16 @@ const trip = defineSaga('trip', { version: 1, deadlineMs: 60_000 })
   .step('notify', { invoke: () => command('mail', 'send'), retry: { maxAttempts: 1 } })
   .build();
 
+/** The hotel's forward command, to reply to it after the museum's (the driver answers the last one taken). */
+const hotelCommand = (s: SagaScenario) => ({
+  id: s.state.steps.hotel.commandId!,
+  step: 'hotel',
+  phase: 'execute' as const,
+  attempt: 1,
+  participant: 'hotels',
+  command: 'reserve',
+  payload: {},
+});
 const start = (vip = false) => sagaScenario(trip, { input: { vip } });
 /** Drives the happy path up to (not including) the pivot's reply. */
 const throughStay = () =>
@@ -51,20 +61,7 @@ describe('decide: forward', () => {
   it('runs sequential, conditional and parallel steps to completion', () => {
     const s = throughStay();
     s.reply('success')
-      .reply(
-        'success',
-        {},
-        {
-          ...s.state.steps.hotel,
-          id: s.state.steps.hotel.commandId!,
-          step: 'hotel',
-          phase: 'execute',
-          attempt: 1,
-          participant: 'hotels',
-          command: 'reserve',
-          payload: {},
-        },
-      )
+      .reply('success', {}, hotelCommand(s))
       .expectCommand('payments', 'charge')
       .reply('success')
       .expectCommand('mail', 'send')
@@ -242,16 +239,7 @@ describe('decide: compensation', () => {
 
   it('refuses cancel and ignores the deadline while the pivot’s command is out', () => {
     const s = throughStay().reply('success');
-    const hotelReply = {
-      id: s.state.steps.hotel.commandId!,
-      step: 'hotel',
-      phase: 'execute' as const,
-      attempt: 1,
-      participant: 'hotels',
-      command: 'reserve',
-      payload: {},
-    };
-    s.reply('success', {}, hotelReply).expectCommand('payments', 'charge');
+    s.reply('success', {}, hotelCommand(s)).expectCommand('payments', 'charge');
     assert.throws(() => s.cancel('too late'), /passed its pivot step/);
     const ctx = { now: 60_000, newId: () => 'x', random: () => 0 };
     assert.match(
@@ -263,16 +251,7 @@ describe('decide: compensation', () => {
 
   it('after the pivot: retries forward, fails without compensating, resumes forward', () => {
     const s = throughStay().reply('success');
-    const hotelReply = {
-      id: s.state.steps.hotel.commandId!,
-      step: 'hotel',
-      phase: 'execute' as const,
-      attempt: 1,
-      participant: 'hotels',
-      command: 'reserve',
-      payload: {},
-    };
-    s.reply('success', {}, hotelReply)
+    s.reply('success', {}, hotelCommand(s))
       .expectCommand('payments', 'charge')
       .reply('success')
       .expectCommand('mail', 'send');
