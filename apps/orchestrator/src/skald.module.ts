@@ -6,9 +6,10 @@ import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions, SagaQueries, SagaStore } from '@skald/persistence';
+import { dataSourceOptions, LeaseStore, SagaQueries, SagaStore } from '@skald/persistence';
 import type { SagaDefinition } from '@skald/saga';
 import { ErrorFilter } from './api/error.filter';
+import { ParticipantsController } from './api/participants.controller';
 import { SagaTypesController } from './api/saga-types.controller';
 import { SagaViews } from './api/saga-views';
 import { SagasController } from './api/sagas.controller';
@@ -17,10 +18,13 @@ import { ORCHESTRATOR_CONFIG } from './config/orchestrator-config.token';
 import { OutboxSignal } from './engine/outbox-signal';
 import { SagaEngine } from './engine/saga-engine.service';
 import { HealthController } from './health/health.controller';
+import { Housekeeper } from './housekeeping/housekeeper.service';
 import { KafkaModule } from './kafka/kafka.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { OutboxRelay } from './outbox/outbox-relay.service';
 import { SagaDefinitions } from './registry/saga-definitions';
+import { ParticipantBreakers } from './resilience/participant-breakers.service';
+import { ParticipantGauges } from './resilience/participant-gauges';
 import { ReplyConsumer } from './replies/reply-consumer.service';
 import { TimerPoller } from './timers/timer-poller.service';
 
@@ -59,7 +63,7 @@ export class SkaldModule {
         }),
         MetricsModule,
       ],
-      controllers: [HealthController, SagasController, SagaTypesController],
+      controllers: [HealthController, SagasController, SagaTypesController, ParticipantsController],
       providers: [
         { provide: ORCHESTRATOR_CONFIG, useValue: config },
         { provide: SagaDefinitions, useFactory: () => new SagaDefinitions(sagas) },
@@ -73,12 +77,20 @@ export class SkaldModule {
           useFactory: (ds: DataSource) => new SagaQueries(ds),
           inject: [DataSource],
         },
+        {
+          provide: LeaseStore,
+          useFactory: (ds: DataSource) => new LeaseStore(ds),
+          inject: [DataSource],
+        },
         OutboxSignal,
+        ParticipantBreakers,
+        ParticipantGauges,
         SagaEngine,
         SagaViews,
         OutboxRelay,
         TimerPoller,
         ReplyConsumer,
+        Housekeeper,
         {
           provide: APP_PIPE,
           useValue: new ValidationPipe({

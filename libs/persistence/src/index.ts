@@ -12,16 +12,29 @@ export {
   describeDatabaseUrl,
   isDatabaseUnavailable,
 } from './database-url';
-export { DatabaseUnreachableError, InvalidCursorError } from './errors';
+export { DatabaseUnreachableError, InvalidCursorError, StaleLeaseError } from './errors';
 export { SagaHistoryEntity, SagaInstanceEntity, StepExecutionEntity } from './entities';
 export { listenForNotifications, type NotificationListener } from './notifications';
-export { SagaQueries, type SagaListFilter } from './saga-queries';
+export { HousekeepingTransaction, LeaseStore, type LeaseRecord } from './lease-store';
+export {
+  ParticipantTransaction,
+  type BreakerUpdate,
+  type ParticipantRecord,
+  type ParticipantWithWork,
+} from './participant-flow';
+export {
+  SagaQueries,
+  type ParticipantOverview,
+  type SagaListFilter,
+  type WaitingCommand,
+} from './saga-queries';
 export {
   OUTBOX_CHANNEL,
   SagaStore,
   SagaTransaction,
   type ExecutionRecord,
   type NewCommandRow,
+  type NewTimerRow,
   type OutboxRecord,
   type SagaRecord,
   type TimerRecord,

@@ -1,6 +1,25 @@
 import type { DataSource } from 'typeorm';
 import { SagaHistoryEntity, SagaInstanceEntity } from './entities';
 import { InvalidCursorError } from './errors';
+import {
+  IN_FLIGHT_SQL,
+  PARTICIPANT_COLUMNS,
+  toParticipantRecord,
+  type ParticipantWithWork,
+} from './participant-flow';
+
+/** A participant as the operator sees it: its flow-control row, in-flight and queued commands. */
+export interface ParticipantOverview extends ParticipantWithWork {
+  /** Commands waiting in the outbox. */
+  queued: number;
+}
+
+/** A command of a saga still waiting in the outbox. */
+export interface WaitingCommand {
+  step: string;
+  participant: string;
+  attempt: number;
+}
 
 export interface SagaListFilter {
   type?: string;
@@ -71,5 +90,25 @@ export class SagaQueries {
       items,
       nextCursor: rows.length > filter.limit ? encodeCursor(items[items.length - 1]) : null,
     };
+  }
+
+  async participants(): Promise<ParticipantOverview[]> {
+    const rows = await this.dataSource.query(
+      `SELECT ${PARTICIPANT_COLUMNS}, ${IN_FLIGHT_SQL} AS "inFlight",
+              (SELECT count(*)::int FROM skald.outbox o WHERE o.participant = p.name) AS queued
+       FROM skald.participant p ORDER BY p.name`,
+    );
+    return (rows as Parameters<typeof toParticipantRecord>[0][]).map(
+      (r) => toParticipantRecord(r) as ParticipantOverview,
+    );
+  }
+
+  waitingCommands(sagaId: string): Promise<WaitingCommand[]> {
+    return this.dataSource.query(
+      `SELECT e.step, o.participant, o.attempt FROM skald.outbox o
+       JOIN skald.step_execution e ON e.command_id = o.command_id
+       WHERE o.saga_id = $1 ORDER BY o.id`,
+      [sagaId],
+    );
   }
 }

@@ -2,6 +2,7 @@
 // ⚠ Lock order is saga row first, timer/outbox rows second (or SKIP LOCKED): keep it, or
 // reply processing and the timer poller can deadlock.
 import type { DataSource, EntityManager } from 'typeorm';
+import { ParticipantTransaction } from './participant-flow';
 import type {
   HistoryEntry,
   RecordedError,
@@ -51,8 +52,12 @@ export interface ExecutionRecord {
   step: string;
   phase: SagaPhase;
   attempt: number;
+  participant: string;
   outcome: string | null;
 }
+
+/** A timer to store. A step timeout names its command: it stays unarmed until the relay sends it. */
+export type NewTimerRow = TimerRequest & { commandId?: string };
 
 export interface TimerRecord {
   id: string;
@@ -61,14 +66,22 @@ export interface TimerRecord {
   step: string | null;
   phase: SagaPhase | null;
   attempt: number | null;
+  /** A step timeout's command, and the participant it went to. */
+  commandId: string | null;
+  participant: string | null;
 }
 
 export interface OutboxRecord {
   id: string;
+  sagaId: string;
   topic: string;
   key: string;
   headers: Record<string, string>;
   payload: string;
+  /** Null for records written before flow control existed: they are sent ungated. */
+  participant: string | null;
+  commandId: string | null;
+  attempt: number | null;
 }
 
 /** A saga row as selected below: SagaRecord's fields, with the deadline still a Date. */
@@ -85,7 +98,15 @@ const TERMINAL = ['completed', 'compensated', 'failed'];
 const json = (value: unknown) => JSON.stringify(value ?? null);
 
 export class SagaTransaction {
-  constructor(private readonly manager: EntityManager) {}
+  /** Per-participant flow control (breaker, bulkhead, retry budget), in this same transaction. */
+  readonly participants: ParticipantTransaction;
+
+  constructor(
+    private readonly manager: EntityManager,
+    knownParticipants: ReadonlySet<string>,
+  ) {
+    this.participants = new ParticipantTransaction(manager, knownParticipants);
+  }
 
   /** Inserts a new saga; returns false when another saga already holds its idempotency key. */
   async insertSaga(saga: SagaRecord, now: number): Promise<boolean> {
@@ -161,37 +182,47 @@ export class SagaTransaction {
     );
   }
 
-  /** Records each command's execution row and queues its Kafka record in the outbox. */
-  async insertCommands(commands: NewCommandRow[], now: number): Promise<void> {
+  /** Records execution rows only: commands that were answered without being sent (fail-fast). */
+  async insertExecutions(commands: NewCommandRow[], now: number): Promise<void> {
     if (commands.length === 0) return;
-    const at = new Date(now);
-    // ordinals keep the outbox ids (hence the publish order) in the order decide() gave
     await this.manager.query(
       `INSERT INTO skald.step_execution (command_id, saga_id, step, phase, attempt, participant, command, request, sent_at)
        SELECT c."commandId", c."sagaId", c.step, c.phase, c.attempt, c.participant, c.command, c.request, $2
        FROM jsonb_to_recordset($1::jsonb) AS c("commandId" uuid, "sagaId" uuid, step text, phase text,
             attempt int, participant text, command text, request jsonb)`,
-      [JSON.stringify(commands), at],
+      [JSON.stringify(commands), new Date(now)],
     );
+  }
+
+  /** Records each command's execution row and queues its Kafka record in the outbox. */
+  async insertCommands(commands: NewCommandRow[], now: number): Promise<void> {
+    if (commands.length === 0) return;
+    const at = new Date(now);
+    await this.insertExecutions(commands, now);
     await this.manager.query(
-      `INSERT INTO skald.outbox (saga_id, topic, message_key, headers, payload, created_at)
-       SELECT c."sagaId", c.topic, c.key, c.headers, c.payload, $2
+      `INSERT INTO skald.outbox (saga_id, topic, message_key, headers, payload, participant, command_id, attempt, created_at)
+       SELECT c."sagaId", c.topic, c.key, c.headers, c.payload, c.participant, c."commandId", c.attempt, $2
        FROM jsonb_to_recordset($1::jsonb) AS c(ord int, "sagaId" uuid, topic text, key text,
-            headers jsonb, payload text)
+            headers jsonb, payload text, participant text, "commandId" uuid, attempt int)
        ORDER BY c.ord`,
       [JSON.stringify(commands.map((c, ord) => ({ ord, ...c }))), at],
     );
+    await this.participants.register(commands.map((c) => c.participant));
     // delivered on commit: wakes the relays of every orchestrator instance
     await this.manager.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, '']);
   }
 
-  async insertTimers(sagaId: string, timers: TimerRequest[]): Promise<void> {
+  /** A timer naming a command is stored unarmed, its delay kept for when the command is sent. */
+  async insertTimers(sagaId: string, timers: NewTimerRow[], now: number): Promise<void> {
     if (timers.length === 0) return;
     await this.manager.query(
-      `INSERT INTO skald.timer (saga_id, kind, step, phase, attempt, due_at)
-       SELECT $1, t.kind, t.step, t.phase, t.attempt, to_timestamp(t."dueAt" / 1000.0)
-       FROM jsonb_to_recordset($2::jsonb) AS t(kind text, step text, phase text, attempt int, "dueAt" float8)`,
-      [sagaId, JSON.stringify(timers)],
+      `INSERT INTO skald.timer (saga_id, kind, step, phase, attempt, command_id, delay_ms, due_at)
+       SELECT $1, t.kind, t.step, t.phase, t.attempt, t."commandId",
+              CASE WHEN t."commandId" IS NULL THEN NULL ELSE t."dueAt" - $3 END,
+              CASE WHEN t."commandId" IS NULL THEN to_timestamp(t."dueAt" / 1000.0) END
+       FROM jsonb_to_recordset($2::jsonb)
+         AS t(kind text, step text, phase text, attempt int, "commandId" uuid, "dueAt" float8)`,
+      [sagaId, JSON.stringify(timers), now],
     );
   }
 
@@ -221,14 +252,17 @@ export class SagaTransaction {
 
   async findExecution(commandId: string): Promise<ExecutionRecord | undefined> {
     const rows: ExecutionRecord[] = await this.manager.query(
-      `SELECT command_id AS "commandId", saga_id AS "sagaId", step, phase, attempt, outcome
+      `SELECT command_id AS "commandId", saga_id AS "sagaId", step, phase, attempt, participant, outcome
        FROM skald.step_execution WHERE command_id = $1`,
       [commandId],
     );
     return rows[0];
   }
 
-  /** Stores the reply on its execution row (the first reply only: later ones are duplicates). */
+  /**
+   * Stores the reply on its execution row (the first reply only: later ones are duplicates) and
+   * takes the command out of its participant's in-flight count.
+   */
   async recordReply(
     commandId: string,
     outcome: string,
@@ -236,17 +270,39 @@ export class SagaTransaction {
     now: number,
   ): Promise<void> {
     await this.manager.query(
-      `UPDATE skald.step_execution SET outcome = $2, reply = $3, replied_at = $4
-       WHERE command_id = $1 AND outcome IS NULL`,
+      `UPDATE skald.step_execution
+         SET outcome = COALESCE(outcome, $2), reply = CASE WHEN outcome IS NULL THEN $3 ELSE reply END,
+             replied_at = COALESCE(replied_at, $4), released_at = COALESCE(released_at, $4)
+       WHERE command_id = $1`,
       [commandId, outcome, json(reply), new Date(now)],
+    );
+  }
+
+  /** Takes a command out of its participant's in-flight count (it timed out). */
+  async releaseCommand(commandId: string, now: number): Promise<void> {
+    await this.manager.query(
+      `UPDATE skald.step_execution SET released_at = $2
+       WHERE command_id = $1 AND released_at IS NULL`,
+      [commandId, new Date(now)],
+    );
+  }
+
+  /** A finished saga awaits nothing: none of its commands count as in flight any more. */
+  async releaseSaga(sagaId: string, now: number): Promise<void> {
+    await this.manager.query(
+      `UPDATE skald.step_execution SET released_at = $2
+       WHERE saga_id = $1 AND released_at IS NULL`,
+      [sagaId, new Date(now)],
     );
   }
 
   /** Claims one due timer (SKIP LOCKED, so instances share them); delete it before commit. */
   async claimDueTimer(now: number): Promise<TimerRecord | undefined> {
     const rows: TimerRecord[] = await this.manager.query(
-      `SELECT id, saga_id AS "sagaId", kind, step, phase, attempt FROM skald.timer
-       WHERE due_at <= $1 ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
+      `SELECT t.id, t.saga_id AS "sagaId", t.kind, t.step, t.phase, t.attempt,
+              t.command_id AS "commandId", e.participant
+       FROM skald.timer t LEFT JOIN skald.step_execution e ON e.command_id = t.command_id
+       WHERE t.due_at <= $1 ORDER BY t.due_at LIMIT 1 FOR UPDATE OF t SKIP LOCKED`,
       [new Date(now)],
     );
     return rows[0];
@@ -264,16 +320,49 @@ export class SagaTransaction {
   }
 
   /**
-   * Claims up to `limit` unpublished records, oldest first. A saga's records go to one relay at a
-   * time (transaction-scoped advisory lock on the saga id), so several relays keep per-saga order;
-   * SKIP LOCKED keeps them from publishing the same row twice.
+   * Claims unpublished records, oldest first: up to `slots` of each named participant (what its
+   * breaker and bulkhead allow) and up to `ungated` written before flow control existed. A saga's
+   * records go to one relay at a time (transaction-scoped advisory lock on the saga id), so several
+   * relays keep per-saga order; SKIP LOCKED keeps them from publishing the same row twice.
    */
-  async claimOutbox(limit: number): Promise<OutboxRecord[]> {
+  async claimOutbox(
+    allowances: { participant: string; slots: number }[],
+    ungated: number,
+  ): Promise<OutboxRecord[]> {
+    const columns = `id, saga_id AS "sagaId", topic, message_key AS key, headers, payload,
+                     participant, command_id AS "commandId", attempt`;
+    const sagaLock = `pg_try_advisory_xact_lock(hashtext('skald.outbox'), hashtext(saga_id::text))`;
     return this.manager.query(
-      `SELECT id, topic, message_key AS key, headers, payload FROM skald.outbox
-       WHERE pg_try_advisory_xact_lock(hashtext('skald.outbox'), hashtext(saga_id::text))
-       ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-      [limit],
+      `SELECT o.* FROM unnest($1::text[], $2::int[]) AS a(participant, slots)
+       CROSS JOIN LATERAL (
+         SELECT ${columns} FROM skald.outbox
+         WHERE participant = a.participant AND ${sagaLock}
+         ORDER BY id LIMIT a.slots FOR UPDATE SKIP LOCKED) o
+       UNION ALL
+       SELECT u.* FROM (
+         SELECT ${columns} FROM skald.outbox
+         WHERE participant IS NULL AND ${sagaLock}
+         ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) u
+       ORDER BY id`,
+      [allowances.map((a) => a.participant), allowances.map((a) => a.slots), ungated],
+    );
+  }
+
+  /**
+   * Marks commands as sent, before they are: they now count against their participant's bulkhead,
+   * and their step timeouts start. (A reply cannot overtake this: it waits on these rows' locks.)
+   */
+  async markDispatched(commandIds: string[], now: number): Promise<void> {
+    if (commandIds.length === 0) return;
+    await this.manager.query(
+      `UPDATE skald.step_execution SET dispatched_at = $2
+       WHERE command_id = ANY($1::uuid[]) AND released_at IS NULL`,
+      [commandIds, new Date(now)],
+    );
+    await this.manager.query(
+      `UPDATE skald.timer SET due_at = $2::timestamptz + delay_ms * interval '1 millisecond'
+       WHERE command_id = ANY($1::uuid[]) AND due_at IS NULL`,
+      [commandIds, new Date(now)],
     );
   }
 
@@ -284,11 +373,21 @@ export class SagaTransaction {
 
 /** Runs the engine's transactions on the orchestrator's DataSource. */
 export class SagaStore {
+  /** Participants known to have a skald.participant row (rows are never deleted). */
+  private readonly knownParticipants = new Set<string>();
+
   constructor(private readonly dataSource: DataSource) {}
 
   /** One transaction; rolled back if `work` throws. */
-  transaction<T>(work: (tx: SagaTransaction) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction((manager) => work(new SagaTransaction(manager)));
+  async transaction<T>(work: (tx: SagaTransaction) => Promise<T>): Promise<T> {
+    let tx!: SagaTransaction;
+    const result = await this.dataSource.transaction((manager) => {
+      tx = new SagaTransaction(manager, this.knownParticipants);
+      return work(tx);
+    });
+    // only once committed: a rolled-back registration must be tried again
+    for (const name of tx.participants.registered) this.knownParticipants.add(name);
+    return result;
   }
 
   /** Unpublished outbox rows and due timers: the work a crashed instance may have left. */

@@ -1,8 +1,18 @@
 import type { SagaHistoryEntity, SagaInstanceEntity } from '@skald/persistence';
 import type { SagaDefinition } from '@skald/saga';
 
-/** The saga resource of DESIGN.md §4. */
-export function sagaResource(saga: SagaInstanceEntity, definition: SagaDefinition | undefined) {
+/** A step's command that waits in the outbox, and why. */
+export interface StepWaiting {
+  participant: string;
+  reason: string;
+}
+
+/** The saga resource of DESIGN.md §4; `waiting` adds why a step's command has not been sent yet. */
+export function sagaResource(
+  saga: SagaInstanceEntity,
+  definition: SagaDefinition | undefined,
+  waiting: ReadonlyMap<string, StepWaiting> = new Map(),
+) {
   // without its definition (no longer registered) the order is approximated by start time
   const names =
     definition?.stepNames() ??
@@ -31,6 +41,7 @@ export function sagaResource(saga: SagaInstanceEntity, definition: SagaDefinitio
         endedAt: iso(step.endedAt),
         error: step.error,
         skipReason: step.skipReason,
+        waiting: waiting.get(name),
       };
     }),
     createdAt: saga.createdAt.toISOString(),

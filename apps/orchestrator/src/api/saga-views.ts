@@ -1,8 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { SagaQueries, type SagaListFilter } from '@skald/persistence';
+import type { CompiledOrchestratorConfig } from '../config/orchestrator-config';
+import { ORCHESTRATOR_CONFIG } from '../config/orchestrator-config.token';
+import { breakerState, waitReason } from '../resilience/flow-control';
 import { SagaNotFoundError } from '../engine/errors';
 import { SagaDefinitions } from '../registry/saga-definitions';
-import { historyResource, sagaResource } from './saga-resource';
+import { historyResource, sagaResource, type StepWaiting } from './saga-resource';
 
 /** Reads for the REST API, shaped as DESIGN.md §4 resources. */
 @Injectable()
@@ -10,6 +13,7 @@ export class SagaViews {
   constructor(
     private readonly queries: SagaQueries,
     private readonly definitions: SagaDefinitions,
+    @Inject(ORCHESTRATOR_CONFIG) private readonly config: CompiledOrchestratorConfig,
   ) {}
 
   private definitionOf(type: string, version: number) {
@@ -23,7 +27,45 @@ export class SagaViews {
   async saga(id: string) {
     const saga = await this.queries.findSaga(id);
     if (!saga) throw new SagaNotFoundError(id);
-    return sagaResource(saga, this.definitionOf(saga.type, saga.version));
+    return sagaResource(saga, this.definitionOf(saga.type, saga.version), await this.waiting(id));
+  }
+
+  /** Steps whose command waits in the outbox, with the reason (breaker, bulkhead, retry budget). */
+  private async waiting(sagaId: string): Promise<Map<string, StepWaiting>> {
+    const commands = await this.queries.waitingCommands(sagaId);
+    if (commands.length === 0) return new Map();
+    const participants = new Map((await this.queries.participants()).map((p) => [p.name, p]));
+    const now = Date.now();
+    return new Map(
+      commands.map((c) => {
+        const flow = participants.get(c.participant);
+        const reason = flow
+          ? waitReason(flow, flow.inFlight, c.attempt, now, this.config.flowControl)
+          : 'queued';
+        return [c.step, { participant: c.participant, reason }];
+      }),
+    );
+  }
+
+  /** Each participant's circuit breaker, commands in flight and commands waiting (GET /v1/participants). */
+  async participants() {
+    const now = Date.now();
+    const options = this.config.flowControl;
+    const iso = (ms: number | null) => (ms === null ? undefined : new Date(ms).toISOString());
+    return {
+      items: (await this.queries.participants()).map((p) => ({
+        name: p.name,
+        breaker: {
+          state: breakerState(p, now, options),
+          consecutiveFailures: p.consecutiveFailures,
+          openedAt: iso(p.openedAt),
+          probesFrom: iso(p.openedAt === null ? null : p.openedAt + options.openMs),
+        },
+        inFlight: p.inFlight,
+        maxInFlight: options.maxInFlight,
+        queued: p.queued,
+      })),
+    };
   }
 
   async history(id: string) {

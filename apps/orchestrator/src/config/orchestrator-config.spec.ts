@@ -40,6 +40,14 @@ describe('loadOrchestratorConfig', () => {
       SKALD_TOPIC_PARTITIONS: '8',
       SKALD_BODY_LIMIT: '2mb',
       SKALD_TIMER_POLL_MS: '50',
+      SKALD_MAX_IN_FLIGHT: '16',
+      SKALD_BREAKER_FAILURES: '3',
+      SKALD_BREAKER_OPEN_MS: '2000',
+      SKALD_BREAKER_PROBES: '2',
+      SKALD_BREAKER_MODE: 'fail-fast',
+      SKALD_RETRIES_PER_SECOND: '5',
+      SKALD_LEASE_MS: '3000',
+      SKALD_INBOX_RETENTION_MS: '60000',
     });
     assert.deepEqual(config, {
       databaseUrl: valid.DATABASE_URL,
@@ -56,6 +64,16 @@ describe('loadOrchestratorConfig', () => {
       timerPollMs: 50,
       outboxPollMs: 1_000,
       outboxBatchSize: 500,
+      flowControl: {
+        maxInFlight: 16,
+        failureThreshold: 3,
+        openMs: 2_000,
+        halfOpenProbes: 2,
+        mode: 'fail-fast',
+        retriesPerSecond: 5,
+      },
+      leaseMs: 3_000,
+      inboxRetentionMs: 60_000,
     });
   });
 
@@ -84,6 +102,16 @@ describe('loadOrchestratorConfig', () => {
         'SKALD_TOPIC_PREFIX',
         'SKALD_MIGRATIONS_RUN',
         'LOG_LEVEL',
+      ],
+    );
+  });
+
+  it('rejects an unknown breaker mode and a zero bulkhead, naming the variable', () => {
+    assert.deepEqual(
+      problemsOf({ ...valid, SKALD_BREAKER_MODE: 'panic', SKALD_MAX_IN_FLIGHT: '0' }),
+      [
+        'SKALD_MAX_IN_FLIGHT must be an integer between 1 and 1000000',
+        'SKALD_BREAKER_MODE must be one of wait, fail-fast',
       ],
     );
   });

@@ -11,6 +11,11 @@ import {
   validateSync,
 } from 'class-validator';
 import { Transform } from 'class-transformer';
+import {
+  BREAKER_MODES,
+  type BreakerMode,
+  type FlowControlOptions,
+} from '../resilience/flow-control';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -19,6 +24,18 @@ const toBoolean = ({ value }: { value: unknown }) =>
   value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+
+/** An optional integer variable within [min, max], with one message naming it and the range. */
+function IntegerBetween(min: number, max: number): PropertyDecorator {
+  return (target, property) => {
+    const message = `${String(property)} must be an integer between ${min} and ${max}`;
+    IsOptional()(target, property);
+    Transform(toInt)(target, property);
+    IsInt({ message })(target, property);
+    Min(min, { message })(target, property);
+    Max(max, { message })(target, property);
+  };
+}
 
 /** The environment the orchestrator reads, as given (strings), with the rule for each variable. */
 class OrchestratorEnv {
@@ -33,11 +50,7 @@ class OrchestratorEnv {
   })
   KAFKA_BROKERS!: string;
 
-  @IsOptional()
-  @Transform(toInt)
-  @IsInt({ message: 'PORT must be an integer between 0 and 65535' })
-  @Min(0, { message: 'PORT must be an integer between 0 and 65535' })
-  @Max(65535, { message: 'PORT must be an integer between 0 and 65535' })
+  @IntegerBetween(0, 65535)
   PORT?: number;
 
   @IsOptional()
@@ -52,11 +65,7 @@ class OrchestratorEnv {
   @IsBoolean({ message: 'SKALD_MIGRATIONS_RUN must be true or false' })
   SKALD_MIGRATIONS_RUN?: boolean;
 
-  @IsOptional()
-  @Transform(toInt)
-  @IsInt({ message: 'SKALD_DB_POOL_SIZE must be an integer between 1 and 500' })
-  @Min(1, { message: 'SKALD_DB_POOL_SIZE must be an integer between 1 and 500' })
-  @Max(500, { message: 'SKALD_DB_POOL_SIZE must be an integer between 1 and 500' })
+  @IntegerBetween(1, 500)
   SKALD_DB_POOL_SIZE?: number;
 
   /** Comma-separated paths of compiled modules exporting saga definitions. */
@@ -64,23 +73,44 @@ class OrchestratorEnv {
   @IsString()
   SKALD_SAGAS?: string;
 
-  @IsOptional()
-  @Transform(toInt)
-  @IsInt({ message: 'SKALD_TOPIC_PARTITIONS must be an integer between 1 and 1000' })
-  @Min(1, { message: 'SKALD_TOPIC_PARTITIONS must be an integer between 1 and 1000' })
-  @Max(1000, { message: 'SKALD_TOPIC_PARTITIONS must be an integer between 1 and 1000' })
+  @IntegerBetween(1, 1000)
   SKALD_TOPIC_PARTITIONS?: number;
 
   @IsOptional()
   @Matches(/^\d+(kb|mb)$/i, { message: 'SKALD_BODY_LIMIT must look like 512kb or 1mb' })
   SKALD_BODY_LIMIT?: string;
 
-  @IsOptional()
-  @Transform(toInt)
-  @IsInt({ message: 'SKALD_TIMER_POLL_MS must be an integer between 10 and 60000' })
-  @Min(10, { message: 'SKALD_TIMER_POLL_MS must be an integer between 10 and 60000' })
-  @Max(60_000, { message: 'SKALD_TIMER_POLL_MS must be an integer between 10 and 60000' })
+  @IntegerBetween(10, 60_000)
   SKALD_TIMER_POLL_MS?: number;
+
+  /** Flow control per participant (see README "Resilience"). */
+  @IntegerBetween(1, 1_000_000)
+  SKALD_MAX_IN_FLIGHT?: number;
+
+  @IntegerBetween(1, 1_000)
+  SKALD_BREAKER_FAILURES?: number;
+
+  @IntegerBetween(10, 3_600_000)
+  SKALD_BREAKER_OPEN_MS?: number;
+
+  @IntegerBetween(1, 1_000)
+  SKALD_BREAKER_PROBES?: number;
+
+  @IsOptional()
+  @IsIn(Object.values(BREAKER_MODES), {
+    message: `SKALD_BREAKER_MODE must be one of ${Object.values(BREAKER_MODES).join(', ')}`,
+  })
+  SKALD_BREAKER_MODE?: BreakerMode;
+
+  @IntegerBetween(1, 1_000_000)
+  SKALD_RETRIES_PER_SECOND?: number;
+
+  /** Lease of the singleton housekeeping job, and how long reply ids stay in the inbox. */
+  @IntegerBetween(500, 3_600_000)
+  SKALD_LEASE_MS?: number;
+
+  @IntegerBetween(1_000, 2_147_483_647)
+  SKALD_INBOX_RETENTION_MS?: number;
 
   @IsOptional()
   @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
@@ -117,6 +147,12 @@ export interface CompiledOrchestratorConfig {
   readonly outboxPollMs: number;
   /** Outbox rows published per Kafka batch. */
   readonly outboxBatchSize: number;
+  /** Circuit breaker, bulkhead and retry budget, applied to each participant. */
+  readonly flowControl: FlowControlOptions;
+  /** Lease of the singleton housekeeping job: taken over this long after its holder stops renewing. */
+  readonly leaseMs: number;
+  /** Reply ids older than this are pruned from the orchestrator's inbox. */
+  readonly inboxRetentionMs: number;
 }
 
 /** Configuration was missing or wrong; `problems` has one human-readable line per bad variable. */
@@ -144,6 +180,14 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv): CompiledOrchestr
     SKALD_TOPIC_PARTITIONS: env.SKALD_TOPIC_PARTITIONS,
     SKALD_BODY_LIMIT: env.SKALD_BODY_LIMIT,
     SKALD_TIMER_POLL_MS: env.SKALD_TIMER_POLL_MS,
+    SKALD_MAX_IN_FLIGHT: env.SKALD_MAX_IN_FLIGHT,
+    SKALD_BREAKER_FAILURES: env.SKALD_BREAKER_FAILURES,
+    SKALD_BREAKER_OPEN_MS: env.SKALD_BREAKER_OPEN_MS,
+    SKALD_BREAKER_PROBES: env.SKALD_BREAKER_PROBES,
+    SKALD_BREAKER_MODE: env.SKALD_BREAKER_MODE,
+    SKALD_RETRIES_PER_SECOND: env.SKALD_RETRIES_PER_SECOND,
+    SKALD_LEASE_MS: env.SKALD_LEASE_MS,
+    SKALD_INBOX_RETENTION_MS: env.SKALD_INBOX_RETENTION_MS,
   });
   const errors = validateSync(raw, { skipUndefinedProperties: false });
   if (errors.length > 0) {
@@ -173,5 +217,15 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv): CompiledOrchestr
     timerPollMs: raw.SKALD_TIMER_POLL_MS ?? 100,
     outboxPollMs: 1_000,
     outboxBatchSize: 500,
+    flowControl: {
+      maxInFlight: raw.SKALD_MAX_IN_FLIGHT ?? 1_000,
+      failureThreshold: raw.SKALD_BREAKER_FAILURES ?? 5,
+      openMs: raw.SKALD_BREAKER_OPEN_MS ?? 10_000,
+      halfOpenProbes: raw.SKALD_BREAKER_PROBES ?? 1,
+      mode: raw.SKALD_BREAKER_MODE ?? BREAKER_MODES.wait,
+      retriesPerSecond: raw.SKALD_RETRIES_PER_SECOND ?? 100,
+    },
+    leaseMs: raw.SKALD_LEASE_MS ?? 15_000,
+    inboxRetentionMs: raw.SKALD_INBOX_RETENTION_MS ?? 7 * 24 * 3_600_000,
   };
 }

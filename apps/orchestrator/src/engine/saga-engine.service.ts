@@ -11,6 +11,7 @@ import {
 } from '@skald/protocol';
 import {
   SagaStore,
+  type NewTimerRow,
   type SagaRecord,
   type SagaTransaction,
   type TimerRecord,
@@ -22,13 +23,16 @@ import {
   TERMINAL_SAGA_STATUSES,
   type DecideContext,
   type Decision,
+  type OutgoingCommand,
   type SagaDefinition,
   type SagaEvent,
   type SagaState,
+  type TimerRequest,
 } from '@skald/saga';
 import type { CompiledOrchestratorConfig } from '../config/orchestrator-config';
 import { ORCHESTRATOR_CONFIG } from '../config/orchestrator-config.token';
 import { SkaldMetrics } from '../metrics/metrics.module';
+import { ParticipantBreakers } from '../resilience/participant-breakers.service';
 import { SagaDefinitions } from '../registry/saga-definitions';
 import { IdempotencyConflictError, SagaNotFoundError } from './errors';
 import { OutboxSignal } from './outbox-signal';
@@ -47,6 +51,9 @@ export type ReplyResult =
 const SOURCE = 'skald-orchestrator';
 /** How long a timer whose saga cannot be advanced here (e.g. its definition is missing) waits to be tried again. */
 const POISON_TIMER_DELAY_MS = 60_000;
+/** Bounds the fail-fast loop (each round fails one command; retries come back as timers). */
+const MAX_FAIL_FAST_ROUNDS = 100;
+export const CIRCUIT_OPEN_CODE = 'CIRCUIT_OPEN';
 
 // A SagaRecord is a SagaState plus its idempotency keys, with null where the state has undefined.
 function toState({
@@ -91,6 +98,7 @@ export class SagaEngine {
     private readonly definitions: SagaDefinitions,
     private readonly outbox: OutboxSignal,
     private readonly metrics: SkaldMetrics,
+    private readonly breakers: ParticipantBreakers,
     @Inject(ORCHESTRATOR_CONFIG) private readonly config: CompiledOrchestratorConfig,
   ) {}
 
@@ -122,7 +130,7 @@ export class SagaEngine {
         return { saga: existing, created: false };
       }
       const decision = decide(definition, state, { kind: 'start' }, ctx);
-      return { saga: await this.persist(tx, definition, decision, keys, ctx.now), created: true };
+      return { saga: await this.persist(tx, definition, decision, keys, ctx), created: true };
     });
     if (result.created) {
       this.metrics.sagasStarted.inc({ type: definition.name });
@@ -141,6 +149,7 @@ export class SagaEngine {
       if (execution.sagaId !== reply.sagaId) return { result: 'saga-mismatch' as const };
       const saga = (await tx.lockSaga(execution.sagaId))!;
       await tx.recordReply(execution.commandId, reply.outcome, reply.data, ctx.now);
+      await this.breakers.record(tx, execution.participant, reply.outcome !== 'error', ctx.now);
       const definition = this.definitions.get(saga.type, saga.version);
       const decision = decide(
         definition,
@@ -157,7 +166,7 @@ export class SagaEngine {
       );
       if (decision.ignored) return { result: 'stale' as const, reason: decision.ignored };
       await tx.deleteTimers(saga.id, { stepTimeoutOf: execution.step });
-      const applied = await this.persist(tx, definition, decision, saga, ctx.now);
+      const applied = await this.persist(tx, definition, decision, saga, ctx);
       crashPoint('orchestrator:reply-before-commit');
       return { result: 'applied' as const, saga: applied };
     });
@@ -192,9 +201,14 @@ export class SagaEngine {
         return { saga: undefined };
       }
       await tx.deleteTimer(timer.id);
+      if (timer.kind === 'step-timeout' && timer.commandId && timer.participant) {
+        // no answer in time: the participant is slow or down, and the command is no longer in flight
+        await tx.releaseCommand(timer.commandId, ctx.now);
+        await this.breakers.record(tx, timer.participant, false, ctx.now);
+      }
       this.metrics.timersFired.inc({ kind: timer.kind, applied: String(!decision.ignored) });
       if (decision.ignored) return { saga: undefined };
-      return { saga: await this.persist(tx, definition, decision, saga, ctx.now) };
+      return { saga: await this.persist(tx, definition, decision, saga, ctx) };
     });
     if (fired?.saga) this.afterCommit(fired.saga);
     return fired !== undefined;
@@ -212,7 +226,7 @@ export class SagaEngine {
       const definition = this.definitions.get(current.type, current.version);
       const decision = decide(definition, toState(current), event, ctx);
       if (decision.ignored) return current;
-      return this.persist(tx, definition, decision, current, ctx.now);
+      return this.persist(tx, definition, decision, current, ctx);
     });
     this.afterCommit(saga);
     return saga;
@@ -221,51 +235,98 @@ export class SagaEngine {
   private async persist(
     tx: SagaTransaction,
     definition: SagaDefinition,
-    decision: Decision,
+    decided: Decision,
     keys: Pick<SagaRecord, 'idempotencyKey' | 'requestHash'>,
-    now: number,
+    ctx: DecideContext,
   ): Promise<SagaRecord> {
+    const now = ctx.now;
+    const { decision, refused } = await this.failFast(tx, definition, decided, ctx);
     const saga = toRecord(decision.state, keys);
     await tx.updateSaga(saga, now);
     await tx.appendHistory(saga.id, decision.history, now);
-    const time = new Date(now).toISOString();
-    await tx.insertCommands(
-      decision.commands.map((c) => {
-        const record = encodeCommand({
-          id: c.id,
-          source: SOURCE,
-          command: c.command,
-          time,
-          sagaId: saga.id,
-          step: c.step,
-          attempt: c.attempt,
-          phase: c.phase,
-          replyTo: replyTopic(this.config.topicPrefix),
-          data: c.payload,
-        });
-        return {
-          commandId: c.id,
-          sagaId: saga.id,
-          step: c.step,
-          phase: c.phase,
-          attempt: c.attempt,
-          participant: c.participant,
-          command: c.command,
-          request: c.payload,
-          topic: commandTopic(this.config.topicPrefix, c.participant),
-          key: record.key,
-          headers: record.headers,
-          payload: record.value,
-        };
-      }),
-      now,
-    );
-    await tx.insertTimers(saga.id, decision.timers);
+    const rows = (commands: OutgoingCommand[]) =>
+      commands.map((c) => this.commandRow(saga.id, c, now));
+    await tx.insertCommands(rows(decision.commands), now);
+    await tx.insertExecutions(rows(refused), now);
+    for (const command of refused) {
+      const error = circuitOpenError(command.participant, this.config.flowControl.openMs);
+      await tx.recordReply(command.id, 'error', error, now);
+    }
+    await tx.insertTimers(saga.id, withCommandIds(decision), now);
     if (TERMINAL_SAGA_STATUSES.includes(saga.status)) {
       await tx.deleteTimers(saga.id);
+      await tx.releaseSaga(saga.id, now);
       this.metrics.sagasFinished.inc({ type: definition.name, status: saga.status });
     }
     return saga;
+  }
+
+  /**
+   * Fail-fast mode: each command for a participant whose breaker is open is answered at once with
+   * a transient CIRCUIT_OPEN error instead of being queued, and decide() takes it from there
+   * (a retry timer, or compensation once retries are spent).
+   */
+  private async failFast(
+    tx: SagaTransaction,
+    definition: SagaDefinition,
+    decision: Decision,
+    ctx: DecideContext,
+  ): Promise<{ decision: Decision; refused: OutgoingCommand[] }> {
+    const refused: OutgoingCommand[] = [];
+    for (let round = 0; round < MAX_FAIL_FAST_ROUNDS; round++) {
+      const [command] = await this.breakers.refusedNow(tx, decision.commands, ctx.now);
+      if (!command) break;
+      refused.push(command);
+      const next = decide(
+        definition,
+        decision.state,
+        {
+          kind: 'reply',
+          step: command.step,
+          phase: command.phase,
+          commandId: command.id,
+          outcome: 'error',
+          data: circuitOpenError(command.participant, this.config.flowControl.openMs),
+        },
+        ctx,
+      );
+      decision = {
+        state: next.state,
+        commands: [...decision.commands.filter((c) => c !== command), ...next.commands],
+        timers: [...decision.timers.filter((t) => !isTimeoutOf(t, command)), ...next.timers],
+        history: [...decision.history, ...next.history],
+      };
+    }
+    return { decision, refused };
+  }
+
+  private commandRow(sagaId: string, c: OutgoingCommand, now: number) {
+    const record = encodeCommand({
+      id: c.id,
+      source: SOURCE,
+      command: c.command,
+      time: new Date(now).toISOString(),
+      sagaId,
+      step: c.step,
+      attempt: c.attempt,
+      phase: c.phase,
+      replyTo: replyTopic(this.config.topicPrefix),
+      data: c.payload,
+    });
+    return {
+      commandId: c.id,
+      sagaId,
+      step: c.step,
+      phase: c.phase,
+      attempt: c.attempt,
+      participant: c.participant,
+      command: c.command,
+      request: c.payload,
+      topic: commandTopic(this.config.topicPrefix, c.participant),
+      key: record.key,
+      headers: record.headers,
+      payload: record.value,
+    };
   }
 
   private afterCommit(saga: SagaRecord): void {
@@ -279,4 +340,28 @@ export class SagaEngine {
     this.outbox.signal();
     this.logger.debug(`saga ${saga.id} (${saga.type} v${saga.version}) is ${saga.status}`);
   }
+}
+
+function circuitOpenError(participant: string, openMs: number) {
+  return {
+    code: CIRCUIT_OPEN_CODE,
+    message: `not sent: the circuit breaker of participant "${participant}" is open (it is probed again within ${openMs} ms)`,
+  };
+}
+
+function isTimeoutOf(timer: TimerRequest, command: OutgoingCommand): boolean {
+  return (
+    timer.kind === 'step-timeout' &&
+    timer.step === command.step &&
+    timer.phase === command.phase &&
+    timer.attempt === command.attempt
+  );
+}
+
+/** Step timeouts name their command, so they start only when the relay sends it. */
+function withCommandIds(decision: Decision): NewTimerRow[] {
+  return decision.timers.map((t) => ({
+    ...t,
+    commandId: decision.commands.find((c) => isTimeoutOf(t, c))?.id,
+  }));
 }

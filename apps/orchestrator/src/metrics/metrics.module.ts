@@ -42,6 +42,19 @@ export class SkaldMetrics {
     registers: [this.registry],
   });
 
+  readonly breakerTransitions = new Counter({
+    name: 'skald_breaker_transitions_total',
+    help: 'Circuit breaker state changes, by participant and new state (open, closed)',
+    labelNames: ['participant', 'to'],
+    registers: [this.registry],
+  });
+  readonly fencedWrites = new Counter({
+    name: 'skald_fenced_writes_total',
+    help: 'Writes refused because this instance no longer held the lease (stale fencing token), by lease',
+    labelNames: ['lease'],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'skald_' });
   }

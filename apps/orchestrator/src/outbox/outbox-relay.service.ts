@@ -1,4 +1,6 @@
 // Relay: claim rows (SKIP LOCKED) → publish (acks=all) → delete, in one transaction per batch.
+// Flow control happens here, where commands leave: each participant gets only what its breaker,
+// bulkhead and retry budget allow; the rest waits in the outbox (in Postgres, not in memory).
 import {
   Inject,
   Injectable,
@@ -11,6 +13,8 @@ import {
   OUTBOX_CHANNEL,
   SagaStore,
   type NotificationListener,
+  type OutboxRecord,
+  type ParticipantWithWork,
 } from '@skald/persistence';
 import { crashPoint } from '@skald/protocol';
 import type { CompiledOrchestratorConfig } from '../config/orchestrator-config';
@@ -21,6 +25,7 @@ import { bounded } from '../kafka/bounded';
 import { KafkaPublisher } from '../kafka/kafka-publisher';
 import { SHUTDOWN_STEP_MS } from '../kafka/kafka.tokens';
 import { SkaldMetrics } from '../metrics/metrics.module';
+import { retryTokens, sendAllowance, type FlowControlOptions } from '../resilience/flow-control';
 
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -50,22 +55,46 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     this.loop.start();
   }
 
-  /** Publishes one batch; true when there may be more. */
+  /** Publishes one batch; true when there may be more that can be sent now. */
   async publishBatch(): Promise<boolean> {
     const batchSize = this.config.outboxBatchSize;
-    const published = await this.store.transaction(async (tx) => {
-      const rows = await tx.claimOutbox(batchSize);
-      if (rows.length === 0) return 0;
+    const now = Date.now();
+    const { published, more } = await this.store.transaction(async (tx) => {
+      const participants = await tx.participants.withWork();
+      const allowances = participants
+        .map((p) => ({
+          participant: p.name,
+          slots: Math.min(batchSize, sendAllowance(p, p.inFlight, now, this.flow).slots),
+        }))
+        .filter((a) => a.slots > 0);
+      const claimed = await tx.claimOutbox(allowances, batchSize);
+      const { send, tokensLeft } = withinRetryBudget(claimed, participants, now, this.flow);
+      if (send.length === 0) return { published: 0, more: false };
+      const commandIds = send.flatMap((r) => (r.commandId ? [r.commandId] : []));
+      await tx.markDispatched(commandIds, now);
       // ⚠ delete only after Kafka acknowledged: a failed send rolls back and the rows stay queued
       await this.publisher.publish(
-        rows.map((r) => ({ topic: r.topic, key: r.key, value: r.payload, headers: r.headers })),
+        send.map((r) => ({ topic: r.topic, key: r.key, value: r.payload, headers: r.headers })),
       );
       crashPoint('orchestrator:after-publish-before-mark');
-      await tx.deleteOutbox(rows.map((r) => r.id));
-      return rows.length;
+      await tx.deleteOutbox(send.map((r) => r.id));
+      for (const [participant, tokens] of tokensLeft) {
+        await tx.participants.saveRetryTokens(participant, tokens, now);
+      }
+      const full = allowances.some(
+        (a) => send.filter((r) => r.participant === a.participant).length >= a.slots,
+      );
+      return {
+        published: send.length,
+        more: full || send.filter((r) => r.participant === null).length >= batchSize,
+      };
     });
     this.metrics.outboxPublished.inc(published);
-    return published === batchSize;
+    return more;
+  }
+
+  private get flow(): FlowControlOptions {
+    return this.config.flowControl;
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -74,4 +103,34 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     await bounded(this.loop.stop(), SHUTDOWN_STEP_MS);
     await this.listener?.close();
   }
+}
+
+/**
+ * Keeps retries (attempt > 1) within each participant's retry budget. A held retry holds back the
+ * rest of its saga's records in this batch too, so a saga's commands keep their order.
+ */
+function withinRetryBudget(
+  claimed: OutboxRecord[],
+  participants: ParticipantWithWork[],
+  now: number,
+  options: FlowControlOptions,
+): { send: OutboxRecord[]; tokensLeft: Map<string, number> } {
+  const tokens = new Map(participants.map((p) => [p.name, retryTokens(p, now, options)]));
+  const tokensLeft = new Map<string, number>();
+  const heldSagas = new Set<string>();
+  const send: OutboxRecord[] = [];
+  for (const record of claimed) {
+    if (heldSagas.has(record.sagaId)) continue;
+    if (record.participant !== null && (record.attempt ?? 1) > 1) {
+      const available = tokens.get(record.participant) ?? 0;
+      if (available < 1) {
+        heldSagas.add(record.sagaId);
+        continue;
+      }
+      tokens.set(record.participant, available - 1);
+      tokensLeft.set(record.participant, available - 1);
+    }
+    send.push(record);
+  }
+  return { send, tokensLeft };
 }

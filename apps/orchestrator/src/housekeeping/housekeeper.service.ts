@@ -1,0 +1,72 @@
+// Singleton maintenance (pruning the reply inbox) run by whichever instance holds the lease.
+// Every write goes through LeaseStore.fenced(): an instance paused past its lease and resumed
+// finds its fencing token stale and writes nothing.
+import { randomUUID } from 'node:crypto';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { LeaseStore, StaleLeaseError } from '@skald/persistence';
+import { crashPoint } from '@skald/protocol';
+import type { CompiledOrchestratorConfig } from '../config/orchestrator-config';
+import { ORCHESTRATOR_CONFIG } from '../config/orchestrator-config.token';
+import { WakeableLoop } from '../engine/wakeable-loop';
+import { SkaldMetrics } from '../metrics/metrics.module';
+
+export const HOUSEKEEPING_LEASE = 'housekeeping';
+
+@Injectable()
+export class Housekeeper implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(Housekeeper.name);
+  private readonly loop: WakeableLoop;
+  /** Unique per process, even if two hosts run the same instance id. */
+  private readonly holder: string;
+  private token: number | undefined;
+
+  constructor(
+    private readonly leases: LeaseStore,
+    private readonly metrics: SkaldMetrics,
+    @Inject(ORCHESTRATOR_CONFIG) private readonly config: CompiledOrchestratorConfig,
+  ) {
+    this.holder = `${config.instanceId}/${randomUUID()}`;
+    // renew well within the lease, so a live holder never loses it to a slow tick
+    this.loop = new WakeableLoop('housekeeping', () => this.tick(), config.leaseMs / 3);
+  }
+
+  onApplicationBootstrap(): void {
+    this.loop.start();
+  }
+
+  async tick(): Promise<boolean> {
+    const token = await this.leases.acquire(HOUSEKEEPING_LEASE, this.holder, this.config.leaseMs);
+    if (token !== this.token) {
+      this.logger.log(
+        token === undefined
+          ? 'housekeeping lease lost: another instance holds it'
+          : `housekeeping lease taken with fencing token ${token}`,
+      );
+      this.token = token;
+    }
+    if (token === undefined) return false;
+    crashPoint('orchestrator:housekeeping-before-write');
+    try {
+      const pruned = await this.leases.fenced(HOUSEKEEPING_LEASE, token, (tx) =>
+        tx.pruneInbox(this.config.inboxRetentionMs),
+      );
+      if (pruned > 0) this.logger.log(`pruned ${pruned} reply ids from the inbox`);
+    } catch (error) {
+      if (!(error instanceof StaleLeaseError)) throw error;
+      this.metrics.fencedWrites.inc({ lease: HOUSEKEEPING_LEASE });
+      this.logger.warn(`housekeeping write refused: ${error.message}`);
+      this.token = undefined;
+    }
+    return false;
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.loop.stop();
+  }
+}

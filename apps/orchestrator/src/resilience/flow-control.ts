@@ -1,0 +1,128 @@
+// Pure rules of per-participant flow control: circuit breaker, bulkhead, retry budget.
+// The state lives in Postgres (skald.participant), so every orchestrator instance sees one breaker
+// per participant; these functions only compute, the callers read and write the rows.
+
+export const BREAKER_STATES = { closed: 'closed', open: 'open', halfOpen: 'half-open' } as const;
+export type BreakerState = (typeof BREAKER_STATES)[keyof typeof BREAKER_STATES];
+
+/** Why a command waits in the outbox instead of being sent. */
+export const WAIT_REASONS = {
+  /** Nothing holds it: the relay sends it with its next batch. */
+  queued: 'queued',
+  circuitOpen: 'circuit-open',
+  bulkheadFull: 'bulkhead-full',
+  retryBudget: 'retry-budget-spent',
+} as const;
+export type WaitReason = (typeof WAIT_REASONS)[keyof typeof WAIT_REASONS];
+
+export const BREAKER_MODES = { wait: 'wait', failFast: 'fail-fast' } as const;
+export type BreakerMode = (typeof BREAKER_MODES)[keyof typeof BREAKER_MODES];
+
+export interface FlowControlOptions {
+  /** Commands sent to one participant and not yet answered (or timed out). */
+  readonly maxInFlight: number;
+  /** Consecutive timeouts or `error` replies that open the breaker. */
+  readonly failureThreshold: number;
+  /** How long an open breaker stays open before letting probes through (half-open). */
+  readonly openMs: number;
+  /** Commands in flight allowed while half-open. */
+  readonly halfOpenProbes: number;
+  /** Retries (attempt > 1) sent per second to one participant, across all instances. */
+  readonly retriesPerSecond: number;
+  /** While the breaker is open: commands wait in the outbox, or fail at once as transient errors. */
+  readonly mode: BreakerMode;
+}
+
+/** A participant's row, as stored: the breaker is stored `closed` or `open`; half-open is derived. */
+export interface ParticipantFlow {
+  readonly breakerState: typeof BREAKER_STATES.closed | typeof BREAKER_STATES.open;
+  readonly consecutiveFailures: number;
+  /** ms since epoch */
+  readonly openedAt: number | null;
+  readonly retryTokens: number | null;
+  /** ms since epoch */
+  readonly tokensAt: number | null;
+}
+
+export type BreakerChange = Pick<
+  ParticipantFlow,
+  'breakerState' | 'consecutiveFailures' | 'openedAt'
+>;
+
+/** The breaker as callers see it: an open breaker turns half-open once `openMs` has passed. */
+export function breakerState(
+  flow: ParticipantFlow,
+  now: number,
+  options: FlowControlOptions,
+): BreakerState {
+  if (flow.breakerState === BREAKER_STATES.closed) return BREAKER_STATES.closed;
+  return now - (flow.openedAt ?? 0) >= options.openMs
+    ? BREAKER_STATES.halfOpen
+    : BREAKER_STATES.open;
+}
+
+/**
+ * The breaker after one outcome of a sent command. `healthy`: any reply but `error` (a business
+ * refusal proves the participant works); not healthy: an `error` reply or a timeout.
+ * Returns undefined when nothing changes.
+ */
+export function breakerAfter(
+  flow: ParticipantFlow,
+  healthy: boolean,
+  now: number,
+  options: FlowControlOptions,
+): BreakerChange | undefined {
+  if (healthy) {
+    if (flow.breakerState === BREAKER_STATES.closed && flow.consecutiveFailures === 0) {
+      return undefined;
+    }
+    return { breakerState: BREAKER_STATES.closed, consecutiveFailures: 0, openedAt: null };
+  }
+  const state = breakerState(flow, now, options);
+  // late failures of commands sent before it opened do not extend the open period
+  if (state === BREAKER_STATES.open) return undefined;
+  const failures = flow.consecutiveFailures + 1;
+  if (state === BREAKER_STATES.halfOpen || failures >= options.failureThreshold) {
+    return { breakerState: BREAKER_STATES.open, consecutiveFailures: failures, openedAt: now };
+  }
+  return { breakerState: BREAKER_STATES.closed, consecutiveFailures: failures, openedAt: null };
+}
+
+/** Retry tokens available now: a bucket of one second's worth, refilled continuously. */
+export function retryTokens(flow: ParticipantFlow, now: number, options: FlowControlOptions) {
+  const capacity = Math.max(1, options.retriesPerSecond);
+  if (flow.retryTokens === null || flow.tokensAt === null) return capacity;
+  const refill = ((now - flow.tokensAt) / 1000) * options.retriesPerSecond;
+  return Math.min(capacity, flow.retryTokens + Math.max(0, refill));
+}
+
+/** How many more commands may be sent to the participant now, and why not when none. */
+export function sendAllowance(
+  flow: ParticipantFlow,
+  inFlight: number,
+  now: number,
+  options: FlowControlOptions,
+): { slots: number; blockedBy?: WaitReason } {
+  const state = breakerState(flow, now, options);
+  if (state === BREAKER_STATES.open) return { slots: 0, blockedBy: WAIT_REASONS.circuitOpen };
+  if (state === BREAKER_STATES.halfOpen) {
+    const slots = Math.max(0, options.halfOpenProbes - inFlight);
+    return slots > 0 ? { slots } : { slots, blockedBy: WAIT_REASONS.circuitOpen };
+  }
+  const slots = Math.max(0, options.maxInFlight - inFlight);
+  return slots > 0 ? { slots } : { slots, blockedBy: WAIT_REASONS.bulkheadFull };
+}
+
+/** Why a command still in the outbox has not been sent, as the API shows it. */
+export function waitReason(
+  flow: ParticipantFlow,
+  inFlight: number,
+  attempt: number,
+  now: number,
+  options: FlowControlOptions,
+): WaitReason {
+  const { blockedBy } = sendAllowance(flow, inFlight, now, options);
+  if (blockedBy) return blockedBy;
+  if (attempt > 1 && retryTokens(flow, now, options) < 1) return WAIT_REASONS.retryBudget;
+  return WAIT_REASONS.queued;
+}

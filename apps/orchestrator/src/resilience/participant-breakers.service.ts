@@ -1,0 +1,72 @@
+// Feeds each sent command's outcome into its participant's circuit breaker, inside the engine's
+// transaction, and decides which new commands fail fast while a breaker is open.
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { SagaTransaction } from '@skald/persistence';
+import type { OutgoingCommand } from '@skald/saga';
+import type { CompiledOrchestratorConfig } from '../config/orchestrator-config';
+import { ORCHESTRATOR_CONFIG } from '../config/orchestrator-config.token';
+import { SkaldMetrics } from '../metrics/metrics.module';
+import { BREAKER_MODES, BREAKER_STATES, breakerAfter, breakerState } from './flow-control';
+
+@Injectable()
+export class ParticipantBreakers {
+  private readonly logger = new Logger(ParticipantBreakers.name);
+
+  constructor(
+    private readonly metrics: SkaldMetrics,
+    @Inject(ORCHESTRATOR_CONFIG) private readonly config: CompiledOrchestratorConfig,
+  ) {}
+
+  /**
+   * Records one outcome of a command sent to `participant`. Healthy: any reply but `error` (a
+   * business refusal proves the participant works). Unhealthy: an `error` reply or a timeout.
+   */
+  async record(
+    tx: SagaTransaction,
+    participant: string,
+    healthy: boolean,
+    now: number,
+  ): Promise<void> {
+    if (healthy) {
+      if ((await tx.participants.recordHealthy(participant, now)) === BREAKER_STATES.open) {
+        this.transition(participant, BREAKER_STATES.closed, 'a command succeeded');
+      }
+      return;
+    }
+    const flow = await tx.participants.lock(participant);
+    if (!flow) return;
+    const change = breakerAfter(flow, false, now, this.config.flowControl);
+    if (!change) return;
+    await tx.participants.updateBreaker(participant, change, now);
+    if (change.breakerState === BREAKER_STATES.open) {
+      this.transition(
+        participant,
+        BREAKER_STATES.open,
+        `${change.consecutiveFailures} consecutive timeouts or errors`,
+      );
+    }
+  }
+
+  /** In fail-fast mode: the commands addressed to a participant whose breaker is open now. */
+  async refusedNow(
+    tx: SagaTransaction,
+    commands: OutgoingCommand[],
+    now: number,
+  ): Promise<OutgoingCommand[]> {
+    if (this.config.flowControl.mode !== BREAKER_MODES.failFast || commands.length === 0) {
+      return [];
+    }
+    const flows = await tx.participants.find([...new Set(commands.map((c) => c.participant))]);
+    const open = new Set(
+      flows
+        .filter((f) => breakerState(f, now, this.config.flowControl) === BREAKER_STATES.open)
+        .map((f) => f.name),
+    );
+    return commands.filter((c) => open.has(c.participant));
+  }
+
+  private transition(participant: string, to: string, why: string): void {
+    this.metrics.breakerTransitions.inc({ participant, to });
+    this.logger.warn(`circuit breaker of participant "${participant}" is now ${to}: ${why}`);
+  }
+}

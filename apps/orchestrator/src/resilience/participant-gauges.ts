@@ -1,0 +1,62 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Gauge } from 'prom-client';
+import { SagaQueries, type ParticipantOverview } from '@skald/persistence';
+import type { CompiledOrchestratorConfig } from '../config/orchestrator-config';
+import { ORCHESTRATOR_CONFIG } from '../config/orchestrator-config.token';
+import { SkaldMetrics } from '../metrics/metrics.module';
+import { BREAKER_STATES, breakerState } from './flow-control';
+
+const BREAKER_STATE_VALUES = {
+  [BREAKER_STATES.closed]: 0,
+  [BREAKER_STATES.halfOpen]: 1,
+  [BREAKER_STATES.open]: 2,
+};
+
+/** Per-participant gauges read from Postgres at scrape time: the state every instance shares. */
+@Injectable()
+export class ParticipantGauges {
+  private reading: Promise<ParticipantOverview[]> | undefined;
+
+  constructor(
+    metrics: SkaldMetrics,
+    private readonly queries: SagaQueries,
+    @Inject(ORCHESTRATOR_CONFIG) config: CompiledOrchestratorConfig,
+  ) {
+    const gauge = (
+      name: string,
+      help: string,
+      value: (p: ParticipantOverview, now: number) => number,
+    ) => {
+      const read = () => this.read();
+      return new Gauge({
+        name,
+        help,
+        labelNames: ['participant'],
+        registers: [metrics.registry],
+        async collect() {
+          this.reset();
+          const now = Date.now();
+          for (const p of await read()) this.set({ participant: p.name }, value(p, now));
+        },
+      });
+    };
+    gauge(
+      'skald_participant_breaker_state',
+      'Circuit breaker per participant: 0 closed, 1 half-open, 2 open',
+      (p, now) => BREAKER_STATE_VALUES[breakerState(p, now, config.flowControl)],
+    );
+    gauge('skald_participant_in_flight', 'Commands sent and not yet answered', (p) => p.inFlight);
+    gauge('skald_participant_queued', 'Commands waiting in the outbox', (p) => p.queued);
+  }
+
+  /** One query per scrape for all three gauges; none (empty gauges) while Postgres is down. */
+  private read(): Promise<ParticipantOverview[]> {
+    this.reading ??= this.queries
+      .participants()
+      .catch(() => [])
+      .finally(() => {
+        this.reading = undefined;
+      });
+    return this.reading;
+  }
+}

@@ -1,0 +1,138 @@
+// Flow-control SQL on skald.participant: one row per participant, shared by every orchestrator.
+// ⚠ Lock order: a transaction that locks a saga row locks the participant row after it, never
+// before; the relay takes only an advisory lock per participant and no saga row.
+import type { EntityManager } from 'typeorm';
+
+/** A participant's flow-control row; the breaker is stored `closed` or `open` (half-open is derived). */
+export interface ParticipantRecord {
+  name: string;
+  breakerState: 'closed' | 'open';
+  consecutiveFailures: number;
+  /** ms since epoch */
+  openedAt: number | null;
+  retryTokens: number | null;
+  /** ms since epoch */
+  tokensAt: number | null;
+}
+
+/** A participant with commands waiting in the outbox, and how many of its commands are in flight. */
+export interface ParticipantWithWork extends ParticipantRecord {
+  inFlight: number;
+}
+
+export type BreakerUpdate = Pick<
+  ParticipantRecord,
+  'breakerState' | 'consecutiveFailures' | 'openedAt'
+>;
+
+interface ParticipantRow extends Omit<ParticipantRecord, 'openedAt' | 'tokensAt'> {
+  openedAt: Date | null;
+  tokensAt: Date | null;
+  inFlight?: number;
+}
+
+export const PARTICIPANT_COLUMNS = `p.name, p.breaker_state AS "breakerState",
+  p.consecutive_failures AS "consecutiveFailures", p.opened_at AS "openedAt",
+  p.retry_tokens AS "retryTokens", p.tokens_at AS "tokensAt"`;
+
+/** Commands of a participant sent and neither answered nor timed out (the bulkhead's count). */
+export const IN_FLIGHT_SQL = `(SELECT count(*)::int FROM skald.step_execution e
+  WHERE e.participant = p.name AND e.dispatched_at IS NOT NULL AND e.released_at IS NULL)`;
+
+export function toParticipantRecord<T extends ParticipantRow>(
+  row: T,
+): Omit<T, 'openedAt' | 'tokensAt'> & Pick<ParticipantRecord, 'openedAt' | 'tokensAt'> {
+  return {
+    ...row,
+    openedAt: row.openedAt ? row.openedAt.getTime() : null,
+    tokensAt: row.tokensAt ? row.tokensAt.getTime() : null,
+  };
+}
+
+const at = (ms: number | null) => (ms === null ? null : new Date(ms));
+
+export class ParticipantTransaction {
+  /** Participants this transaction created rows for (remembered by the store once committed). */
+  readonly registered: string[] = [];
+
+  constructor(
+    private readonly manager: EntityManager,
+    private readonly known: ReadonlySet<string>,
+  ) {}
+
+  /** Makes sure each participant has its row; cheap after the first time per process. */
+  async register(names: string[]): Promise<void> {
+    const unknown = [...new Set(names)].filter((n) => !this.known.has(n));
+    if (unknown.length === 0) return;
+    await this.manager.query(
+      'INSERT INTO skald.participant (name) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING',
+      [unknown],
+    );
+    this.registered.push(...unknown);
+  }
+
+  /**
+   * Participants with commands in the outbox that no other relay is sending right now (a
+   * transaction-scoped advisory lock per participant, so two relays never both fill its bulkhead).
+   */
+  async withWork(): Promise<ParticipantWithWork[]> {
+    const rows: ParticipantRow[] = await this.manager.query(
+      `SELECT ${PARTICIPANT_COLUMNS}, ${IN_FLIGHT_SQL} AS "inFlight"
+       FROM skald.participant p
+       WHERE EXISTS (SELECT 1 FROM skald.outbox o WHERE o.participant = p.name)
+         AND pg_try_advisory_xact_lock(hashtext('skald.participant'), hashtext(p.name))`,
+    );
+    return rows.map((r) => toParticipantRecord({ ...r, inFlight: r.inFlight ?? 0 }));
+  }
+
+  /** Current rows, unlocked (for decisions that only read, e.g. fail-fast). */
+  async find(names: string[]): Promise<ParticipantRecord[]> {
+    const rows: ParticipantRow[] = await this.manager.query(
+      `SELECT ${PARTICIPANT_COLUMNS} FROM skald.participant p WHERE p.name = ANY($1::text[])`,
+      [names],
+    );
+    return rows.map(toParticipantRecord);
+  }
+
+  /** Locks the row until commit, to change the breaker from what it is now. */
+  async lock(name: string): Promise<ParticipantRecord | undefined> {
+    const rows: ParticipantRow[] = await this.manager.query(
+      `SELECT ${PARTICIPANT_COLUMNS} FROM skald.participant p WHERE p.name = $1 FOR UPDATE`,
+      [name],
+    );
+    return rows[0] && toParticipantRecord(rows[0]);
+  }
+
+  async updateBreaker(name: string, update: BreakerUpdate, now: number): Promise<void> {
+    await this.manager.query(
+      `UPDATE skald.participant
+         SET breaker_state = $2, consecutive_failures = $3, opened_at = $4, updated_at = $5
+       WHERE name = $1`,
+      [name, update.breakerState, update.consecutiveFailures, at(update.openedAt), new Date(now)],
+    );
+  }
+
+  /**
+   * A healthy outcome closes the breaker and clears the failure count. Writes (and locks) only
+   * when there is something to clear, so the healthy path costs one index lookup.
+   * Returns the state it was in when it changed anything.
+   */
+  async recordHealthy(name: string, now: number): Promise<'closed' | 'open' | undefined> {
+    const rows: { previous: 'closed' | 'open' }[] = await this.manager.query(
+      `UPDATE skald.participant p
+         SET breaker_state = 'closed', consecutive_failures = 0, opened_at = NULL, updated_at = $2
+       FROM (SELECT breaker_state FROM skald.participant WHERE name = $1) AS old
+       WHERE p.name = $1 AND (p.consecutive_failures > 0 OR p.breaker_state <> 'closed')
+       RETURNING old.breaker_state AS previous`,
+      [name, new Date(now)],
+    );
+    return rows[0]?.previous;
+  }
+
+  async saveRetryTokens(name: string, tokens: number, now: number): Promise<void> {
+    await this.manager.query(
+      'UPDATE skald.participant SET retry_tokens = $2, tokens_at = $3 WHERE name = $1',
+      [name, tokens, new Date(now)],
+    );
+  }
+}
