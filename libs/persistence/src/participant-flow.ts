@@ -118,7 +118,8 @@ export class ParticipantTransaction {
    * Returns the state it was in when it changed anything.
    */
   async recordHealthy(name: string, now: number): Promise<'closed' | 'open' | undefined> {
-    const rows: { previous: 'closed' | 'open' }[] = await this.manager.query(
+    // TypeORM answers an UPDATE with [rows, rowCount]
+    const [rows]: [{ previous: 'closed' | 'open' }[], number] = await this.manager.query(
       `UPDATE skald.participant p
          SET breaker_state = 'closed', consecutive_failures = 0, opened_at = NULL, updated_at = $2
        FROM (SELECT breaker_state FROM skald.participant WHERE name = $1) AS old

@@ -40,3 +40,4 @@ export {
 } from './scripted-participant';
 export { startLocalStack, type LocalStack, type LocalStackOptions } from './local-stack';
 export { createTestDatabase, uniqueName, type TestDatabase } from './test-database';
+export { waitUntil } from './wait-until';

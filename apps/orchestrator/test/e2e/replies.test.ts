@@ -8,6 +8,7 @@ import {
   OrchestratorHarness,
   startScriptedParticipant,
   type ScriptedParticipant,
+  waitUntil,
 } from '@skald/testing';
 
 describe('replies the orchestrator must not apply (duplicate, stale, forged, garbage)', () => {
@@ -117,7 +118,7 @@ describe('replies the orchestrator must not apply (duplicate, stale, forged, gar
         },
       ],
     });
-    await waitUntil(() => Promise.resolve(parked.length >= 2));
+    await waitUntil(() => parked.length >= 2);
     await dlq.disconnect();
     // two keys, maybe two partitions: match each dead letter by its value
     const reasonOf = (value: string) => parked.find((p) => p.value === value)?.reason;
@@ -139,11 +140,3 @@ describe('replies the orchestrator must not apply (duplicate, stale, forged, gar
     await skald.waitForStatus(saga.id, 'completed');
   });
 });
-
-async function waitUntil(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
