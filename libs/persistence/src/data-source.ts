@@ -22,8 +22,14 @@ export function dataSourceOptions(options: DatabaseOptions): DataSourceOptions {
     migrationsTableName: 'skald_migrations',
     migrationsTransactionMode: 'each',
     entities,
+    // a frozen process (SIGSTOP, a paused VM) must not hold saga row locks forever: the server
+    // ends its open transaction, which rolls back, and another instance carries on
+    extra: { options: `-c idle_in_transaction_session_timeout=${IDLE_IN_TRANSACTION_TIMEOUT_MS}` },
   };
 }
+
+/** Longer than any step inside one engine transaction, including a relay's Kafka send. */
+const IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
 
 /** Arbitrary constant naming Skald's migration lock among the database's advisory locks. */
 const MIGRATION_LOCK_ID = 0x5c41d;
