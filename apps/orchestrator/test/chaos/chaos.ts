@@ -103,6 +103,8 @@ async function main(): Promise<number> {
     SKALD_TOPIC_PREFIX: 'chaos',
     SKALD_SAGAS: join(__dirname, 'chaos-trip.ts'),
     LOG_LEVEL: 'error',
+    // shorter than a pause below, so a paused instance loses the housekeeping lease to the other
+    SKALD_LEASE_MS: '5000',
   };
   const orchestrators: OrchestratorProcess[] = [];
   const startOrchestrator = async (slot: number) => {
@@ -153,7 +155,7 @@ async function main(): Promise<number> {
         return;
       case 'orchestrator-pause':
         orchestrators[slot].child.kill('SIGSTOP');
-        await sleep(12_000); // longer than the Kafka session: its partitions move to the other
+        await sleep(12_000); // longer than the Kafka session and the lease: its work moves to the other
         orchestrators[slot].child.kill('SIGCONT');
         return;
       case 'participant-kill': {
