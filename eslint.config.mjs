@@ -85,11 +85,33 @@ export default tseslint.config(
       lib('persistence'),
       lib('participant'),
       lib('testing'),
+      lib('two-phase'),
     ),
   },
   {
     files: ['libs/saga/**/*.ts'],
-    rules: restrict(nest, kafkajs, orm, lib('persistence'), lib('participant'), lib('testing')),
+    rules: restrict(
+      nest,
+      kafkajs,
+      orm,
+      lib('persistence'),
+      lib('participant'),
+      lib('testing'),
+      lib('two-phase'),
+    ),
+  },
+  // the 2PC protocol is pure like the saga model: no NestJS, no I/O
+  {
+    files: ['libs/two-phase/**/*.ts'],
+    rules: restrict(
+      nest,
+      kafkajs,
+      orm,
+      lib('saga'),
+      lib('persistence'),
+      lib('participant'),
+      lib('testing'),
+    ),
   },
   {
     files: ['libs/persistence/src/**/*.ts'],
@@ -97,7 +119,7 @@ export default tseslint.config(
   },
   {
     files: ['libs/participant/src/**/*.ts'],
-    rules: restrict(nest, lib('saga'), lib('persistence'), lib('testing')),
+    rules: restrict(nest, lib('saga'), lib('persistence'), lib('testing'), lib('two-phase')),
   },
   {
     files: ['apps/orchestrator/src/**/*.ts'],
