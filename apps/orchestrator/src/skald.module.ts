@@ -6,12 +6,13 @@ import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions, SagaQueries, SagaStore } from '@skald/persistence';
+import { dataSourceOptions, SagaQueries, SagaStore, TwoPhaseStore } from '@skald/persistence';
 import type { SagaDefinition } from '@skald/saga';
 import { ErrorFilter } from './api/error.filter';
 import { SagaTypesController } from './api/saga-types.controller';
 import { SagaViews } from './api/saga-views';
 import { SagasController } from './api/sagas.controller';
+import { TransactionsController } from './api/transactions.controller';
 import type { CompiledOrchestratorConfig } from './config/orchestrator-config';
 import { ORCHESTRATOR_CONFIG } from './config/orchestrator-config.token';
 import { OutboxSignal } from './engine/outbox-signal';
@@ -23,6 +24,8 @@ import { OutboxRelay } from './outbox/outbox-relay.service';
 import { SagaDefinitions } from './registry/saga-definitions';
 import { ReplyConsumer } from './replies/reply-consumer.service';
 import { TimerPoller } from './timers/timer-poller.service';
+import { TwoPhaseCoordinator } from './two-phase/two-phase-coordinator.service';
+import { TwoPhaseTimerPoller } from './two-phase/two-phase-timer.service';
 
 export interface SkaldModuleOptions {
   config: CompiledOrchestratorConfig;
@@ -59,7 +62,7 @@ export class SkaldModule {
         }),
         MetricsModule,
       ],
-      controllers: [HealthController, SagasController, SagaTypesController],
+      controllers: [HealthController, SagasController, SagaTypesController, TransactionsController],
       providers: [
         { provide: ORCHESTRATOR_CONFIG, useValue: config },
         { provide: SagaDefinitions, useFactory: () => new SagaDefinitions(sagas) },
@@ -73,6 +76,14 @@ export class SkaldModule {
           useFactory: (ds: DataSource) => new SagaQueries(ds),
           inject: [DataSource],
         },
+        // 2PC coordinator (issue #6)
+        {
+          provide: TwoPhaseStore,
+          useFactory: (ds: DataSource) => new TwoPhaseStore(ds),
+          inject: [DataSource],
+        },
+        TwoPhaseCoordinator,
+        TwoPhaseTimerPoller,
         OutboxSignal,
         SagaEngine,
         SagaViews,

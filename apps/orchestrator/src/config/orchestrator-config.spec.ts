@@ -56,6 +56,8 @@ describe('loadOrchestratorConfig', () => {
       timerPollMs: 50,
       outboxPollMs: 1_000,
       outboxBatchSize: 500,
+      twoPhaseResendMs: 2_000,
+      twoPhaseTimeoutMs: 30_000,
     });
   });
 

@@ -83,6 +83,22 @@ class OrchestratorEnv {
   SKALD_TIMER_POLL_MS?: number;
 
   @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'SKALD_TWO_PHASE_RESEND_MS must be an integer between 50 and 600000' })
+  @Min(50, { message: 'SKALD_TWO_PHASE_RESEND_MS must be an integer between 50 and 600000' })
+  @Max(600_000, { message: 'SKALD_TWO_PHASE_RESEND_MS must be an integer between 50 and 600000' })
+  SKALD_TWO_PHASE_RESEND_MS?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'SKALD_TWO_PHASE_TIMEOUT_MS must be an integer between 100 and 3600000' })
+  @Min(100, { message: 'SKALD_TWO_PHASE_TIMEOUT_MS must be an integer between 100 and 3600000' })
+  @Max(3_600_000, {
+    message: 'SKALD_TWO_PHASE_TIMEOUT_MS must be an integer between 100 and 3600000',
+  })
+  SKALD_TWO_PHASE_TIMEOUT_MS?: number;
+
+  @IsOptional()
   @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL?: LogLevel;
 
@@ -117,6 +133,10 @@ export interface CompiledOrchestratorConfig {
   readonly outboxPollMs: number;
   /** Outbox rows published per Kafka batch. */
   readonly outboxBatchSize: number;
+  /** 2PC: unanswered prepares and unacknowledged decisions are re-sent this often. */
+  readonly twoPhaseResendMs: number;
+  /** 2PC: prepare timeout of a transaction that names none (no decision by then → abort). */
+  readonly twoPhaseTimeoutMs: number;
 }
 
 /** Configuration was missing or wrong; `problems` has one human-readable line per bad variable. */
@@ -144,6 +164,8 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv): CompiledOrchestr
     SKALD_TOPIC_PARTITIONS: env.SKALD_TOPIC_PARTITIONS,
     SKALD_BODY_LIMIT: env.SKALD_BODY_LIMIT,
     SKALD_TIMER_POLL_MS: env.SKALD_TIMER_POLL_MS,
+    SKALD_TWO_PHASE_RESEND_MS: env.SKALD_TWO_PHASE_RESEND_MS,
+    SKALD_TWO_PHASE_TIMEOUT_MS: env.SKALD_TWO_PHASE_TIMEOUT_MS,
   });
   const errors = validateSync(raw, { skipUndefinedProperties: false });
   if (errors.length > 0) {
@@ -173,5 +195,7 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv): CompiledOrchestr
     timerPollMs: raw.SKALD_TIMER_POLL_MS ?? 100,
     outboxPollMs: 1_000,
     outboxBatchSize: 500,
+    twoPhaseResendMs: raw.SKALD_TWO_PHASE_RESEND_MS ?? 2_000,
+    twoPhaseTimeoutMs: raw.SKALD_TWO_PHASE_TIMEOUT_MS ?? 30_000,
   };
 }
