@@ -38,7 +38,7 @@ export function replyForError(error: unknown): Reply {
   };
 }
 
-async function runHandler(invoke: Invoke, tx?: OpenTransaction): Promise<Reply> {
+export async function runHandler(invoke: Invoke, tx?: OpenTransaction): Promise<Reply> {
   try {
     return { outcome: 'success', data: (await invoke(tx)) ?? {} };
   } catch (error) {
@@ -52,7 +52,7 @@ export function processWithoutDatabase(invoke: Invoke): Promise<Reply> {
 }
 
 /** A transient handler error: roll everything back (inbox row included) so the next attempt runs. */
-class RollBack extends Error {
+export class RollBack extends Error {
   constructor(readonly reply: Reply) {
     super('roll back');
   }
