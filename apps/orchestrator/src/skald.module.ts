@@ -25,7 +25,6 @@ import { SagaDefinitions } from './registry/saga-definitions';
 import { ReplyConsumer } from './replies/reply-consumer.service';
 import { TimerPoller } from './timers/timer-poller.service';
 import { TwoPhaseCoordinator } from './two-phase/two-phase-coordinator.service';
-import { TwoPhaseTimerPoller } from './two-phase/two-phase-timer.service';
 
 export interface SkaldModuleOptions {
   config: CompiledOrchestratorConfig;
@@ -83,7 +82,6 @@ export class SkaldModule {
           inject: [DataSource],
         },
         TwoPhaseCoordinator,
-        TwoPhaseTimerPoller,
         OutboxSignal,
         SagaEngine,
         SagaViews,

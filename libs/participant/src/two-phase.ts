@@ -4,7 +4,7 @@
 // handler's writes in one transaction. Break this and a participant can vote YES and forget.
 import { type CommandEnvelope, type Outcome } from '@skald/protocol';
 import { inTransaction, type OpenTransaction, type ParticipantDatabase } from './database';
-import { runHandler, RollBack, type Reply } from './operations';
+import { handle, replyInTransaction, runHandler, RollBack, type Reply } from './operations';
 
 /** One prepare log row's state. `refused`: voted NO; `aborted` without a prepare: fenced. */
 export const PREPARE_STATES = {
@@ -93,43 +93,38 @@ const failure = (code: string, message: string): Reply => ({
  * any other error keeps nothing and answers `error`, so the coordinator's next prepare runs again.
  * A repeated prepare gets the stored vote; a prepare after an abort votes NO.
  */
-export async function processPrepare(
+export function processPrepare(
   db: ParticipantDatabase,
   participant: string,
   command: CommandEnvelope,
   invoke: InvokeTwoPhase,
 ): Promise<Reply> {
-  try {
-    return await inTransaction(db, async (tx) => {
-      await tx.query(
-        `INSERT INTO ${LOG} (participant, transaction_id, step, command, request, state)
-         VALUES ($1, $2, $3, $4, $5, 'new') ON CONFLICT DO NOTHING`,
-        [participant, command.sagaId, command.step, command.command, JSON.stringify(command.data)],
-      );
-      const row = (await lockRow(tx, participant, command.sagaId, command.step))!;
-      if (row.state === PREPARE_STATES.aborted)
-        return failure('ALREADY_ABORTED', `transaction ${command.sagaId} was already aborted here`);
-      if (row.state !== 'new') return { outcome: row.vote_outcome!, data: row.vote_reply };
-      await tx.query('SAVEPOINT skald_prepare');
-      const reply = await runHandler(() => invoke('prepare', tx, undefined));
-      if (reply.outcome === 'error') throw new RollBack(reply);
-      const key = [participant, command.sagaId, command.step] as const;
-      if (reply.outcome === 'failure') {
-        await tx.query('ROLLBACK TO SAVEPOINT skald_prepare');
-        await setState(tx, ...key, { state: PREPARE_STATES.refused, vote: reply });
-      } else {
-        await setState(tx, ...key, {
-          state: PREPARE_STATES.prepared,
-          prepared: reply.data,
-          vote: reply,
-        });
-      }
-      return reply;
-    });
-  } catch (error) {
-    if (error instanceof RollBack) return error.reply;
-    throw error;
-  }
+  const key = [participant, command.sagaId, command.step] as const;
+  return replyInTransaction(db, async (tx) => {
+    await tx.query(
+      `INSERT INTO ${LOG} (participant, transaction_id, step, command, request, state)
+       VALUES ($1, $2, $3, $4, $5, 'new') ON CONFLICT DO NOTHING`,
+      [...key, command.command, JSON.stringify(command.data)],
+    );
+    const row = (await lockRow(tx, ...key))!;
+    if (row.state === PREPARE_STATES.aborted)
+      return failure('ALREADY_ABORTED', `transaction ${command.sagaId} was already aborted here`);
+    if (row.state !== 'new') return { outcome: row.vote_outcome!, data: row.vote_reply };
+    return handle(
+      tx,
+      () => invoke('prepare', tx, undefined),
+      async (reply) => {
+        await setState(
+          tx,
+          ...key,
+          reply.outcome === 'success'
+            ? { state: PREPARE_STATES.prepared, prepared: reply.data, vote: reply }
+            : { state: PREPARE_STATES.refused, vote: reply },
+        );
+        return reply;
+      },
+    );
+  });
 }
 
 /**
@@ -145,38 +140,33 @@ export async function processDecision(
   invoke: InvokeTwoPhase,
 ): Promise<Reply> {
   const { transactionId, step } = target;
-  try {
-    return await inTransaction(db, async (tx) => {
-      if (decision === 'abort') {
-        const fenced = await tx.query(
-          `INSERT INTO ${LOG} (participant, transaction_id, step, command, request, state)
+  return replyInTransaction(db, async (tx) => {
+    if (decision === 'abort') {
+      const fenced = await tx.query(
+        `INSERT INTO ${LOG} (participant, transaction_id, step, command, request, state)
            VALUES ($1, $2, $3, $4, $5, 'aborted') ON CONFLICT DO NOTHING RETURNING state`,
-          [participant, transactionId, step, target.command, JSON.stringify(target.request)],
-        );
-        if (fenced.length === 1)
-          return { outcome: 'success', data: { aborted: true, prepared: false } };
-      }
-      const row = await lockRow(tx, participant, transactionId, step);
-      const done = decision === 'commit' ? PREPARE_STATES.committed : PREPARE_STATES.aborted;
-      if (!row)
-        return failure('NOT_PREPARED', `transaction ${transactionId} was never prepared here`);
-      if (row.state === done || (decision === 'abort' && row.state === PREPARE_STATES.refused))
-        return { outcome: 'success', data: { [`${done}`]: true, repeated: true } };
-      if (row.state !== PREPARE_STATES.prepared) {
-        return failure(
-          'CONFLICTING_DECISION',
-          `cannot ${decision} transaction ${transactionId}: it is ${row.state} here`,
-        );
-      }
-      const reply = await runHandler(() => invoke(decision, tx, row.prepared));
-      if (reply.outcome !== 'success') throw new RollBack(reply);
-      await setState(tx, participant, transactionId, step, { state: done });
-      return reply;
-    });
-  } catch (error) {
-    if (error instanceof RollBack) return error.reply;
-    throw error;
-  }
+        [participant, transactionId, step, target.command, JSON.stringify(target.request)],
+      );
+      if (fenced.length === 1)
+        return { outcome: 'success', data: { aborted: true, prepared: false } };
+    }
+    const row = await lockRow(tx, participant, transactionId, step);
+    const done = decision === 'commit' ? PREPARE_STATES.committed : PREPARE_STATES.aborted;
+    if (!row)
+      return failure('NOT_PREPARED', `transaction ${transactionId} was never prepared here`);
+    if (row.state === done || (decision === 'abort' && row.state === PREPARE_STATES.refused))
+      return { outcome: 'success', data: { [`${done}`]: true, repeated: true } };
+    if (row.state !== PREPARE_STATES.prepared) {
+      return failure(
+        'CONFLICTING_DECISION',
+        `cannot ${decision} transaction ${transactionId}: it is ${row.state} here`,
+      );
+    }
+    const reply = await runHandler(() => invoke(decision, tx, row.prepared));
+    if (reply.outcome !== 'success') throw new RollBack(reply);
+    await setState(tx, participant, transactionId, step, { state: done });
+    return reply;
+  });
 }
 
 /** Prepared records with no decision for `olderThanMs`: the coordinator must be asked. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isTwoPhaseCommandId, toTwoPhaseCommandId } from './command-id';
 import { begin, onReply, onTimer, transition, type Outcome } from './coordinator';
-import { IllegalTransitionError } from './errors';
+import { IllegalTransitionError } from '@skald/saga';
 
 const t = { resendMs: 1_000 };
 const start = (now = 0): Outcome =>

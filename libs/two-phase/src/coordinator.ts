@@ -1,7 +1,7 @@
 // The 2PC coordinator as pure functions: (state, event, now) → new state, commands to send, next
 // timer. No I/O and no clock: the orchestrator persists each result in ONE transaction with the
 // outbox rows, so a decision is durable before any participant can hear it.
-import { IllegalTransitionError } from './errors';
+import { IllegalTransitionError } from '@skald/saga';
 
 export const TRANSACTION_STATUS = {
   preparing: 'preparing',

@@ -39,8 +39,4 @@ export {
   type TwoPhasePhase,
   type Vote,
 } from './coordinator';
-export {
-  IllegalTransitionError,
-  TransactionIdempotencyConflictError,
-  TransactionNotFoundError,
-} from './errors';
+export { TransactionNotFoundError } from './errors';

@@ -10,11 +10,7 @@ import {
 import type { Response } from 'express';
 import { InvalidCursorError, isDatabaseUnavailable } from '@skald/persistence';
 import { IllegalTransitionError } from '@skald/saga';
-import {
-  IllegalTransitionError as IllegalTransactionTransitionError,
-  TransactionIdempotencyConflictError,
-  TransactionNotFoundError,
-} from '@skald/two-phase';
+import { TransactionNotFoundError } from '@skald/two-phase';
 import {
   IdempotencyConflictError,
   SagaNotFoundError,
@@ -61,11 +57,6 @@ function describe(error: unknown): { status: number; message: string } {
     return { status: 400, message: error.message };
   if (error instanceof SagaNotFoundError || error instanceof TransactionNotFoundError)
     return { status: 404, message: error.message };
-  if (
-    error instanceof TransactionIdempotencyConflictError ||
-    error instanceof IllegalTransactionTransitionError
-  )
-    return { status: 409, message: error.message };
   if (error instanceof SagaNotFoundError) return { status: 404, message: error.message };
   if (error instanceof IdempotencyConflictError || error instanceof IllegalTransitionError)
     return { status: 409, message: error.message };

@@ -22,7 +22,6 @@ import {
   onReply,
   onTimer,
   toTwoPhaseCommandId,
-  TransactionIdempotencyConflictError,
   TransactionNotFoundError,
   type CoordinatorTimings,
   type Outcome,
@@ -30,6 +29,7 @@ import {
 } from '@skald/two-phase';
 import type { CompiledOrchestratorConfig } from '../config/orchestrator-config';
 import { ORCHESTRATOR_CONFIG } from '../config/orchestrator-config.token';
+import { IdempotencyConflictError } from '../engine/errors';
 import { OutboxSignal } from '../engine/outbox-signal';
 import { stableHash } from '../engine/stable-hash';
 import type { ReplyResult } from '../engine/saga-engine.service';
@@ -76,7 +76,7 @@ export class TwoPhaseCoordinator {
       if (!(await tx.insert(record, now))) {
         const existing = (await tx.findByIdempotencyKey(request.idempotencyKey!))!;
         if (existing.requestHash !== requestHash)
-          throw new TransactionIdempotencyConflictError(request.idempotencyKey!, existing.id);
+          throw new IdempotencyConflictError(request.idempotencyKey!, existing.id, 'transaction');
         return { id: existing.id, created: false };
       }
       await this.queue(tx, outcome, now);
