@@ -155,7 +155,7 @@ export async function processDecision(
     if (!row)
       return failure('NOT_PREPARED', `transaction ${transactionId} was never prepared here`);
     if (row.state === done || (decision === 'abort' && row.state === PREPARE_STATES.refused))
-      return { outcome: 'success', data: { [`${done}`]: true, repeated: true } };
+      return { outcome: 'success', data: { [done]: true, repeated: true } };
     if (row.state !== PREPARE_STATES.prepared) {
       return failure(
         'CONFLICTING_DECISION',
