@@ -9,6 +9,8 @@ describe('money transfer: a participant SIGKILLed at each 2PC point', () => {
   it('before voting', () => crashCase('twopc:participant-before-vote', 'bank-b', 100));
   it('after writing its prepare log, before replying', () =>
     crashCase('twopc:participant-after-prepare-log', 'bank-b', 100));
+  it('after writing its prepare log, past the prepare timeout: the YES comes too late, all abort', () =>
+    crashCase('twopc:participant-after-prepare-log', 'bank-b', 100, 2_000));
   it('after receiving COMMIT, before applying it', () =>
     crashCase('twopc:participant-after-decision-received', 'bank-b', 100));
   it('after receiving ABORT, before applying it', () =>

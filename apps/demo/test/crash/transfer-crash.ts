@@ -115,9 +115,13 @@ export async function transferWorld(options: {
 }
 
 /** Starts a transfer; the answer may die with the orchestrator, so the id comes from its table. */
-export async function startTransfer(world: TransferWorld, amount: number): Promise<void> {
+export async function startTransfer(
+  world: TransferWorld,
+  amount: number,
+  timeoutMs = 90_000,
+): Promise<void> {
   await world.skald
-    .request('POST', '/v1/transactions', { ...transferRequest(amount), timeoutMs: 90_000 })
+    .request('POST', '/v1/transactions', { ...transferRequest(amount), timeoutMs })
     .catch(() => undefined);
 }
 
@@ -143,12 +147,14 @@ async function died(process: TestProcess | { exited(): Promise<unknown> }, what:
 /**
  * One cell of the matrix: the transfer of `amount` (100 commits; 5000 is refused by bank-a and
  * aborts) with `point` armed in `armed`; after the crash and a restart, both banks end the same
- * way, none stays prepared, and the money is conserved.
+ * way, none stays prepared, and the money is conserved. With a `prepareTimeoutMs` shorter than
+ * the restart, the transfer must abort even though both banks (eventually) vote YES.
  */
 export async function crashCase(
   point: string,
   armed: 'orchestrator' | Bank,
   amount: number,
+  prepareTimeoutMs?: number,
 ): Promise<void> {
   const world = await transferWorld(
     armed === 'orchestrator'
@@ -156,7 +162,7 @@ export async function crashCase(
       : { bankEnv: { [armed]: { SKALD_CRASH_AT: point } } },
   );
   try {
-    await startTransfer(world, amount);
+    await startTransfer(world, amount, prepareTimeoutMs);
     if (armed === 'orchestrator') {
       await died(world.skald.process, 'the orchestrator');
       await world.skald.restart({ env: world.orchestratorEnv });
@@ -165,13 +171,14 @@ export async function crashCase(
       await world.startBank(armed);
     }
     const id = await onlyTransaction(world);
-    const commits = amount <= 1_000;
+    const refused = amount > 1_000;
+    const commits = !refused && prepareTimeoutMs === undefined;
     await world.waitForStatus(id, commits ? 'committed' : 'aborted');
     assert.deepEqual(
       await world.prepareLog(id),
       commits
         ? { 'bank-a': 'committed', 'bank-b': 'committed' }
-        : { 'bank-a': 'refused', 'bank-b': 'aborted' },
+        : { 'bank-a': refused ? 'refused' : 'aborted', 'bank-b': 'aborted' },
       'every bank ends the same way, none is left prepared',
     );
     const balances = await world.balances();
