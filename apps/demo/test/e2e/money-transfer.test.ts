@@ -205,6 +205,20 @@ describe('money transfer over 2PC: two banks, each with its own table', () => {
     });
     assert.equal(badName.status, 400);
     assert.match(badName.body.message, /participants\.0\.participant/);
+    const badTimeout = await skald.request<{ message: string }>('POST', '/v1/transactions', {
+      ...transferRequest(1),
+      timeoutMs: 5,
+    });
+    assert.equal(badTimeout.status, 400);
+    assert.match(badTimeout.body.message, /timeoutMs must not be less than 100/);
+    const unknownField = await skald.request<{ message: string }>('POST', '/v1/transactions', {
+      ...transferRequest(1),
+      coordinator: 'me',
+    });
+    assert.equal(unknownField.status, 400);
+    assert.match(unknownField.body.message, /property coordinator should not exist/);
+    const badId = await skald.request('GET', '/v1/transactions/not-a-uuid');
+    assert.equal(badId.status, 400);
     const notFound = await skald.request<{ statusCode: number; error: string }>(
       'GET',
       `/v1/transactions/${randomUUID()}`,
