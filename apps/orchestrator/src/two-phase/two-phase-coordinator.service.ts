@@ -127,7 +127,8 @@ export class TwoPhaseCoordinator {
     });
     if (result.outcome) this.afterCommit(result.outcome);
     else {
-      this.logger.debug(
+      // stale replies are routine (a re-sent message is answered twice); the others are not
+      this.logger[result.result === 'stale' ? 'debug' : 'warn'](
         `2PC reply ${reply.id} to ${reply.correlationId} of transaction ${reply.sagaId} ignored: ${result.result}${'reason' in result ? ` (${result.reason})` : ''}`,
       );
     }
