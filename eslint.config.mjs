@@ -85,10 +85,24 @@ export default tseslint.config(
       lib('persistence'),
       lib('participant'),
       lib('testing'),
+      lib('two-phase'),
     ),
   },
   {
     files: ['libs/saga/**/*.ts'],
+    rules: restrict(
+      nest,
+      kafkajs,
+      orm,
+      lib('persistence'),
+      lib('participant'),
+      lib('testing'),
+      lib('two-phase'),
+    ),
+  },
+  // the 2PC protocol is pure like the saga model (whose errors it shares): no NestJS, no I/O
+  {
+    files: ['libs/two-phase/**/*.ts'],
     rules: restrict(nest, kafkajs, orm, lib('persistence'), lib('participant'), lib('testing')),
   },
   {
@@ -97,7 +111,7 @@ export default tseslint.config(
   },
   {
     files: ['libs/participant/src/**/*.ts'],
-    rules: restrict(nest, lib('saga'), lib('persistence'), lib('testing')),
+    rules: restrict(nest, lib('saga'), lib('persistence'), lib('testing'), lib('two-phase')),
   },
   {
     files: ['apps/orchestrator/src/**/*.ts'],

@@ -1,10 +1,12 @@
 import { CreateSkaldSchema1764000000000 } from './1764000000000-CreateSkaldSchema';
 import { CreateSagaTables1764000100000 } from './1764000100000-CreateSagaTables';
 import { AddFlowControl1764000200000 } from './1764000200000-AddFlowControl';
+import { CreateTwoPhaseTables1764100000000 } from './1764100000000-CreateTwoPhaseTables';
 
 /** Every migration, oldest first. Add new ones here: the list is explicit so a build bundles them all. */
 export const migrations = [
   CreateSkaldSchema1764000000000,
   CreateSagaTables1764000100000,
   AddFlowControl1764000200000,
+  CreateTwoPhaseTables1764100000000,
 ];

@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { runtimeDir, startLocalStack, type LocalStack } from '@skald/testing';
+import { transferRequest } from '../apps/demo/src/banks';
 import { onStopSignal } from './stop-signal';
 
 const root = join(__dirname, '..');
@@ -74,6 +75,25 @@ async function demoSaga(label: string, body: unknown): Promise<void> {
   console.log(`  ${label}: saga ${saga.id} is ${status}   →  curl -s ${api}/v1/sagas/${saga.id}`);
 }
 
+/** A 2PC money transfer of 10 from alice (bank-a) to bob (bank-b). */
+async function demoTransfer(): Promise<void> {
+  const res = await fetch(`${api}/v1/transactions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(transferRequest(10)),
+  });
+  const tx = (await res.json()) as { id: string; status: string };
+  let status = tx.status;
+  for (let i = 0; i < 100 && status !== 'committed' && status !== 'aborted'; i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    status = ((await (await fetch(`${api}/v1/transactions/${tx.id}`)).json()) as { status: string })
+      .status;
+  }
+  console.log(
+    `  a 2PC transfer of 10 from alice (bank-a) to bob (bank-b): transaction ${tx.id} is ${status}   →  curl -s ${api}/v1/transactions/${tx.id}`,
+  );
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const stack = await startLocalStack({
@@ -90,7 +110,7 @@ async function main(): Promise<void> {
       PORT: String(port),
       SKALD_SAGAS: process.env.SKALD_SAGAS ?? join(root, 'apps/demo/src/sagas/book-trip.ts'),
     }),
-    run('demo participants', 'apps/demo/src/main.ts', stack),
+    run('demo participants', 'apps/demo/src/main.ts', stack, { SKALD_URL: api }),
   ];
   onStopSignal(async () => {
     stopping = true;
@@ -106,9 +126,10 @@ async function main(): Promise<void> {
   });
 
   if (!(await waitForHealth(60_000))) return;
-  console.log(`\nSkald is up: ${api}  (API docs: ${api}/docs)\nTwo demo trips:`);
+  console.log(`\nSkald is up: ${api}  (API docs: ${api}/docs)\nTwo demo trips and a transfer:`);
   await demoSaga('a trip to Oslo', trip('Oslo'));
   await demoSaga('a trip to Atlantis (the airline refuses)', trip('Atlantis'));
+  await demoTransfer();
   console.log(`\nStart your own:
   curl -s -XPOST ${api}/v1/sagas -H 'content-type: application/json' \\
     -d '${JSON.stringify(trip('Rome'))}'

@@ -1,9 +1,11 @@
-// The demo participants as one process: DATABASE_URL, KAFKA_BROKERS, SKALD_TOPIC_PREFIX.
+// The demo participants as one process: DATABASE_URL, KAFKA_BROKERS, SKALD_TOPIC_PREFIX, and
+// SKALD_URL (the orchestrator, asked by the banks about 2PC transactions left in doubt).
 import { Pool } from 'pg';
+import { BANKS_SCHEMA_SQL, BANKS_SEED_SQL, bankParticipants } from './banks';
 import { DEMO_SCHEMA_SQL, demoParticipants } from './participants';
 
 async function main(): Promise<void> {
-  const { DATABASE_URL, KAFKA_BROKERS, SKALD_TOPIC_PREFIX } = process.env;
+  const { DATABASE_URL, KAFKA_BROKERS, SKALD_TOPIC_PREFIX, SKALD_URL } = process.env;
   if (!DATABASE_URL || !KAFKA_BROKERS)
     throw new Error('DATABASE_URL and KAFKA_BROKERS are required');
   const pool = new Pool({ connectionString: DATABASE_URL, max: 10 });
@@ -11,14 +13,16 @@ async function main(): Promise<void> {
   pool.on('error', (error) =>
     process.stderr.write(`demo participants: idle connection lost: ${error.message}\n`),
   );
-  await pool.query(DEMO_SCHEMA_SQL);
-  const participants = demoParticipants({
-    brokers: KAFKA_BROKERS.split(','),
-    pool,
-    topicPrefix: SKALD_TOPIC_PREFIX,
-  });
+  await pool.query(DEMO_SCHEMA_SQL + BANKS_SCHEMA_SQL + BANKS_SEED_SQL);
+  const options = { brokers: KAFKA_BROKERS.split(','), pool, topicPrefix: SKALD_TOPIC_PREFIX };
+  const participants = [
+    ...demoParticipants(options),
+    ...bankParticipants({ ...options, coordinatorUrl: SKALD_URL ?? 'http://127.0.0.1:3000' }),
+  ];
   await Promise.all(participants.map((p) => p.start()));
-  process.stdout.write(`demo participants consuming: cars, hotels, flights, payments\n`);
+  process.stdout.write(
+    `demo participants consuming: cars, hotels, flights, payments, bank-a, bank-b (2PC)\n`,
+  );
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       void Promise.all(participants.map((p) => p.stop()))

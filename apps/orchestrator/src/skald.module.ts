@@ -6,13 +6,20 @@ import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions, LeaseStore, SagaQueries, SagaStore } from '@skald/persistence';
+import {
+  dataSourceOptions,
+  LeaseStore,
+  SagaQueries,
+  SagaStore,
+  TwoPhaseStore,
+} from '@skald/persistence';
 import type { SagaDefinition } from '@skald/saga';
 import { ErrorFilter } from './api/error.filter';
 import { ParticipantsController } from './api/participants.controller';
 import { SagaTypesController } from './api/saga-types.controller';
 import { SagaViews } from './api/saga-views';
 import { SagasController } from './api/sagas.controller';
+import { TransactionsController } from './api/transactions.controller';
 import type { CompiledOrchestratorConfig } from './config/orchestrator-config';
 import { ORCHESTRATOR_CONFIG } from './config/orchestrator-config.token';
 import { OutboxSignal } from './engine/outbox-signal';
@@ -27,6 +34,7 @@ import { ParticipantBreakers } from './resilience/participant-breakers.service';
 import { ParticipantGauges } from './resilience/participant-gauges';
 import { ReplyConsumer } from './replies/reply-consumer.service';
 import { TimerPoller } from './timers/timer-poller.service';
+import { TwoPhaseCoordinator } from './two-phase/two-phase-coordinator.service';
 
 export interface SkaldModuleOptions {
   config: CompiledOrchestratorConfig;
@@ -63,7 +71,13 @@ export class SkaldModule {
         }),
         MetricsModule,
       ],
-      controllers: [HealthController, SagasController, SagaTypesController, ParticipantsController],
+      controllers: [
+        HealthController,
+        SagasController,
+        SagaTypesController,
+        ParticipantsController,
+        TransactionsController,
+      ],
       providers: [
         { provide: ORCHESTRATOR_CONFIG, useValue: config },
         { provide: SagaDefinitions, useFactory: () => new SagaDefinitions(sagas) },
@@ -82,6 +96,13 @@ export class SkaldModule {
           useFactory: (ds: DataSource) => new LeaseStore(ds),
           inject: [DataSource],
         },
+        // 2PC coordinator (issue #6)
+        {
+          provide: TwoPhaseStore,
+          useFactory: (ds: DataSource) => new TwoPhaseStore(ds),
+          inject: [DataSource],
+        },
+        TwoPhaseCoordinator,
         OutboxSignal,
         ParticipantBreakers,
         ParticipantGauges,

@@ -33,6 +33,7 @@ export {
   type CommandHandler,
   type ParticipantHealth,
   type ParticipantOptions,
+  type TwoPhaseOptions,
 } from './participant';
 export { PARTICIPANT_SCHEMA_SQL } from './schema';
 export { ensureTopics } from './topics';

@@ -38,7 +38,7 @@ export function replyForError(error: unknown): Reply {
   };
 }
 
-async function runHandler(invoke: Invoke, tx?: OpenTransaction): Promise<Reply> {
+export async function runHandler(invoke: Invoke, tx?: OpenTransaction): Promise<Reply> {
   try {
     return { outcome: 'success', data: (await invoke(tx)) ?? {} };
   } catch (error) {
@@ -52,7 +52,7 @@ export function processWithoutDatabase(invoke: Invoke): Promise<Reply> {
 }
 
 /** A transient handler error: roll everything back (inbox row included) so the next attempt runs. */
-class RollBack extends Error {
+export class RollBack extends Error {
   constructor(readonly reply: Reply) {
     super('roll back');
   }
@@ -70,77 +70,89 @@ export async function processWithDatabase(
   command: CommandEnvelope,
   invoke: Invoke,
 ): Promise<Reply> {
-  try {
-    return await inTransaction(db, async (tx) => {
-      await tx.query(
-        'INSERT INTO skald_participant_inbox (participant, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
-        [participant, command.id],
-      );
-      await tx.query(
-        'INSERT INTO skald_participant_operation (participant, saga_id, step) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
-        [participant, command.sagaId, command.step],
-      );
-      // concurrent deliveries of one step (a rebalance) queue here, so only one runs the handler
-      const [op] = await tx.query<OperationRow>(
-        `SELECT forward_state, forward_outcome, forward_reply, compensation_state, compensation_outcome, compensation_reply
+  return replyInTransaction(db, async (tx) => {
+    await tx.query(
+      'INSERT INTO skald_participant_inbox (participant, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+      [participant, command.id],
+    );
+    await tx.query(
+      'INSERT INTO skald_participant_operation (participant, saga_id, step) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+      [participant, command.sagaId, command.step],
+    );
+    // concurrent deliveries of one step (a rebalance) queue here, so only one runs the handler
+    const [op] = await tx.query<OperationRow>(
+      `SELECT forward_state, forward_outcome, forward_reply, compensation_state, compensation_outcome, compensation_reply
          FROM skald_participant_operation WHERE participant = $1 AND saga_id = $2 AND step = $3 FOR UPDATE`,
-        [participant, command.sagaId, command.step],
-      );
-      const store = (columns: 'forward' | 'compensation', state: string, reply: Reply) =>
-        tx
-          .query(
-            `UPDATE skald_participant_operation SET ${columns}_state = $4, ${columns}_outcome = $5, ${columns}_reply = $6, updated_at = now()
+      [participant, command.sagaId, command.step],
+    );
+    const store = (columns: 'forward' | 'compensation', state: string, reply: Reply) =>
+      tx
+        .query(
+          `UPDATE skald_participant_operation SET ${columns}_state = $4, ${columns}_outcome = $5, ${columns}_reply = $6, updated_at = now()
              WHERE participant = $1 AND saga_id = $2 AND step = $3`,
-            [
-              participant,
-              command.sagaId,
-              command.step,
-              state,
-              reply.outcome,
-              JSON.stringify(reply.data),
-            ],
-          )
-          .then(() => reply);
+          [
+            participant,
+            command.sagaId,
+            command.step,
+            state,
+            reply.outcome,
+            JSON.stringify(reply.data),
+          ],
+        )
+        .then(() => reply);
 
-      if (command.phase === 'compensate') {
-        if (op.compensation_state)
-          return { outcome: op.compensation_outcome!, data: op.compensation_reply };
-        // never executed (or refused, or fenced): nothing to undo, and the fence is now up
-        if (op.forward_state !== 'succeeded') {
-          return store('compensation', 'compensated', {
-            outcome: 'success',
-            data: { compensated: false, reason: 'not executed' },
-          });
-        }
-        // a refused compensation is not remembered: an operator's retry runs it again
-        return handle(tx, invoke, (reply) =>
-          reply.outcome === 'success'
-            ? store('compensation', 'compensated', reply)
-            : Promise.resolve(reply),
-        );
-      }
-
-      if (op.compensation_state) {
-        return store('forward', 'fenced', {
-          outcome: 'failure',
-          data: {
-            code: PROTOCOL_ERROR_CODES.fenced,
-            message: `step ${command.step} of saga ${command.sagaId} was already compensated; this command is refused, not executed`,
-          },
+    if (command.phase === 'compensate') {
+      if (op.compensation_state)
+        return { outcome: op.compensation_outcome!, data: op.compensation_reply };
+      // never executed (or refused, or fenced): nothing to undo, and the fence is now up
+      if (op.forward_state !== 'succeeded') {
+        return store('compensation', 'compensated', {
+          outcome: 'success',
+          data: { compensated: false, reason: 'not executed' },
         });
       }
-      if (op.forward_state) return { outcome: op.forward_outcome!, data: op.forward_reply };
+      // a refused compensation is not remembered: an operator's retry runs it again
       return handle(tx, invoke, (reply) =>
-        store('forward', reply.outcome === 'success' ? 'succeeded' : 'refused', reply),
+        reply.outcome === 'success'
+          ? store('compensation', 'compensated', reply)
+          : Promise.resolve(reply),
       );
-    });
+    }
+
+    if (op.compensation_state) {
+      return store('forward', 'fenced', {
+        outcome: 'failure',
+        data: {
+          code: PROTOCOL_ERROR_CODES.fenced,
+          message: `step ${command.step} of saga ${command.sagaId} was already compensated; this command is refused, not executed`,
+        },
+      });
+    }
+    if (op.forward_state) return { outcome: op.forward_outcome!, data: op.forward_reply };
+    return handle(tx, invoke, (reply) =>
+      store('forward', reply.outcome === 'success' ? 'succeeded' : 'refused', reply),
+    );
+  });
+}
+
+/** One transaction whose work answers a reply; a RollBack thrown inside undoes it all and answers its reply. */
+export async function replyInTransaction(
+  db: ParticipantDatabase,
+  work: (tx: OpenTransaction) => Promise<Reply>,
+): Promise<Reply> {
+  try {
+    return await inTransaction(db, work);
   } catch (error) {
     if (error instanceof RollBack) return error.reply;
     throw error;
   }
 }
 
-async function handle(
+/**
+ * Runs the handler after a savepoint: a transient error rolls the whole transaction back; a
+ * refusal rolls back the handler's writes only; `store` records the answer either way.
+ */
+export async function handle(
   tx: OpenTransaction,
   invoke: Invoke,
   store: (reply: Reply) => Promise<Reply>,

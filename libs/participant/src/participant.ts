@@ -33,6 +33,8 @@ import { ParticipantConfigError } from './errors';
 import { ensureTopics } from './topics';
 import { processWithDatabase, processWithoutDatabase, type Reply } from './operations';
 import { PARTICIPANT_SCHEMA_SQL } from './schema';
+import { InDoubtResolver } from './in-doubt';
+import { processDecision, processPrepare, type InvokeTwoPhase } from './two-phase';
 
 /** What a handler knows about the command it handles. */
 export interface CommandContext {
@@ -47,6 +49,8 @@ export interface CommandContext {
   tx?: TransactionClient;
   /** With a database: the raw transaction (pg PoolClient, or TypeORM EntityManager). */
   transaction?: unknown;
+  /** 2PC commit and abort: what this participant's prepare handler returned. */
+  prepared?: unknown;
 }
 
 /** Returns the reply data (→ `success`); throws BusinessRefusal (→ `failure`) or anything else (→ `error`). */
@@ -75,6 +79,22 @@ export interface ParticipantOptions {
   shutdownTimeoutMs?: number;
   /** Where the SDK reports trouble (malformed messages, crashes). @default console.warn */
   log?: (message: string) => void;
+  /** Two-phase commit (onPrepare / onCommit / onAbort; needs `database`). */
+  twoPhase?: TwoPhaseOptions;
+}
+
+export interface TwoPhaseOptions {
+  /**
+   * The orchestrator's base URL, e.g. `http://skald:3000`. A transaction prepared here with no
+   * decision after `inDoubtAfterMs` is resolved by asking `GET <url>/v1/transactions/:id`
+   * (no record there: presumed abort). Without it, the participant waits for the coordinator,
+   * which re-sends its decision until acknowledged.
+   */
+  coordinatorUrl?: string;
+  /** How long a prepared transaction waits for the decision before asking. @default 30_000 */
+  inDoubtAfterMs?: number;
+  /** How often to look for in-doubt transactions (and once at start). @default 5_000 */
+  checkEveryMs?: number;
 }
 
 export interface ParticipantHealth {
@@ -93,6 +113,7 @@ export class Participant {
   private consumer: Consumer | undefined;
   private producer: Producer | undefined;
   private consuming = false;
+  private inDoubt: InDoubtResolver | undefined;
   private lastError: string | undefined;
   private stopping = false;
 
@@ -134,10 +155,32 @@ export class Participant {
     return this.register('compensate', command, handler as CommandHandler);
   }
 
-  // 2PC phases (prepare / commit / abort) register here too once the coordinator exists (issue #6).
+  /**
+   * 2PC prepare of `command`: validate and reserve (lock or hold) what commit will need, in `tx`,
+   * and return what commit needs (→ YES vote, logged as `prepared` in the same transaction).
+   * Throw BusinessRefusal to vote NO; any other error answers `error` (the prepare is re-sent).
+   */
+  onPrepare<P = unknown, R = unknown>(command: string, handler: CommandHandler<P, R>): this {
+    return this.register('prepare', command, handler as CommandHandler);
+  }
+
+  /** 2PC commit: make the prepared work final. Runs once per transaction; `context.prepared` is the prepare's result. */
+  onCommit<P = unknown, R = unknown>(command: string, handler: CommandHandler<P, R>): this {
+    return this.register('commit', command, handler as CommandHandler);
+  }
+
+  /** 2PC abort: release what prepare held. Runs once, and only if prepare voted YES here. */
+  onAbort<P = unknown, R = unknown>(command: string, handler: CommandHandler<P, R>): this {
+    return this.register('abort', command, handler as CommandHandler);
+  }
 
   /** Connects, creates the tables when asked, and starts consuming. */
   async start(): Promise<void> {
+    const twoPhase = [...this.handlers.keys()].some((k) => /^(prepare|commit|abort):/.test(k));
+    if (twoPhase && !this.options.database)
+      throw new ParticipantConfigError(
+        `${this.options.name}: 2PC handlers need \`database\` (the prepare log lives there)`,
+      );
     if (this.options.createTables && this.options.database)
       await runSchema(this.options.database, PARTICIPANT_SCHEMA_SQL);
     const topic = commandTopic(this.prefix, this.options.name);
@@ -149,6 +192,50 @@ export class Participant {
     });
     await this.producer.connect();
     await this.runConsumer(topic);
+    if (twoPhase && this.options.twoPhase?.coordinatorUrl) {
+      this.inDoubt = new InDoubtResolver({
+        db: this.options.database!,
+        participant: this.options.name,
+        coordinatorUrl: this.options.twoPhase.coordinatorUrl,
+        inDoubtAfterMs: this.options.twoPhase.inDoubtAfterMs ?? 30_000,
+        checkEveryMs: this.options.twoPhase.checkEveryMs ?? 5_000,
+        invoke: (t) =>
+          this.invokeTwoPhase({
+            sagaId: t.transactionId,
+            step: t.step,
+            command: t.command,
+            data: t.request,
+            id: '',
+            attempt: 0,
+          }),
+        log: this.log,
+      });
+      this.inDoubt.start();
+    }
+  }
+
+  /** Calls the 2PC handler of `phase` for a command (or an in-doubt record) inside `tx`. */
+  private invokeTwoPhase(
+    c: Pick<CommandEnvelope, 'sagaId' | 'step' | 'command' | 'data' | 'id' | 'attempt'>,
+  ): InvokeTwoPhase {
+    return (invoked, tx, prepared) => {
+      const handler = this.handlers.get(`${invoked}:${c.command}`);
+      // a decision without a handler has nothing to apply beyond the prepare log's state
+      if (!handler) return Promise.resolve({});
+      return Promise.resolve(
+        handler(c.data, {
+          sagaId: c.sagaId,
+          step: c.step,
+          attempt: c.attempt,
+          phase: invoked,
+          command: c.command,
+          commandId: c.id,
+          tx,
+          transaction: tx.raw,
+          prepared,
+        }),
+      );
+    };
   }
 
   private async runConsumer(topic: string): Promise<void> {
@@ -215,7 +302,10 @@ export class Participant {
       return;
     }
     const handler = this.handlers.get(`${command.phase}:${command.command}`);
-    if (!handler) {
+    const decisionWithoutHandler =
+      (command.phase === 'commit' || command.phase === 'abort') &&
+      this.handlers.has(`prepare:${command.command}`);
+    if (!handler && !decisionWithoutHandler) {
       await this.reject(
         wire,
         origin,
@@ -224,9 +314,13 @@ export class Participant {
       );
       return;
     }
+    if (command.phase === 'prepare' || command.phase === 'commit' || command.phase === 'abort') {
+      await this.onTwoPhase(command);
+      return;
+    }
     const invoke = (tx: OpenTransaction | undefined) =>
       Promise.resolve(
-        handler(command.data, {
+        handler!(command.data, {
           sagaId: command.sagaId,
           step: command.step,
           attempt: command.attempt,
@@ -241,6 +335,37 @@ export class Participant {
       ? await processWithDatabase(this.options.database, this.options.name, command, invoke)
       : await processWithoutDatabase(invoke);
     crashPoint('participant:after-commit');
+    await this.sendReply(command.replyTo, command.id, command.sagaId, reply);
+  }
+
+  private async onTwoPhase(command: CommandEnvelope): Promise<void> {
+    const db = this.options.database!;
+    const invoke = this.invokeTwoPhase(command);
+    let reply: Reply;
+    if (command.phase === 'prepare') {
+      crashPoint('twopc:participant-before-vote');
+      reply = await processPrepare(db, this.options.name, command, invoke);
+      crashPoint('twopc:participant-after-prepare-log');
+    } else {
+      crashPoint('twopc:participant-after-decision-received');
+      const target = {
+        transactionId: command.sagaId,
+        step: command.step,
+        command: command.command,
+        request: command.data,
+      };
+      reply = await processDecision(
+        db,
+        this.options.name,
+        target,
+        command.phase as 'commit',
+        invoke,
+      );
+      if (reply.outcome === 'failure')
+        this.log(
+          `${command.phase} of transaction ${command.sagaId} refused: ${JSON.stringify(reply.data)}`,
+        );
+    }
     await this.sendReply(command.replyTo, command.id, command.sagaId, reply);
   }
 
@@ -295,6 +420,7 @@ export class Participant {
   /** Stops fetching, lets in-flight handlers finish (up to shutdownTimeoutMs), commits, disconnects. */
   async stop(): Promise<void> {
     this.stopping = true;
+    await this.inDoubt?.stop();
     const timeoutMs = this.options.shutdownTimeoutMs ?? 10_000;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));

@@ -6,6 +6,9 @@
  * - operation: per saga step (`ce_sagaid` + `ce_sagastep`), what happened to its forward
  *   command and its compensation, with the reply sent — the basis of "one step, one operation"
  *   and of the fence against a command arriving after its compensation.
+ * - prepare log (2PC): per transaction and step, `prepared` with what commit will need (written
+ *   with the prepare handler's reservation, before the YES vote), then `committed` / `aborted`;
+ *   `refused` for a NO vote. Prepared rows with no decision for a while are in doubt.
  */
 export const PARTICIPANT_SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS skald_participant_inbox (
@@ -27,4 +30,20 @@ CREATE TABLE IF NOT EXISTS skald_participant_operation (
   updated_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (participant, saga_id, step)
 );
+CREATE TABLE IF NOT EXISTS skald_participant_prepare_log (
+  participant text NOT NULL,
+  transaction_id uuid NOT NULL,
+  step text NOT NULL,
+  command text NOT NULL,
+  request jsonb,
+  state text NOT NULL,
+  prepared jsonb,
+  vote_outcome text,
+  vote_reply jsonb,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (participant, transaction_id, step)
+);
+CREATE INDEX IF NOT EXISTS skald_participant_prepare_log_in_doubt
+  ON skald_participant_prepare_log (participant, updated_at) WHERE state = 'prepared';
 `;

@@ -39,3 +39,11 @@ export {
   type SagaRecord,
   type TimerRecord,
 } from './saga-store';
+export {
+  TwoPhaseStore,
+  TwoPhaseTransaction,
+  type TwoPhaseCommandRecord,
+  type TwoPhaseCommandRow,
+  type TwoPhaseRecord,
+  type TwoPhaseView,
+} from './two-phase-store';

@@ -9,6 +9,7 @@
  * console.log(stack.databaseUrl, stack.kafkaBrokers);
  * await stack.stop();
  */
+export { startTestProcess, type TestProcess } from './child-process';
 export { LocalStackError } from './errors';
 export { findFreePort } from './free-port';
 export { cacheDir, repoRoot, runtimeDir } from './paths';

@@ -10,6 +10,7 @@ import {
 import type { Response } from 'express';
 import { InvalidCursorError, isDatabaseUnavailable } from '@skald/persistence';
 import { IllegalTransitionError } from '@skald/saga';
+import { TransactionNotFoundError } from '@skald/two-phase';
 import {
   IdempotencyConflictError,
   SagaNotFoundError,
@@ -54,6 +55,8 @@ function describe(error: unknown): { status: number; message: string } {
   }
   if (error instanceof UnknownSagaTypeError || error instanceof InvalidCursorError)
     return { status: 400, message: error.message };
+  if (error instanceof SagaNotFoundError || error instanceof TransactionNotFoundError)
+    return { status: 404, message: error.message };
   if (error instanceof SagaNotFoundError) return { status: 404, message: error.message };
   if (error instanceof IdempotencyConflictError || error instanceof IllegalTransitionError)
     return { status: 409, message: error.message };

@@ -20,23 +20,11 @@ import {
   SkipCompensationDto,
   StartSagaDto,
 } from './dto/saga.dto';
+import { idempotencyKey } from './idempotency-key';
 import { SagaViews } from './saga-views';
 
 const SagaId = () =>
   new ParseUUIDPipe({ exceptionFactory: () => new BadRequestException('id must be a UUID') });
-
-function idempotencyKey(body: StartSagaDto, header: string | undefined): string | undefined {
-  if (header === undefined) return body.idempotencyKey;
-  if (header.length < 1 || header.length > 200) {
-    throw new BadRequestException('Idempotency-Key header must be 1 to 200 characters');
-  }
-  if (body.idempotencyKey !== undefined && body.idempotencyKey !== header) {
-    throw new BadRequestException(
-      'Idempotency-Key header and idempotencyKey in the body differ; send one',
-    );
-  }
-  return header;
-}
 
 @ApiTags('sagas')
 @Controller('v1/sagas')

@@ -74,6 +74,8 @@ describe('loadOrchestratorConfig', () => {
       },
       leaseMs: 3_000,
       inboxRetentionMs: 60_000,
+      twoPhaseResendMs: 2_000,
+      twoPhaseTimeoutMs: 30_000,
     });
   });
 

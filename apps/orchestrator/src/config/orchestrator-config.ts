@@ -113,6 +113,22 @@ class OrchestratorEnv {
   SKALD_INBOX_RETENTION_MS?: number;
 
   @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'SKALD_TWO_PHASE_RESEND_MS must be an integer between 50 and 600000' })
+  @Min(50, { message: 'SKALD_TWO_PHASE_RESEND_MS must be an integer between 50 and 600000' })
+  @Max(600_000, { message: 'SKALD_TWO_PHASE_RESEND_MS must be an integer between 50 and 600000' })
+  SKALD_TWO_PHASE_RESEND_MS?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'SKALD_TWO_PHASE_TIMEOUT_MS must be an integer between 100 and 3600000' })
+  @Min(100, { message: 'SKALD_TWO_PHASE_TIMEOUT_MS must be an integer between 100 and 3600000' })
+  @Max(3_600_000, {
+    message: 'SKALD_TWO_PHASE_TIMEOUT_MS must be an integer between 100 and 3600000',
+  })
+  SKALD_TWO_PHASE_TIMEOUT_MS?: number;
+
+  @IsOptional()
   @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL?: LogLevel;
 
@@ -153,6 +169,10 @@ export interface CompiledOrchestratorConfig {
   readonly leaseMs: number;
   /** Reply ids older than this are pruned from the orchestrator's inbox. */
   readonly inboxRetentionMs: number;
+  /** 2PC: unanswered prepares and unacknowledged decisions are re-sent this often. */
+  readonly twoPhaseResendMs: number;
+  /** 2PC: prepare timeout of a transaction that names none (no decision by then → abort). */
+  readonly twoPhaseTimeoutMs: number;
 }
 
 /** Configuration was missing or wrong; `problems` has one human-readable line per bad variable. */
@@ -188,6 +208,8 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv): CompiledOrchestr
     SKALD_RETRIES_PER_SECOND: env.SKALD_RETRIES_PER_SECOND,
     SKALD_LEASE_MS: env.SKALD_LEASE_MS,
     SKALD_INBOX_RETENTION_MS: env.SKALD_INBOX_RETENTION_MS,
+    SKALD_TWO_PHASE_RESEND_MS: env.SKALD_TWO_PHASE_RESEND_MS,
+    SKALD_TWO_PHASE_TIMEOUT_MS: env.SKALD_TWO_PHASE_TIMEOUT_MS,
   });
   const errors = validateSync(raw, { skipUndefinedProperties: false });
   if (errors.length > 0) {
@@ -227,5 +249,7 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv): CompiledOrchestr
     },
     leaseMs: raw.SKALD_LEASE_MS ?? 15_000,
     inboxRetentionMs: raw.SKALD_INBOX_RETENTION_MS ?? 7 * 24 * 3_600_000,
+    twoPhaseResendMs: raw.SKALD_TWO_PHASE_RESEND_MS ?? 2_000,
+    twoPhaseTimeoutMs: raw.SKALD_TWO_PHASE_TIMEOUT_MS ?? 30_000,
   };
 }

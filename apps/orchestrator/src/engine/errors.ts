@@ -33,9 +33,11 @@ export class IdempotencyConflictError extends Error {
   constructor(
     readonly idempotencyKey: string,
     readonly existingSagaId: string,
+    /** What the key names: a saga, or a 2PC transaction. */
+    resource: 'saga' | 'transaction' = 'saga',
   ) {
     super(
-      `idempotency key "${idempotencyKey}" was already used for a different request (saga ${existingSagaId}); use a new key for a new request`,
+      `idempotency key "${idempotencyKey}" was already used for a different request (${resource} ${existingSagaId}); use a new key for a new request`,
     );
   }
 }

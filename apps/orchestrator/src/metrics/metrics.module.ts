@@ -54,6 +54,12 @@ export class SkaldMetrics {
     labelNames: ['lease'],
     registers: [this.registry],
   });
+  readonly transactions = new Counter({
+    name: 'skald_transactions_total',
+    help: '2PC transactions started, committed and aborted (label event)',
+    labelNames: ['event'],
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'skald_' });

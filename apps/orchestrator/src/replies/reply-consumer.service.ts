@@ -14,6 +14,7 @@ import {
   replyTopic,
   type WireMessage,
 } from '@skald/protocol';
+import { isTwoPhaseCommandId } from '@skald/two-phase';
 import type { CompiledOrchestratorConfig } from '../config/orchestrator-config';
 import { ORCHESTRATOR_CONFIG } from '../config/orchestrator-config.token';
 import { DefinitionMissingError } from '../engine/errors';
@@ -26,6 +27,7 @@ import {
   type Subscription,
 } from '../kafka/kafka-subscriptions';
 import { SkaldMetrics } from '../metrics/metrics.module';
+import { TwoPhaseCoordinator } from '../two-phase/two-phase-coordinator.service';
 
 @Injectable()
 export class ReplyConsumer implements OnApplicationBootstrap, OnModuleDestroy {
@@ -37,6 +39,7 @@ export class ReplyConsumer implements OnApplicationBootstrap, OnModuleDestroy {
 
   constructor(
     private readonly engine: SagaEngine,
+    private readonly twoPhase: TwoPhaseCoordinator,
     private readonly subscriptions: KafkaSubscriptions,
     private readonly admin: KafkaAdmin,
     private readonly publisher: KafkaPublisher,
@@ -87,7 +90,9 @@ export class ReplyConsumer implements OnApplicationBootstrap, OnModuleDestroy {
       return;
     }
     try {
-      this.metrics.replies.inc({ result: await this.engine.handleReply(reply) });
+      // 2PC command ids carry their own UUID version: routed without a lookup on the saga path
+      const handler = isTwoPhaseCommandId(reply.correlationId) ? this.twoPhase : this.engine;
+      this.metrics.replies.inc({ result: await handler.handleReply(reply) });
     } catch (error) {
       // cannot ever apply here: park it for an operator instead of blocking the partition
       if (!(error instanceof DefinitionMissingError)) throw error;

@@ -1,0 +1,68 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsDefined,
+  IsInt,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+
+export class TransactionParticipantDto {
+  @ApiProperty({ example: 'bank-a', description: 'Consumes <prefix>.commands.<participant>' })
+  @IsString()
+  @Matches(/^[A-Za-z0-9._-]{1,100}$/, {
+    message: 'participant must be 1-100 letters, digits, ".", "_" or "-"',
+  })
+  participant!: string;
+
+  @ApiProperty({
+    example: 'debit',
+    description: 'The command its onPrepare/onCommit/onAbort handle',
+  })
+  @IsString()
+  @Length(1, 100)
+  command!: string;
+
+  @ApiProperty({ example: { account: 'alice', amount: 10 } })
+  @IsDefined({ message: 'payload is required (any JSON value; null is allowed)' })
+  payload!: unknown;
+}
+
+export class BeginTransactionDto {
+  @ApiProperty({ type: [TransactionParticipantDto] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(100)
+  @ValidateNested({ each: true })
+  @Type(() => TransactionParticipantDto)
+  participants!: TransactionParticipantDto[];
+
+  @ApiPropertyOptional({
+    description:
+      'Prepare timeout: no decision by then → abort. Default SKALD_TWO_PHASE_TIMEOUT_MS (30 s).',
+    minimum: 100,
+    maximum: 3_600_000,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  timeoutMs?: number;
+
+  @ApiPropertyOptional({
+    description:
+      'Same key + same request → the same transaction (200); same key, other request → 409. Or use the Idempotency-Key header.',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  idempotencyKey?: string;
+}

@@ -1,0 +1,202 @@
+// The 2PC coordinator's SQL. Every method of TwoPhaseTransaction runs inside the caller's
+// transaction. ⚠ The status change to committing/aborting (the decision) and the outbox rows that
+// announce it commit together: never write a decision's messages outside that transaction.
+import type { DataSource, EntityManager } from 'typeorm';
+import type { TransactionState } from '@skald/two-phase';
+import { OUTBOX_CHANNEL } from './saga-store';
+
+/** A transaction row: the protocol state plus its timer and idempotency keys. */
+export interface TwoPhaseRecord extends TransactionState {
+  /** Epoch ms of the transaction's next timer (resend, prepare timeout); null when finished. */
+  dueAt: number | null;
+  idempotencyKey: string | null;
+  requestHash: string | null;
+}
+
+/** A transaction as the API shows it: the record plus its timestamps. */
+export interface TwoPhaseView extends TwoPhaseRecord {
+  createdAt: Date;
+  updatedAt: Date;
+  decidedAt: Date | null;
+  endedAt: Date | null;
+}
+
+export interface TwoPhaseCommandRow {
+  commandId: string;
+  transactionId: string;
+  index: number;
+  participant: string;
+  phase: string;
+  attempt: number;
+  /** The Kafka record to publish. */
+  topic: string;
+  key: string;
+  headers: Record<string, string>;
+  payload: string;
+}
+
+export interface TwoPhaseCommandRecord {
+  commandId: string;
+  transactionId: string;
+  index: number;
+  phase: string;
+}
+
+const COLUMNS = `id, status, participants, decision, reason, timeout_ms AS "timeoutMs",
+  prepare_deadline_at AS "prepareDeadlineAt", round, due_at AS "dueAt",
+  idempotency_key AS "idempotencyKey", request_hash AS "requestHash",
+  created_at AS "createdAt", updated_at AS "updatedAt", decided_at AS "decidedAt", ended_at AS "endedAt"`;
+
+type Row = Omit<TwoPhaseView, 'prepareDeadlineAt' | 'dueAt'> & {
+  prepareDeadlineAt: Date;
+  dueAt: Date | null;
+};
+
+function toView(row: Row): TwoPhaseView {
+  return {
+    ...row,
+    prepareDeadlineAt: row.prepareDeadlineAt.getTime(),
+    dueAt: row.dueAt ? row.dueAt.getTime() : null,
+  };
+}
+
+const at = (ms: number | null) => (ms === null ? null : new Date(ms));
+const json = (value: unknown) => JSON.stringify(value ?? null);
+
+export class TwoPhaseTransaction {
+  constructor(private readonly manager: EntityManager) {}
+
+  /** Inserts a new transaction; false when another one already holds its idempotency key. */
+  async insert(tx: TwoPhaseRecord, now: number): Promise<boolean> {
+    const rows: unknown[] = await this.manager.query(
+      `INSERT INTO skald.two_phase_transaction
+         (id, status, participants, decision, reason, timeout_ms, prepare_deadline_at, round, due_at,
+          idempotency_key, request_hash, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
+       ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+       RETURNING id`,
+      [
+        tx.id,
+        tx.status,
+        json(tx.participants),
+        tx.decision,
+        tx.reason ? json(tx.reason) : null,
+        tx.timeoutMs,
+        new Date(tx.prepareDeadlineAt),
+        tx.round,
+        at(tx.dueAt),
+        tx.idempotencyKey,
+        tx.requestHash,
+        new Date(now),
+      ],
+    );
+    return rows.length === 1;
+  }
+
+  async findByIdempotencyKey(key: string): Promise<TwoPhaseView | undefined> {
+    const rows: Row[] = await this.manager.query(
+      `SELECT ${COLUMNS} FROM skald.two_phase_transaction WHERE idempotency_key = $1`,
+      [key],
+    );
+    return rows[0] && toView(rows[0]);
+  }
+
+  /** Locks the transaction row until commit: the one place that serialises work on a transaction. */
+  async lock(id: string): Promise<TwoPhaseView | undefined> {
+    const rows: Row[] = await this.manager.query(
+      `SELECT ${COLUMNS} FROM skald.two_phase_transaction WHERE id = $1 FOR UPDATE`,
+      [id],
+    );
+    return rows[0] && toView(rows[0]);
+  }
+
+  /** Writes the new state; `decided_at` is set once, by the write that logs the decision. */
+  async update(tx: TwoPhaseRecord, now: number): Promise<void> {
+    await this.manager.query(
+      `UPDATE skald.two_phase_transaction
+         SET status = $2::text, participants = $3, decision = $4, reason = $5, round = $6, due_at = $7,
+             updated_at = $8::timestamptz,
+             decided_at = CASE WHEN $4::text IS NOT NULL THEN coalesce(decided_at, $8::timestamptz) END,
+             ended_at = CASE WHEN $2::text IN ('committed', 'aborted') THEN $8::timestamptz END
+       WHERE id = $1`,
+      [
+        tx.id,
+        tx.status,
+        json(tx.participants),
+        tx.decision,
+        tx.reason ? json(tx.reason) : null,
+        tx.round,
+        at(tx.dueAt),
+        new Date(now),
+      ],
+    );
+  }
+
+  /** Records each message and queues its Kafka record in skald.outbox (keyed by transaction id). */
+  async insertCommands(commands: TwoPhaseCommandRow[], now: number): Promise<void> {
+    if (commands.length === 0) return;
+    const sentAt = new Date(now);
+    await this.manager.query(
+      `INSERT INTO skald.two_phase_command (command_id, transaction_id, participant_index, participant, phase, attempt, sent_at)
+       SELECT c."commandId", c."transactionId", c.index, c.participant, c.phase, c.attempt, $2
+       FROM jsonb_to_recordset($1::jsonb) AS c("commandId" uuid, "transactionId" uuid, index int,
+            participant text, phase text, attempt int)`,
+      [JSON.stringify(commands), sentAt],
+    );
+    // the outbox's saga_id column holds the transaction id: the relay keeps its messages in order
+    await this.manager.query(
+      `INSERT INTO skald.outbox (saga_id, topic, message_key, headers, payload, created_at)
+       SELECT c."transactionId", c.topic, c.key, c.headers, c.payload, $2
+       FROM jsonb_to_recordset($1::jsonb) AS c(ord int, "transactionId" uuid, topic text, key text,
+            headers jsonb, payload text)
+       ORDER BY c.ord`,
+      [JSON.stringify(commands.map((c, ord) => ({ ord, ...c }))), sentAt],
+    );
+    await this.manager.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, '']);
+  }
+
+  async findCommand(commandId: string): Promise<TwoPhaseCommandRecord | undefined> {
+    const rows: TwoPhaseCommandRecord[] = await this.manager.query(
+      `SELECT command_id AS "commandId", transaction_id AS "transactionId", participant_index AS index, phase
+       FROM skald.two_phase_command WHERE command_id = $1`,
+      [commandId],
+    );
+    return rows[0];
+  }
+
+  async recordReply(commandId: string, outcome: string, now: number): Promise<void> {
+    await this.manager.query(
+      `UPDATE skald.two_phase_command SET outcome = $2, replied_at = $3
+       WHERE command_id = $1 AND outcome IS NULL`,
+      [commandId, outcome, new Date(now)],
+    );
+  }
+
+  /** Claims and locks one transaction whose timer is due (SKIP LOCKED, so instances share them). */
+  async claimDue(now: number): Promise<TwoPhaseView | undefined> {
+    const rows: Row[] = await this.manager.query(
+      `SELECT ${COLUMNS} FROM skald.two_phase_transaction
+       WHERE due_at <= $1 ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
+      [new Date(now)],
+    );
+    return rows[0] && toView(rows[0]);
+  }
+}
+
+/** Runs the coordinator's transactions on the orchestrator's DataSource. */
+export class TwoPhaseStore {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** One transaction; rolled back if `work` throws. */
+  transaction<T>(work: (tx: TwoPhaseTransaction) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction((manager) => work(new TwoPhaseTransaction(manager)));
+  }
+
+  async find(id: string): Promise<TwoPhaseView | undefined> {
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT ${COLUMNS} FROM skald.two_phase_transaction WHERE id = $1`,
+      [id],
+    );
+    return rows[0] && toView(rows[0]);
+  }
+}
