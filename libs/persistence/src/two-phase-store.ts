@@ -143,7 +143,9 @@ export class TwoPhaseTransaction {
             participant text, phase text, attempt int)`,
       [JSON.stringify(commands), sentAt],
     );
-    // the outbox's saga_id column holds the transaction id: the relay keeps its messages in order
+    // the outbox's saga_id column holds the transaction id: the relay keeps its messages in order.
+    // No participant column: 2PC messages bypass the saga breaker and bulkhead (a held prepare
+    // would only run into the prepare timeout, and a held decision would prolong the blocking).
     await this.manager.query(
       `INSERT INTO skald.outbox (saga_id, topic, message_key, headers, payload, created_at)
        SELECT c."transactionId", c.topic, c.key, c.headers, c.payload, $2
