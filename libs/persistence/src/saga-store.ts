@@ -152,6 +152,15 @@ export class SagaTransaction {
     return rows[0] && toRecord(rows[0]);
   }
 
+  /** Locks several saga rows until commit, in id order (so two batches cannot deadlock). */
+  async lockSagas(ids: string[]): Promise<Map<string, SagaRecord>> {
+    const rows: SagaRow[] = await this.manager.query(
+      `SELECT ${SAGA_COLUMNS} FROM skald.saga_instance WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
+      [ids],
+    );
+    return new Map(rows.map((r) => [r.id, toRecord(r)]));
+  }
+
   async updateSaga(saga: SagaRecord, now: number): Promise<void> {
     await this.manager.query(
       `UPDATE skald.saga_instance
@@ -241,22 +250,24 @@ export class SagaTransaction {
     );
   }
 
-  /** Records a reply's message id; false when it was recorded before (a duplicate delivery). */
-  async recordInbox(messageId: string): Promise<boolean> {
-    const rows: unknown[] = await this.manager.query(
-      'INSERT INTO skald.inbox (message_id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING message_id',
-      [messageId],
+  /** Records replies' message ids; returns those recorded now (the others are duplicate deliveries). */
+  async recordInbox(messageIds: string[]): Promise<Set<string>> {
+    const rows: { id: string }[] = await this.manager.query(
+      `INSERT INTO skald.inbox (message_id) SELECT unnest($1::uuid[])
+       ON CONFLICT DO NOTHING RETURNING message_id AS id`,
+      [messageIds],
     );
-    return rows.length === 1;
+    return new Set(rows.map((r) => r.id));
   }
 
-  async findExecution(commandId: string): Promise<ExecutionRecord | undefined> {
+  /** The execution rows of these commands, by command id (unknown ids are absent). */
+  async findExecutions(commandIds: string[]): Promise<Map<string, ExecutionRecord>> {
     const rows: ExecutionRecord[] = await this.manager.query(
       `SELECT command_id AS "commandId", saga_id AS "sagaId", step, phase, attempt, participant, outcome
-       FROM skald.step_execution WHERE command_id = $1`,
-      [commandId],
+       FROM skald.step_execution WHERE command_id = ANY($1::uuid[])`,
+      [commandIds],
     );
-    return rows[0];
+    return new Map(rows.map((r) => [r.commandId, r]));
   }
 
   /**

@@ -32,7 +32,10 @@ import {
 import type { CompiledOrchestratorConfig } from '../config/orchestrator-config';
 import { ORCHESTRATOR_CONFIG } from '../config/orchestrator-config.token';
 import { SkaldMetrics } from '../metrics/metrics.module';
-import { ParticipantBreakers } from '../resilience/participant-breakers.service';
+import {
+  ParticipantBreakers,
+  type ParticipantOutcome,
+} from '../resilience/participant-breakers.service';
 import { SagaDefinitions } from '../registry/saga-definitions';
 import { IdempotencyConflictError, SagaNotFoundError } from './errors';
 import { OutboxSignal } from './outbox-signal';
@@ -141,42 +144,89 @@ export class SagaEngine {
 
   /** Applies a reply at most once: inbox dedupe, correlation to the awaited command, then decide. */
   async handleReply(reply: ReplyEnvelope): Promise<ReplyResult> {
+    return (await this.handleReplies([reply]))[0];
+  }
+
+  /**
+   * Applies a batch of replies in ONE transaction (one commit for many sagas): inbox dedupe,
+   * correlation, every saga concerned locked in id order, decide per reply in arrival order, one
+   * write per saga. Returns each reply's result, in order.
+   */
+  async handleReplies(replies: ReplyEnvelope[]): Promise<ReplyResult[]> {
     const ctx = this.context();
+    const id = (value: string) => value.toLowerCase();
     const outcome = await this.store.transaction(async (tx) => {
-      if (!(await tx.recordInbox(reply.id))) return { result: 'duplicate' as const };
-      const execution = await tx.findExecution(reply.correlationId);
-      if (!execution) return { result: 'unknown-correlation' as const };
-      if (execution.sagaId !== reply.sagaId) return { result: 'saga-mismatch' as const };
-      const saga = (await tx.lockSaga(execution.sagaId))!;
-      await tx.recordReply(execution.commandId, reply.outcome, reply.data, ctx.now);
-      await this.breakers.record(tx, execution.participant, reply.outcome !== 'error', ctx.now);
-      const definition = this.definitions.get(saga.type, saga.version);
-      const decision = decide(
-        definition,
-        toState(saga),
-        {
-          kind: 'reply',
-          step: execution.step,
-          phase: execution.phase,
-          commandId: execution.commandId,
-          outcome: reply.outcome,
-          data: reply.data,
-        },
-        ctx,
-      );
-      if (decision.ignored) return { result: 'stale' as const, reason: decision.ignored };
-      await tx.deleteTimers(saga.id, { stepTimeoutOf: execution.step });
-      const applied = await this.persist(tx, definition, decision, saga, ctx);
-      crashPoint('orchestrator:reply-before-commit');
-      return { result: 'applied' as const, saga: applied };
+      const fresh = await tx.recordInbox(replies.map((r) => r.id));
+      const executions = await tx.findExecutions(replies.map((r) => r.correlationId));
+      const correlated = replies.flatMap((r) => {
+        const execution = executions.get(id(r.correlationId));
+        return execution && execution.sagaId === id(r.sagaId) ? [execution.sagaId] : [];
+      });
+      const locked = await tx.lockSagas([...new Set(correlated)]);
+      const touched = new Map<string, PendingSaga>();
+      const outcomes: ParticipantOutcome[] = [];
+      const ignored: string[] = [];
+      const results: ReplyResult[] = [];
+      for (const reply of replies) {
+        if (!fresh.delete(id(reply.id))) {
+          results.push('duplicate');
+          continue;
+        }
+        const execution = executions.get(id(reply.correlationId));
+        if (!execution) {
+          results.push('unknown-correlation');
+          continue;
+        }
+        if (execution.sagaId !== id(reply.sagaId)) {
+          results.push('saga-mismatch');
+          continue;
+        }
+        await tx.recordReply(execution.commandId, reply.outcome, reply.data, ctx.now);
+        outcomes.push({
+          participant: execution.participant,
+          healthy: reply.outcome !== 'error',
+        });
+        const saga = touched.get(execution.sagaId) ?? this.pending(locked.get(execution.sagaId)!);
+        touched.set(execution.sagaId, saga);
+        const decision = decide(
+          saga.definition,
+          saga.decision?.state ?? toState(saga.record),
+          {
+            kind: 'reply',
+            step: execution.step,
+            phase: execution.phase,
+            commandId: execution.commandId,
+            outcome: reply.outcome,
+            data: reply.data,
+          },
+          ctx,
+        );
+        if (decision.ignored) {
+          ignored.push(
+            `reply ${reply.id} to command ${reply.correlationId} of saga ${reply.sagaId} ignored: ${decision.ignored}`,
+          );
+          results.push('stale');
+          continue;
+        }
+        await tx.deleteTimers(execution.sagaId, { stepTimeoutOf: execution.step });
+        saga.decision = saga.decision ? followedBy(saga.decision, decision) : decision;
+        results.push('applied');
+      }
+      await this.breakers.recordAll(tx, outcomes, ctx.now);
+      const applied: SagaRecord[] = [];
+      for (const { record, definition, decision } of touched.values()) {
+        if (decision) applied.push(await this.persist(tx, definition, decision, record, ctx));
+      }
+      if (applied.length > 0) crashPoint('orchestrator:reply-before-commit');
+      return { results, applied, ignored };
     });
-    if (outcome.saga) this.afterCommit(outcome.saga);
-    else {
-      this.logger.warn(
-        `reply ${reply.id} to command ${reply.correlationId} of saga ${reply.sagaId} ignored: ${outcome.result}${'reason' in outcome ? ` (${outcome.reason})` : ''}`,
-      );
-    }
-    return outcome.result;
+    for (const saga of outcome.applied) this.afterCommit(saga);
+    for (const line of outcome.ignored) this.logger.warn(line);
+    return outcome.results;
+  }
+
+  private pending(record: SagaRecord): PendingSaga {
+    return { record, definition: this.definitions.get(record.type, record.version) };
   }
 
   /** Fires one due timer, if any (claimed with SKIP LOCKED, so instances share them). */
@@ -290,12 +340,12 @@ export class SagaEngine {
         },
         ctx,
       );
-      decision = {
-        state: next.state,
-        commands: [...decision.commands.filter((c) => c !== command), ...next.commands],
-        timers: [...decision.timers.filter((t) => !isTimeoutOf(t, command)), ...next.timers],
-        history: [...decision.history, ...next.history],
+      const withoutCommand = {
+        ...decision,
+        commands: decision.commands.filter((c) => c !== command),
+        timers: decision.timers.filter((t) => !isTimeoutOf(t, command)),
       };
+      decision = followedBy(withoutCommand, next);
     }
     return { decision, refused };
   }
@@ -340,6 +390,23 @@ export class SagaEngine {
     this.outbox.signal();
     this.logger.debug(`saga ${saga.id} (${saga.type} v${saga.version}) is ${saga.status}`);
   }
+}
+
+/** A saga touched by a batch of replies: its locked row, and what the replies decided so far. */
+interface PendingSaga {
+  record: SagaRecord;
+  definition: SagaDefinition;
+  decision?: Decision;
+}
+
+/** Two decisions taken one after the other, as one: the later state, everything else in order. */
+function followedBy(first: Decision, next: Decision): Decision {
+  return {
+    state: next.state,
+    commands: [...first.commands, ...next.commands],
+    timers: [...first.timers, ...next.timers],
+    history: [...first.history, ...next.history],
+  };
 }
 
 function circuitOpenError(participant: string, openMs: number) {

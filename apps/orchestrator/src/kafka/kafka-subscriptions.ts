@@ -10,14 +10,23 @@ export interface MessageOrigin {
   offset: string;
 }
 
+/** A consumed message and where it came from. */
+export interface ConsumedMessage {
+  message: WireMessage;
+  origin: MessageOrigin;
+}
+
 export interface SubscriptionOptions {
   groupId: string;
   topics: string[];
   /**
-   * Handles one message. Resolving marks it processed (its offset is committed afterwards);
-   * throwing makes kafkajs deliver it again, so only throw for transient trouble.
+   * Handles a run of messages of one partition, in order (at most `maxBatchSize`). Resolving marks
+   * them processed (offsets committed afterwards); throwing makes kafkajs deliver them again, so
+   * only throw for transient trouble.
    */
-  handle: (message: WireMessage, origin: MessageOrigin) => Promise<void>;
+  handleBatch: (messages: ConsumedMessage[]) => Promise<void>;
+  /** @default 200 */
+  maxBatchSize?: number;
   /** Partitions processed in parallel (order within a partition is always kept). @default 4 */
   partitionsConsumedConcurrently?: number;
 }
@@ -56,13 +65,24 @@ export class KafkaSubscriptions {
       current = consumer;
       await consumer.connect();
       await consumer.subscribe({ topics: options.topics, fromBeginning: true });
+      const chunk = options.maxBatchSize ?? 200;
       await consumer.run({
         partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 4,
-        eachMessage: ({ topic, partition, message }) =>
-          options.handle(
-            { key: message.key, value: message.value, headers: message.headers },
-            { topic, partition, offset: message.offset },
-          ),
+        eachBatchAutoResolve: false,
+        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+          for (let i = 0; i < batch.messages.length; i += chunk) {
+            if (!isRunning() || isStale()) return;
+            const part = batch.messages.slice(i, i + chunk);
+            await options.handleBatch(
+              part.map(({ key, value, headers, offset }) => ({
+                message: { key, value, headers },
+                origin: { topic: batch.topic, partition: batch.partition, offset },
+              })),
+            );
+            resolveOffset(part[part.length - 1].offset);
+            await heartbeat();
+          }
+        },
       });
     };
     const restart = async (): Promise<void> => {

@@ -12,7 +12,7 @@ import {
   decodeReply,
   ProtocolError,
   replyTopic,
-  type WireMessage,
+  type ReplyEnvelope,
 } from '@skald/protocol';
 import { isTwoPhaseCommandId } from '@skald/two-phase';
 import type { CompiledOrchestratorConfig } from '../config/orchestrator-config';
@@ -23,7 +23,7 @@ import { KafkaAdmin } from '../kafka/kafka-admin';
 import { KafkaPublisher } from '../kafka/kafka-publisher';
 import {
   KafkaSubscriptions,
-  type MessageOrigin,
+  type ConsumedMessage,
   type Subscription,
 } from '../kafka/kafka-subscriptions';
 import { SkaldMetrics } from '../metrics/metrics.module';
@@ -63,7 +63,7 @@ export class ReplyConsumer implements OnApplicationBootstrap, OnModuleDestroy {
         this.subscription = await this.subscriptions.subscribe({
           groupId: `${prefix}.orchestrator`,
           topics: [replyTopic(prefix)],
-          handle: (message, origin) => this.handle(message, origin),
+          handleBatch: (messages) => this.handleBatch(messages),
         });
         return;
       } catch (error) {
@@ -79,29 +79,47 @@ export class ReplyConsumer implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  async handle(message: WireMessage, origin: MessageOrigin): Promise<void> {
-    let reply;
-    try {
-      reply = decodeReply(message);
-    } catch (error) {
-      if (!(error instanceof ProtocolError)) throw error;
-      await this.park(message, origin, `malformed reply: ${error.message}`);
-      this.metrics.replies.inc({ result: 'malformed' });
-      return;
-    }
-    try {
+  /** One consumed batch: malformed messages parked, 2PC replies one by one, saga replies together. */
+  async handleBatch(messages: ConsumedMessage[]): Promise<void> {
+    const sagaReplies: { reply: ReplyEnvelope; consumed: ConsumedMessage }[] = [];
+    for (const consumed of messages) {
+      let reply: ReplyEnvelope;
+      try {
+        reply = decodeReply(consumed.message);
+      } catch (error) {
+        if (!(error instanceof ProtocolError)) throw error;
+        await this.park(consumed, `malformed reply: ${error.message}`);
+        this.metrics.replies.inc({ result: 'malformed' });
+        continue;
+      }
       // 2PC command ids carry their own UUID version: routed without a lookup on the saga path
-      const handler = isTwoPhaseCommandId(reply.correlationId) ? this.twoPhase : this.engine;
-      this.metrics.replies.inc({ result: await handler.handleReply(reply) });
+      if (isTwoPhaseCommandId(reply.correlationId)) {
+        this.metrics.replies.inc({ result: await this.twoPhase.handleReply(reply) });
+      } else sagaReplies.push({ reply, consumed });
+    }
+    if (sagaReplies.length === 0) return;
+    try {
+      const results = await this.engine.handleReplies(sagaReplies.map((r) => r.reply));
+      for (const result of results) this.metrics.replies.inc({ result });
+    } catch (error) {
+      if (!(error instanceof DefinitionMissingError)) throw error;
+      // one reply can never apply here: apply the others one by one and park that one
+      for (const { reply, consumed } of sagaReplies) await this.handleOne(reply, consumed);
+    }
+  }
+
+  private async handleOne(reply: ReplyEnvelope, consumed: ConsumedMessage): Promise<void> {
+    try {
+      this.metrics.replies.inc({ result: await this.engine.handleReply(reply) });
     } catch (error) {
       // cannot ever apply here: park it for an operator instead of blocking the partition
       if (!(error instanceof DefinitionMissingError)) throw error;
-      await this.park(message, origin, error.message);
+      await this.park(consumed, error.message);
       this.metrics.replies.inc({ result: 'dead-lettered' });
     }
   }
 
-  private async park(message: WireMessage, origin: MessageOrigin, reason: string): Promise<void> {
+  private async park({ message, origin }: ConsumedMessage, reason: string): Promise<void> {
     this.logger.warn(
       `${origin.topic}[${origin.partition}]@${origin.offset} parked on the dead-letter topic: ${reason}`,
     );

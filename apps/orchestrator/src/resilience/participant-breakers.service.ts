@@ -8,6 +8,12 @@ import { ORCHESTRATOR_CONFIG } from '../config/orchestrator-config.token';
 import { SkaldMetrics } from '../metrics/metrics.module';
 import { BREAKER_MODES, BREAKER_STATES, breakerAfter, breakerState } from './flow-control';
 
+/** One answer (or timeout) of a participant, for its breaker. */
+export interface ParticipantOutcome {
+  participant: string;
+  healthy: boolean;
+}
+
 @Injectable()
 export class ParticipantBreakers {
   private readonly logger = new Logger(ParticipantBreakers.name);
@@ -44,6 +50,22 @@ export class ParticipantBreakers {
         BREAKER_STATES.open,
         `${change.consecutiveFailures} consecutive timeouts or errors`,
       );
+    }
+  }
+
+  /**
+   * Records a batch's outcomes, participant by participant in name order (two batches locking
+   * participant rows in different orders could deadlock), each participant's in arrival order.
+   */
+  async recordAll(tx: SagaTransaction, outcomes: ParticipantOutcome[], now: number): Promise<void> {
+    const names = [...new Set(outcomes.map((o) => o.participant))].sort();
+    for (const name of names) {
+      const mine = outcomes.filter((o) => o.participant === name);
+      // a run of healthy outcomes changes the breaker once: record the last one of each run
+      for (const [i, outcome] of mine.entries()) {
+        if (outcome.healthy && mine[i + 1]?.healthy) continue;
+        await this.record(tx, name, outcome.healthy, now);
+      }
     }
   }
 

@@ -20,8 +20,10 @@ const arrivals: CommandEnvelope[] = [];
 function scripted(participant: string) {
   return (command: CommandEnvelope, received: CommandEnvelope[]): ScriptedAnswer => {
     arrivals.push(command);
-    const customer =
-      (command.data as { customer?: string } | null)?.customer ?? sagaCustomers.get(command.sagaId);
+    const named = (command.data as { customer?: string } | null)?.customer;
+    // a saga's forward commands name its customer and come before its compensations, which do not
+    if (named) sagaCustomers.set(command.sagaId, named);
+    const customer = named ?? sagaCustomers.get(command.sagaId);
     const script = customer ? scripts.get(`${customer}:${participant}`) : undefined;
     const attempt = received.filter(
       (c) => c.sagaId === command.sagaId && c.step === command.step && c.phase === command.phase,
@@ -29,7 +31,7 @@ function scripted(participant: string) {
     return script ? script(command, attempt) : ok(`${participant}-${command.sagaId.slice(0, 8)}`);
   };
 }
-/** Compensation payloads carry no customer; map saga id → customer when the saga starts. */
+/** Compensation payloads carry no customer: saga id → customer, from its forward commands. */
 const sagaCustomers = new Map<string, string>();
 
 describe('trip booking end to end (orchestrator process, real Kafka and PostgreSQL)', () => {
@@ -57,9 +59,7 @@ describe('trip booking end to end (orchestrator process, real Kafka and PostgreS
   async function start(type: string, customer: string, script: Record<string, Script> = {}) {
     for (const [participant, s] of Object.entries(script))
       scripts.set(`${customer}:${participant}`, s);
-    const saga = await skald.startSaga(type, { customer });
-    sagaCustomers.set(saga.id, customer);
-    return saga;
+    return skald.startSaga(type, { customer });
   }
 
   const commandsOf = (sagaId: string) => arrivals.filter((c) => c.sagaId === sagaId);

@@ -31,7 +31,7 @@ describe('reply consumption outlives kafkajs giving up', () => {
     subscription = await new KafkaSubscriptions(kafka).subscribe({
       groupId: uniqueName('group'),
       topics: [topic],
-      handle: (message) => {
+      handleBatch: ([{ message }]) => {
         deliveries.push(String(message.value));
         if (deliveries.length === 1) {
           // what kafkajs raises for e.g. "Failed to find group coordinator": it will not restart
