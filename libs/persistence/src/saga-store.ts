@@ -217,8 +217,15 @@ export class SagaTransaction {
       [JSON.stringify(commands.map((c, ord) => ({ ord, ...c }))), at],
     );
     await this.participants.register(commands.map((c) => c.participant));
-    // delivered on commit: wakes the relays of every orchestrator instance
-    await this.manager.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, '']);
+    this.queuedCommands = true;
+  }
+
+  /** True once this transaction queued commands: the store then notifies the relays, once. */
+  queuedCommands = false;
+
+  /** Relays' own transactions: losing one in a crash only means publishing its rows again. */
+  async relaxDurability(): Promise<void> {
+    await this.manager.query('SET LOCAL synchronous_commit = off');
   }
 
   /** A timer naming a command is stored unarmed, its delay kept for when the command is sent. */
@@ -392,9 +399,12 @@ export class SagaStore {
   /** One transaction; rolled back if `work` throws. */
   async transaction<T>(work: (tx: SagaTransaction) => Promise<T>): Promise<T> {
     let tx!: SagaTransaction;
-    const result = await this.dataSource.transaction((manager) => {
+    const result = await this.dataSource.transaction(async (manager) => {
       tx = new SagaTransaction(manager, this.knownParticipants);
-      return work(tx);
+      const value = await work(tx);
+      // delivered on commit: wakes the relays of every orchestrator instance (once per transaction)
+      if (tx.queuedCommands) await manager.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, '']);
+      return value;
     });
     // only once committed: a rolled-back registration must be tried again
     for (const name of tx.participants.registered) this.knownParticipants.add(name);

@@ -60,6 +60,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     const batchSize = this.config.outboxBatchSize;
     const now = Date.now();
     const { published, more } = await this.store.transaction(async (tx) => {
+      await tx.relaxDurability();
       const participants = await tx.participants.withWork();
       const allowances = participants
         .map((p) => ({
