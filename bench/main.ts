@@ -1,0 +1,548 @@
+// `npm run bench`: Skald against the floor of this very machine, measured side by side in one run
+// (issue #7). Baselines run before and after the system (A-B-A); every figure is measured.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import { Pool } from 'pg';
+import {
+  createTestDatabase,
+  startLocalKafka,
+  startLocalPostgres,
+  type LocalKafka,
+  type LocalPostgres,
+} from '@skald/testing';
+import { kafkaPingPong, pgStepBaseline } from './baselines';
+import { runChild, type ChildResult, type ChildSettings } from './child';
+import {
+  Counters,
+  enableStatementStats,
+  processCpuMs,
+  processTreeCpuMs,
+  type CounterSnapshot,
+  type CpuSources,
+  type PerSaga,
+} from './counters';
+import { startEchoServices, type EchoProcess } from './echo-process';
+import { closedLoop, openLoop, round1, round2, sleep, type LoadResult } from './load';
+import { parseBenchArgs, type BenchSettings } from './options';
+import { printTable } from './report';
+import { SkaldUnderTest } from './skald';
+
+/** PostgreSQL flushes other backends' statistics at most once a second: wait that out. */
+const STATS_SETTLE_MS = 1_200;
+
+interface Servers {
+  databaseUrl: string;
+  brokers: string[];
+  postgresPid?: number;
+  kafkaPid?: number;
+  stop(): Promise<void>;
+}
+
+async function startServers(
+  settings: BenchSettings,
+  log: (line: string) => void,
+): Promise<Servers> {
+  const givenDb = process.env.DATABASE_URL;
+  const givenKafka = process.env.KAFKA_BROKERS;
+  const partitions = Number(settings.orchestratorEnv.SKALD_TOPIC_PARTITIONS);
+  const [postgres, kafka]: [LocalPostgres | undefined, LocalKafka | undefined] = await Promise.all([
+    givenDb
+      ? undefined
+      : startLocalPostgres({
+          log,
+          settings: {
+            synchronous_commit: 'on',
+            fsync: 'on',
+            shared_preload_libraries: 'pg_stat_statements',
+            'pg_stat_statements.track': 'all',
+          },
+        }),
+    givenKafka ? undefined : startLocalKafka({ log, defaultPartitions: partitions }),
+  ]);
+  const pidFile = postgres && join(postgres.dataDir, 'postmaster.pid');
+  return {
+    databaseUrl: givenDb ?? postgres!.url,
+    brokers: (givenKafka ?? kafka!.brokers.join(',')).split(','),
+    postgresPid: pidFile ? Number(readFileSync(pidFile, 'utf8').split('\n')[0]) : undefined,
+    kafkaPid: kafka?.pid,
+    stop: async () => {
+      await Promise.all([kafka?.stop(), postgres?.stop()]);
+    },
+  };
+}
+
+interface BaselinePass {
+  pgTxPerSec: number;
+  pgLevels: LoadResult[];
+  kafkaRoundTripsPerSec: number;
+  kafkaRttP50Ms: number;
+  kafkaRttP99Ms: number;
+  kafkaLevels: LoadResult[];
+  floor: ChildResult & { perSaga: PerSaga };
+  dbos?: ChildResult & { perSaga: PerSaga };
+}
+
+const best = (levels: LoadResult[]) => levels.reduce((a, b) => (b.perSec > a.perSec ? b : a));
+
+async function main(): Promise<void> {
+  const settings = parseBenchArgs(process.argv.slice(2));
+  const log = (line: string) => console.log(`[bench] ${line}`);
+  const startedAt = new Date();
+  log(`settings ${JSON.stringify(settings)}`);
+
+  const servers = await startServers(settings, log);
+  process.env.DATABASE_URL = servers.databaseUrl;
+  process.env.KAFKA_BROKERS = servers.brokers.join(',');
+  const admin = new Pool({ connectionString: servers.databaseUrl, max: 2 });
+  const kafka = new Kafka({
+    clientId: 'bench',
+    brokers: servers.brokers,
+    logLevel: logLevel.ERROR,
+  });
+  const kafkaAdmin = kafka.admin();
+  await kafkaAdmin.connect();
+  const statements = await enableStatementStats(admin);
+  const counters = new Counters(admin, kafkaAdmin, statements);
+  const poolSize = Number(settings.orchestratorEnv.SKALD_DB_POOL_SIZE);
+  const run = randomBytes(3).toString('hex');
+  const prefixes = { skald: `bs${run}`, floor: `bf${run}`, ping: `bp${run}` };
+  const dbs = await Promise.all([createTestDatabase(), createTestDatabase(), createTestDatabase()]);
+  const [pgDb, floorDb, dbosDb] = dbs;
+
+  const serverCpu: CpuSources = {
+    postgres: servers.postgresPid ? () => processTreeCpuMs(servers.postgresPid!) : undefined,
+    kafka: servers.kafkaPid ? () => processCpuMs(servers.kafkaPid!) : undefined,
+  };
+  const driverCpu = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
+
+  let echo: EchoProcess = await startEchoServices({
+    prefixes: [prefixes.floor, prefixes.skald],
+    pingPongPrefix: prefixes.ping,
+  });
+  const echoCpu = () => processCpuMs(echo.pid);
+
+  const childSettings = (databaseUrl: string, topicPrefix: string): ChildSettings => ({
+    databaseUrl,
+    kafkaBrokers: servers.brokers,
+    topicPrefix,
+    poolSize,
+    concurrency: settings.concurrency,
+    durationMs: settings.baselineDurationSec * 1000,
+    openDurationMs: settings.openDurationSec * 1000,
+    openFraction: settings.openFraction,
+  });
+
+  /** Runs a child system between two counter snapshots; its own CPU comes from its report. */
+  async function measuredChild(
+    file: string,
+    role: string,
+    databaseUrl: string,
+    databases: string[],
+    topicPrefixes: string[],
+    cpu: CpuSources,
+  ) {
+    let before: CounterSnapshot | undefined;
+    const result = await runChild(file, childSettings(databaseUrl, topicPrefixes[0] ?? 'none'), {
+      before: async () => {
+        before = await counters.snapshot(databases, topicPrefixes, cpu);
+      },
+      log,
+    });
+    await sleep(STATS_SETTLE_MS);
+    const after = await counters.snapshot(databases, topicPrefixes, cpu);
+    after.cpu[role] = result.cpuMs;
+    before!.cpu[role] = 0;
+    return { ...result, perSaga: await counters.perSaga(before!, after, result.ended) };
+  }
+
+  async function baselinePass(name: string): Promise<BaselinePass> {
+    log(`baselines (${name}): raw pg step transactions`);
+    const pgLevels = await pgStepBaseline(pgDb.url, {
+      poolSize,
+      concurrency: settings.concurrency,
+      durationMs: settings.baselineDurationSec * 1000,
+    });
+    log(`baselines (${name}): kafka ping-pong`);
+    const kafkaLevels = await kafkaPingPong(servers.brokers, prefixes.ping, {
+      concurrency: settings.concurrency,
+      durationMs: settings.baselineDurationSec * 1000,
+    });
+    log(`baselines (${name}): the floor`);
+    const floor = await measuredChild(
+      'floor.ts',
+      'floor',
+      floorDb.url,
+      [floorDb.name],
+      [`${prefixes.floor}.`],
+      { ...serverCpu, participants: echoCpu },
+    );
+    let dbos: BaselinePass['dbos'];
+    if (settings.dbos) {
+      log(`baselines (${name}): DBOS Transact`);
+      dbos = await measuredChild('dbos-peer.ts', 'dbos', dbosDb.url, [dbosDb.name], [], {
+        postgres: serverCpu.postgres,
+      });
+    }
+    const lowest = kafkaLevels[0];
+    return {
+      pgTxPerSec: best(pgLevels).perSec,
+      pgLevels,
+      kafkaRoundTripsPerSec: best(kafkaLevels).perSec,
+      kafkaRttP50Ms: lowest.latencyMs.p50,
+      kafkaRttP99Ms: lowest.latencyMs.p99,
+      kafkaLevels,
+      floor,
+      dbos,
+    };
+  }
+
+  const before = await baselinePass('before');
+
+  log('starting the orchestrator');
+  const skald = await SkaldUnderTest.start({
+    topicPrefix: prefixes.skald,
+    env: settings.orchestratorEnv,
+    pollMs: settings.pollMs,
+  });
+  const skaldCpu: CpuSources = {
+    ...serverCpu,
+    orchestrator: () => processCpuMs(skald.pid),
+    participants: echoCpu,
+    driver: driverCpu,
+  };
+  const snapshot = () => counters.snapshot([skald.db.name], [`${prefixes.skald}.`], skaldCpu);
+  const perSaga = async (from: CounterSnapshot, sagas: number, ownBefore: number) => {
+    await sleep(STATS_SETTLE_MS);
+    const to = await snapshot();
+    return counters.perSaga(from, to, sagas, skald.ownQueries - ownBefore);
+  };
+  // warm-up: topics, consumer groups, JIT
+  await Promise.all(Array.from({ length: 20 }, () => skald.run()));
+
+  log('W1: closed loop');
+  const w1: (LoadResult & { perSaga: PerSaga; backlog: number[]; stable: boolean })[] = [];
+  for (const c of settings.concurrency) {
+    const own = skald.ownQueries;
+    const from = await snapshot();
+    const samples: number[] = [];
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        const [outbox, lag] = await Promise.all([
+          skald.outboxBacklog(),
+          skald.consumerLag(kafkaAdmin),
+        ]);
+        samples.push(outbox + lag);
+        await sleep(500);
+      }
+    })();
+    const result = await closedLoop(() => skald.run(), c, settings.durationSec * 1000);
+    sampling = false;
+    await sampler;
+    const third = Math.max(1, Math.floor(samples.length / 3));
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+    const stable = mean(samples.slice(-third)) <= mean(samples.slice(0, third)) * 1.5 + 10;
+    const level = {
+      ...result,
+      perSaga: await perSaga(from, result.ended, own),
+      backlog: samples,
+      stable,
+    };
+    w1.push(level);
+    log(
+      `W1 c=${c}: ${level.perSec} sagas/s, p50 ${level.latencyMs.p50} ms, backlog ${samples.join(' ')}${stable ? '' : ' (growing)'}`,
+    );
+  }
+  const stableLevels = w1.filter((l) => l.stable);
+  const saturation = best(stableLevels.length ? stableLevels : w1) as (typeof w1)[number];
+  const counted = w1.find((l) => l.concurrency === 64) ?? saturation;
+
+  log(`W1: open loop at ${settings.openFraction} × ${saturation.perSec}/s`);
+  const open = await openLoop(
+    () => skald.run(),
+    Math.max(1, saturation.perSec * settings.openFraction),
+    settings.openDurationSec * 1000,
+  );
+
+  log('W2: compensation (the third step refused for a share of sagas)');
+  let w2Count = 0;
+  const w2Own = skald.ownQueries;
+  const w2From = await snapshot();
+  const w2Since = Date.now();
+  const every = Math.round(1 / settings.w2FailureRate);
+  const w2 = await closedLoop(
+    () => skald.run({ fail: ++w2Count % every === 0 }),
+    saturation.concurrency!,
+    settings.w2DurationSec * 1000,
+  );
+  const w2PerSaga = await perSaga(w2From, w2.ended, w2Own);
+  const w2Statuses = (await skald.progress(w2Since)).byStatus;
+
+  log(`W3: ${settings.drain} sagas started with the participants stopped`);
+  await echo.stop();
+  const w3Since = Date.now();
+  let issued = 0;
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (issued < settings.drain) {
+        issued++;
+        await skald.startSaga();
+      }
+    }),
+  );
+  while ((await skald.outboxBacklog()) > 0) await sleep(200);
+  const w3Own = skald.ownQueries;
+  const w3From = await snapshot();
+  const participantsStarting = Date.now();
+  echo = await startEchoServices({
+    prefixes: [prefixes.floor, prefixes.skald],
+    pingPongPrefix: prefixes.ping,
+  });
+  const participantsReady = Date.now();
+  let progress = await skald.progress(w3Since);
+  const drainDeadline = Date.now() + Math.max(120_000, settings.drain * 50);
+  while (progress.terminal < issued && Date.now() < drainDeadline) {
+    await sleep(250);
+    progress = await skald.progress(w3Since);
+  }
+  const drainSeconds = (progress.lastEndedAt - participantsReady) / 1000;
+  const w3PerSaga = await perSaga(w3From, progress.terminal, w3Own);
+  const w3 = {
+    sagas: issued,
+    terminal: progress.terminal,
+    participantsStartMs: participantsReady - participantsStarting,
+    drainSeconds: round2(drainSeconds),
+    drainSagasPerSec: round1(progress.terminal / drainSeconds),
+    perSaga: w3PerSaga,
+  };
+  await skald.stop();
+
+  const after = await baselinePass('after');
+  await echo.stop();
+
+  const mean = (f: (p: BaselinePass) => number | undefined) => {
+    const values = [f(before), f(after)].filter(
+      (v): v is number => v !== undefined && !Number.isNaN(v),
+    );
+    return values.length ? round2(values.reduce((a, b) => a + b, 0) / values.length) : null;
+  };
+  const baselines = {
+    pgTxPerSec: mean((p) => p.pgTxPerSec),
+    kafkaRoundTripsPerSec: mean((p) => p.kafkaRoundTripsPerSec),
+    kafkaRttP50Ms: mean((p) => p.kafkaRttP50Ms),
+    kafkaRttP99Ms: mean((p) => p.kafkaRttP99Ms),
+    floorSagasPerSec: mean((p) => p.floor.best.perSec),
+    floorP50Ms: mean((p) => p.floor.open.latencyMs.p50),
+    floorP99Ms: mean((p) => p.floor.open.latencyMs.p99),
+    dbosSagasPerSec: mean((p) => p.dbos?.best.perSec),
+    dbosP50Ms: mean((p) => p.dbos?.open.latencyMs.p50),
+    dbosP99Ms: mean((p) => p.dbos?.open.latencyMs.p99),
+  };
+  const ratio = (a: number, b: number | null) => (b ? round2(a / b) : null);
+  // a 3-step saga needs at least 4 state transitions (start + 3 replies) of the baseline's shape
+  const pgBound = baselines.pgTxPerSec === null ? null : baselines.pgTxPerSec / 4;
+  const result = {
+    startedAt: startedAt.toISOString(),
+    sagasPerSec: saturation.perSec,
+    saturationConcurrency: saturation.concurrency,
+    latencyMs: { p50: open.latencyMs.p50, p95: open.latencyMs.p95, p99: open.latencyMs.p99 },
+    openLoop: open,
+    compensationSagasPerSec: w2.perSec,
+    drainSagasPerSec: w3.drainSagasPerSec,
+    countersAtConcurrency: counted.concurrency,
+    pgCommitsPerSaga: counted.perSaga.pgCommits,
+    statementsPerSaga: counted.perSaga.statements,
+    walBytesPerSaga: counted.perSaga.walBytes,
+    kafkaMessagesPerSaga: counted.perSaga.kafkaMessages,
+    cpuMsPerSaga: counted.perSaga.cpuMs,
+    baselines: { ...baselines, before: summary(before), after: summary(after) },
+    ratios: {
+      throughputVsFloor: ratio(saturation.perSec, baselines.floorSagasPerSec),
+      p50VsFloor: ratio(open.latencyMs.p50, baselines.floorP50Ms),
+      throughputVsPgBound: ratio(saturation.perSec, pgBound),
+      throughputVsDbos: ratio(saturation.perSec, baselines.dbosSagasPerSec),
+      p50VsDbos: ratio(open.latencyMs.p50, baselines.dbosP50Ms),
+      p99OverP50: ratio(open.latencyMs.p99, open.latencyMs.p50),
+    },
+    workloads: {
+      w1: w1.map(({ backlog, ...level }) => ({ ...level, backlogSamples: backlog })),
+      w2: { ...w2, statuses: w2Statuses, perSaga: w2PerSaga },
+      w3,
+    },
+    settings: {
+      ...settings,
+      poolSizeOfBaselines: poolSize,
+      postgres: servers.postgresPid
+        ? 'embedded, synchronous_commit=on, fsync=on'
+        : 'DATABASE_URL (settings as the server has them)',
+      kafka: servers.kafkaPid ? 'local single-node KRaft' : 'KAFKA_BROKERS',
+      producers: 'idempotent, acks=all, maxInFlightRequests 1',
+      statementsMeasured: statements,
+      cpus: (await import('node:os')).cpus().length,
+      node: process.version,
+    },
+  };
+
+  const dir = join(__dirname, 'results');
+  mkdirSync(dir, { recursive: true });
+  const text = `${JSON.stringify(result, null, 2)}\n`;
+  const file = join(dir, `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, text);
+  writeFileSync(join(dir, 'latest.json'), text);
+  report(result.ratios, { w1, open, w2, w2PerSaga, w3, before, after });
+  log(`wrote ${file} and bench/results/latest.json`);
+
+  await kafkaAdmin.disconnect();
+  await Promise.all(dbs.map((db) => db.drop()));
+  await admin.end();
+  await servers.stop();
+}
+
+function report(
+  ratios: Record<string, number | null>,
+  r: {
+    w1: (LoadResult & { perSaga: PerSaga })[];
+    open: LoadResult;
+    w2: LoadResult;
+    w2PerSaga: PerSaga;
+    w3: { drainSagasPerSec: number; sagas: number; perSaga: PerSaga };
+    before: BaselinePass;
+    after: BaselinePass;
+  },
+) {
+  const counts = (p?: PerSaga) =>
+    p
+      ? [p.pgCommits, p.statements, p.walBytes, p.kafkaMessages, p.cpuMs.total]
+      : [null, null, null, null, null];
+  const load = (system: string, phase: string, l: LoadResult, p?: PerSaga) => [
+    system,
+    phase,
+    l.concurrency ?? `${l.rate}/s`,
+    l.perSec,
+    l.latencyMs.p50,
+    l.latencyMs.p95,
+    l.latencyMs.p99,
+    ...counts(p),
+  ];
+  const rows: (string | number | null)[][] = [
+    ...r.w1.map((l) => load('skald', 'W1 closed', l, l.perSaga)),
+    load('skald', 'W1 open', r.open),
+    load('skald', 'W2 10% comp.', r.w2, r.w2PerSaga),
+    [
+      'skald',
+      'W3 drain',
+      r.w3.sagas,
+      r.w3.drainSagasPerSec,
+      null,
+      null,
+      null,
+      ...counts(r.w3.perSaga),
+    ],
+  ];
+  for (const [name, pass] of [
+    ['before', r.before],
+    ['after', r.after],
+  ] as const) {
+    rows.push(load(`floor ${name}`, 'closed best', pass.floor.best, pass.floor.perSaga));
+    rows.push(load(`floor ${name}`, 'open', pass.floor.open));
+    if (pass.dbos) {
+      rows.push(load(`dbos ${name}`, 'closed best', pass.dbos.best, pass.dbos.perSaga));
+      rows.push(load(`dbos ${name}`, 'open', pass.dbos.open));
+    }
+    for (const l of pass.pgLevels) rows.push(load(`pg tx ${name}`, 'step shape', l));
+    for (const l of pass.kafkaLevels) rows.push(load(`kafka ${name}`, 'ping-pong', l));
+  }
+  printTable(
+    'Results (per second; latency in ms; counters per saga)',
+    [
+      'system',
+      'phase',
+      'conc/rate',
+      'per s',
+      'p50',
+      'p95',
+      'p99',
+      'commits',
+      'stmts',
+      'WAL B',
+      'kafka msgs',
+      'CPU ms',
+    ],
+    rows,
+  );
+  printTable('Ratios', ['ratio', 'value'], Object.entries(ratios));
+  const cpu = (label: string, p: PerSaga) => [
+    label,
+    ...['orchestrator', 'participants', 'postgres', 'kafka', 'floor', 'dbos', 'driver'].map(
+      (k) => p.cpuMs[k] ?? null,
+    ),
+    p.cpuMs.total,
+  ];
+  printTable(
+    'CPU ms per saga by process',
+    [
+      'phase',
+      'orchestrator',
+      'participants',
+      'postgres',
+      'kafka',
+      'floor',
+      'dbos',
+      'driver',
+      'total',
+    ],
+    [
+      ...r.w1.map((l) => cpu(`skald W1 c=${l.concurrency}`, l.perSaga)),
+      cpu('skald W2', r.w2PerSaga),
+      cpu('skald W3', r.w3.perSaga),
+      cpu('floor before', r.before.floor.perSaga),
+      cpu('floor after', r.after.floor.perSaga),
+      ...(r.before.dbos ? [cpu('dbos before', r.before.dbos.perSaga)] : []),
+      ...(r.after.dbos ? [cpu('dbos after', r.after.dbos.perSaga)] : []),
+    ],
+  );
+}
+
+function summary(pass: BaselinePass) {
+  const child = (r?: ChildResult & { perSaga: PerSaga }) =>
+    r && {
+      sagasPerSec: r.best.perSec,
+      atConcurrency: r.best.concurrency,
+      openLoop: r.open,
+      levels: r.levels.map((l) => ({
+        concurrency: l.concurrency,
+        perSec: l.perSec,
+        p50: l.latencyMs.p50,
+      })),
+      perSaga: r.perSaga,
+    };
+  return {
+    pgTxPerSec: pass.pgTxPerSec,
+    pgLevels: pass.pgLevels.map((l) => ({
+      concurrency: l.concurrency,
+      perSec: l.perSec,
+      p50: l.latencyMs.p50,
+    })),
+    kafkaRoundTripsPerSec: pass.kafkaRoundTripsPerSec,
+    kafkaRttP50Ms: pass.kafkaRttP50Ms,
+    kafkaRttP99Ms: pass.kafkaRttP99Ms,
+    kafkaLevels: pass.kafkaLevels.map((l) => ({
+      concurrency: l.concurrency,
+      perSec: l.perSec,
+      p50: l.latencyMs.p50,
+      p99: l.latencyMs.p99,
+    })),
+    floor: child(pass.floor),
+    dbos: child(pass.dbos),
+  };
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
