@@ -58,7 +58,10 @@ export async function runChild(
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  createInterface({ input: child.stderr }).on('line', (line) => {
+    stderr += `${line}\n`;
+    around.log(`${file}: ${line}`);
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   let result: ChildResult | undefined;
   for await (const line of createInterface({ input: child.stdout })) {

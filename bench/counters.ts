@@ -124,7 +124,7 @@ export async function consumerLag(
     const done = new Map(committed[0]?.partitions.map((p) => [p.partition, Number(p.offset)]));
     for (const end of ends) {
       const at = done.get(end.partition) ?? -1;
-      lag += Number(end.high) - Math.max(at, Number(end.low));
+      lag += Math.max(0, Number(end.high) - Math.max(at, Number(end.low)));
     }
   }
   return lag;

@@ -10,6 +10,7 @@ import {
   replyTopic,
   type WireMessage,
 } from '@skald/protocol';
+import { ensureTopics } from '@skald/participant';
 import { childMain, type ChildSettings } from './child';
 import {
   benchConsumer,
@@ -33,6 +34,10 @@ async function setUp(settings: ChildSettings) {
   const kafka = benchKafka(settings.kafkaBrokers, 'bench-floor');
   const producer = await benchProducer(kafka);
   const replies = replyTopic(settings.topicPrefix);
+  await ensureTopics(kafka, [
+    replies,
+    ...BENCH_PARTICIPANTS.map((name) => commandTopic(settings.topicPrefix, name)),
+  ]);
   const consumer = await benchConsumer(kafka, `${settings.topicPrefix}.floor`, [replies]);
   const waiters = new Map<string, (endedAt: number) => void>();
   let ended = 0;

@@ -84,6 +84,22 @@ interface BaselinePass {
   dbos?: ChildResult & { perSaga: PerSaga };
 }
 
+/** Outbox rows, unconsumed replies and unconsumed commands, sampled every 500 ms. */
+interface BacklogSamples {
+  outbox: number[];
+  replies: number[];
+  commands: number[];
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+
+/** Flat: the total backlog of the last third of the samples is not far above the first third's. */
+function isFlat(b: BacklogSamples): boolean {
+  const total = b.outbox.map((o, i) => o + b.replies[i] + b.commands[i]);
+  const third = Math.max(1, Math.floor(total.length / 3));
+  return mean(total.slice(-third)) <= mean(total.slice(0, third)) * 1.5 + 10;
+}
+
 const best = (levels: LoadResult[]) => levels.reduce((a, b) => (b.perSec > a.perSec ? b : a));
 
 async function main(): Promise<void> {
@@ -93,6 +109,22 @@ async function main(): Promise<void> {
   log(`settings ${JSON.stringify(settings)}`);
 
   const servers = await startServers(settings, log);
+  let stopping: Promise<void> | undefined;
+  const stopServers = () => (stopping ??= servers.stop());
+  process.once('SIGINT', () => void stopServers().then(() => process.exit(130)));
+  try {
+    await runBench(settings, servers, startedAt, log);
+  } finally {
+    await stopServers();
+  }
+}
+
+async function runBench(
+  settings: BenchSettings,
+  servers: Servers,
+  startedAt: Date,
+  log: (line: string) => void,
+): Promise<void> {
   process.env.DATABASE_URL = servers.databaseUrl;
   process.env.KAFKA_BROKERS = servers.brokers.join(',');
   const admin = new Pool({ connectionString: servers.databaseUrl, max: 2 });
@@ -141,13 +173,14 @@ async function main(): Promise<void> {
   async function measuredChild(
     file: string,
     role: string,
-    databaseUrl: string,
-    databases: string[],
-    topicPrefixes: string[],
+    db: { url: string; name: string },
+    topicPrefix: string | undefined,
     cpu: CpuSources,
   ) {
     let before: CounterSnapshot | undefined;
-    const result = await runChild(file, childSettings(databaseUrl, topicPrefixes[0] ?? 'none'), {
+    const databases = [db.name];
+    const topicPrefixes = topicPrefix ? [`${topicPrefix}.`] : [];
+    const result = await runChild(file, childSettings(db.url, topicPrefix ?? 'none'), {
       before: async () => {
         before = await counters.snapshot(databases, topicPrefixes, cpu);
       },
@@ -173,18 +206,14 @@ async function main(): Promise<void> {
       durationMs: settings.baselineDurationSec * 1000,
     });
     log(`baselines (${name}): the floor`);
-    const floor = await measuredChild(
-      'floor.ts',
-      'floor',
-      floorDb.url,
-      [floorDb.name],
-      [`${prefixes.floor}.`],
-      { ...serverCpu, participants: echoCpu },
-    );
+    const floor = await measuredChild('floor.ts', 'floor', floorDb, prefixes.floor, {
+      ...serverCpu,
+      participants: echoCpu,
+    });
     let dbos: BaselinePass['dbos'];
     if (settings.dbos) {
       log(`baselines (${name}): DBOS Transact`);
-      dbos = await measuredChild('dbos-peer.ts', 'dbos', dbosDb.url, [dbosDb.name], [], {
+      dbos = await measuredChild('dbos-peer.ts', 'dbos', dbosDb, undefined, {
         postgres: serverCpu.postgres,
       });
     }
@@ -225,11 +254,11 @@ async function main(): Promise<void> {
   await Promise.all(Array.from({ length: 20 }, () => skald.run()));
 
   log('W1: closed loop');
-  const w1: (LoadResult & { perSaga: PerSaga; backlog: number[]; stable: boolean })[] = [];
+  const w1: (LoadResult & { perSaga: PerSaga; backlog: BacklogSamples; stable: boolean })[] = [];
   for (const c of settings.concurrency) {
     const own = skald.ownQueries;
     const from = await snapshot();
-    const samples: number[] = [];
+    const backlog: BacklogSamples = { outbox: [], replies: [], commands: [] };
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
@@ -237,25 +266,24 @@ async function main(): Promise<void> {
           skald.outboxBacklog(),
           skald.consumerLag(kafkaAdmin),
         ]);
-        samples.push(outbox + lag);
+        backlog.outbox.push(outbox);
+        backlog.replies.push(lag.replies);
+        backlog.commands.push(lag.commands);
         await sleep(500);
       }
     })();
     const result = await closedLoop(() => skald.run(), c, settings.durationSec * 1000);
     sampling = false;
     await sampler;
-    const third = Math.max(1, Math.floor(samples.length / 3));
-    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-    const stable = mean(samples.slice(-third)) <= mean(samples.slice(0, third)) * 1.5 + 10;
     const level = {
       ...result,
       perSaga: await perSaga(from, result.ended, own),
-      backlog: samples,
-      stable,
+      backlog,
+      stable: isFlat(backlog),
     };
     w1.push(level);
     log(
-      `W1 c=${c}: ${level.perSec} sagas/s, p50 ${level.latencyMs.p50} ms, backlog ${samples.join(' ')}${stable ? '' : ' (growing)'}`,
+      `W1 c=${c}: ${level.perSec} sagas/s, p50 ${level.latencyMs.p50} ms, backlog outbox ${backlog.outbox.join(' ')} | replies ${backlog.replies.join(' ')} | commands ${backlog.commands.join(' ')}${level.stable ? '' : ' (growing)'}`,
     );
   }
   const stableLevels = w1.filter((l) => l.stable);
@@ -320,28 +348,36 @@ async function main(): Promise<void> {
     drainSagasPerSec: round1(progress.terminal / drainSeconds),
     perSaga: w3PerSaga,
   };
+  // where the engine's statements go, over every saga of this run
+  const allSagas = (await skald.progress(0)).terminal;
+  const engineStatements = statements
+    ? (await skald.topStatements(admin)).map((st) => ({
+        ...st,
+        perSaga: round2(st.calls / Math.max(1, allSagas)),
+      }))
+    : null;
   await skald.stop();
 
   const after = await baselinePass('after');
   await echo.stop();
 
-  const mean = (f: (p: BaselinePass) => number | undefined) => {
+  const meanOfPasses = (f: (p: BaselinePass) => number | undefined) => {
     const values = [f(before), f(after)].filter(
       (v): v is number => v !== undefined && !Number.isNaN(v),
     );
     return values.length ? round2(values.reduce((a, b) => a + b, 0) / values.length) : null;
   };
   const baselines = {
-    pgTxPerSec: mean((p) => p.pgTxPerSec),
-    kafkaRoundTripsPerSec: mean((p) => p.kafkaRoundTripsPerSec),
-    kafkaRttP50Ms: mean((p) => p.kafkaRttP50Ms),
-    kafkaRttP99Ms: mean((p) => p.kafkaRttP99Ms),
-    floorSagasPerSec: mean((p) => p.floor.best.perSec),
-    floorP50Ms: mean((p) => p.floor.open.latencyMs.p50),
-    floorP99Ms: mean((p) => p.floor.open.latencyMs.p99),
-    dbosSagasPerSec: mean((p) => p.dbos?.best.perSec),
-    dbosP50Ms: mean((p) => p.dbos?.open.latencyMs.p50),
-    dbosP99Ms: mean((p) => p.dbos?.open.latencyMs.p99),
+    pgTxPerSec: meanOfPasses((p) => p.pgTxPerSec),
+    kafkaRoundTripsPerSec: meanOfPasses((p) => p.kafkaRoundTripsPerSec),
+    kafkaRttP50Ms: meanOfPasses((p) => p.kafkaRttP50Ms),
+    kafkaRttP99Ms: meanOfPasses((p) => p.kafkaRttP99Ms),
+    floorSagasPerSec: meanOfPasses((p) => p.floor.best.perSec),
+    floorP50Ms: meanOfPasses((p) => p.floor.open.latencyMs.p50),
+    floorP99Ms: meanOfPasses((p) => p.floor.open.latencyMs.p99),
+    dbosSagasPerSec: meanOfPasses((p) => p.dbos?.best.perSec),
+    dbosP50Ms: meanOfPasses((p) => p.dbos?.open.latencyMs.p50),
+    dbosP99Ms: meanOfPasses((p) => p.dbos?.open.latencyMs.p99),
   };
   const ratio = (a: number, b: number | null) => (b ? round2(a / b) : null);
   // a 3-step saga needs at least 4 state transitions (start + 3 replies) of the baseline's shape
@@ -370,10 +406,11 @@ async function main(): Promise<void> {
       p99OverP50: ratio(open.latencyMs.p99, open.latencyMs.p50),
     },
     workloads: {
-      w1: w1.map(({ backlog, ...level }) => ({ ...level, backlogSamples: backlog })),
+      w1,
       w2: { ...w2, statuses: w2Statuses, perSaga: w2PerSaga },
       w3,
     },
+    engineStatements: { sagas: allSagas, top: engineStatements },
     settings: {
       ...settings,
       poolSizeOfBaselines: poolSize,
@@ -400,7 +437,6 @@ async function main(): Promise<void> {
   await kafkaAdmin.disconnect();
   await Promise.all(dbs.map((db) => db.drop()));
   await admin.end();
-  await servers.stop();
 }
 
 function report(

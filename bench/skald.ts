@@ -115,8 +115,8 @@ export class SkaldUnderTest {
   }
 
   /** Messages not yet consumed: replies by the orchestrator, commands by the participants. */
-  async consumerLag(admin: Admin): Promise<number> {
-    const lags = await Promise.all([
+  async consumerLag(admin: Admin): Promise<{ replies: number; commands: number }> {
+    const [replies, ...commands] = await Promise.all([
       consumerLag(admin, `${this.topicPrefix}.orchestrator`, [replyTopic(this.topicPrefix)]),
       ...BENCH_PARTICIPANTS.map((name) =>
         consumerLag(admin, `${this.topicPrefix}.participant.${name}`, [
@@ -124,7 +124,19 @@ export class SkaldUnderTest {
         ]),
       ),
     ]);
-    return lags.reduce((a, b) => a + b, 0);
+    return { replies, commands: commands.reduce((a, b) => a + b, 0) };
+  }
+
+  /** The statements the orchestrator ran most often in its database (pg_stat_statements). */
+  async topStatements(admin: Pool, limit = 20) {
+    const { rows } = await admin.query<{ query: string; calls: string; meanMs: number }>(
+      `SELECT left(regexp_replace(s.query, '\\s+', ' ', 'g'), 160) AS query, s.calls::bigint AS calls,
+              round(s.mean_exec_time::numeric, 3)::float8 AS "meanMs"
+         FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+        WHERE d.datname = $1 ORDER BY s.calls DESC LIMIT $2`,
+      [this.db.name, limit],
+    );
+    return rows.map((r) => ({ ...r, calls: Number(r.calls) }));
   }
 
   /** Terminal count, statuses and the last `ended_at` of sagas created since `sinceMs`. */
