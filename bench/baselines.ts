@@ -2,7 +2,7 @@
 // client settings Skald uses. (c) the floor and (d) DBOS run as child processes (floor.ts, dbos-peer.ts).
 import { randomUUID } from 'node:crypto';
 import { ensureTopics } from '@skald/participant';
-import { Pool } from 'pg';
+import { benchPool } from './pg-pool';
 import {
   benchConsumer,
   benchKafka,
@@ -24,7 +24,7 @@ export async function pgStepBaseline(
   databaseUrl: string,
   options: { poolSize: number; concurrency: number[]; durationMs: number },
 ): Promise<LoadResult[]> {
-  const pool = new Pool({ connectionString: databaseUrl, max: options.poolSize });
+  const pool = benchPool(databaseUrl, options.poolSize);
   await pool.query(`
     CREATE TABLE IF NOT EXISTS bl_saga (id int PRIMARY KEY, status text NOT NULL, data jsonb NOT NULL,
       stage int NOT NULL, updated_at timestamptz NOT NULL);

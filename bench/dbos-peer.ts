@@ -2,13 +2,13 @@
 // steps in-process; each step does the small write a participant with a database would do.
 import { randomUUID } from 'node:crypto';
 import { DBOS } from '@dbos-inc/dbos-sdk';
-import { Pool } from 'pg';
+import { benchPool } from './pg-pool';
 import { childMain, type ChildSettings } from './child';
 import { sweep } from './load';
 import { BENCH_PARTICIPANTS } from './workflow';
 
 async function setUp(settings: ChildSettings) {
-  const effects = new Pool({ connectionString: settings.databaseUrl, max: settings.poolSize });
+  const effects = benchPool(settings.databaseUrl, settings.poolSize);
   await effects.query(
     'CREATE TABLE IF NOT EXISTS bench_effect (id bigserial PRIMARY KEY, workflow_id text NOT NULL, step text NOT NULL)',
   );

@@ -2,7 +2,8 @@
 // with no framework: state commit → relay (one row per transaction) → participant echo →
 // reply consumed → state commit, three times. No batching, no inbox, no timers, no history.
 import { randomUUID } from 'node:crypto';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
+import { benchPool } from './pg-pool';
 import {
   commandTopic,
   decodeReply,
@@ -29,7 +30,7 @@ const SCHEMA = `
     topic text NOT NULL, key text NOT NULL, headers jsonb NOT NULL, payload text NOT NULL)`;
 
 async function setUp(settings: ChildSettings) {
-  const pool = new Pool({ connectionString: settings.databaseUrl, max: settings.poolSize });
+  const pool = benchPool(settings.databaseUrl, settings.poolSize);
   await pool.query(SCHEMA);
   const kafka = benchKafka(settings.kafkaBrokers, 'bench-floor');
   const producer = await benchProducer(kafka);

@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import { Pool } from 'pg';
+import { benchPool } from './pg-pool';
 import {
   createTestDatabase,
   startLocalKafka,
@@ -127,7 +127,7 @@ async function runBench(
 ): Promise<void> {
   process.env.DATABASE_URL = servers.databaseUrl;
   process.env.KAFKA_BROKERS = servers.brokers.join(',');
-  const admin = new Pool({ connectionString: servers.databaseUrl, max: 2 });
+  const admin = benchPool(servers.databaseUrl, 2);
   const kafka = new Kafka({
     clientId: 'bench',
     brokers: servers.brokers,

@@ -4,7 +4,8 @@
 // the poll interval; the poller's own queries are counted and subtracted from the counters.
 import { join } from 'node:path';
 import type { Admin } from 'kafkajs';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
+import { benchPool } from './pg-pool';
 import { commandTopic, replyTopic } from '@skald/protocol';
 import {
   createTestDatabase,
@@ -51,7 +52,7 @@ export class SkaldUnderTest {
       ...options.env,
     });
     await waitForHttp(`${orchestrator.url}/health`, { process: orchestrator, timeoutMs: 120_000 });
-    const pool = new Pool({ connectionString: db.url, max: 2 });
+    const pool = benchPool(db.url, 2);
     return new SkaldUnderTest(db, orchestrator, options.topicPrefix, pool, options.pollMs);
   }
 
