@@ -53,10 +53,14 @@ export async function runChild(
   settings: ChildSettings,
   around: { before: () => Promise<void>; log: (line: string) => void },
 ): Promise<ChildResult> {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', join(__dirname, file)], {
-    env: { ...process.env, [SETTINGS_ENV]: JSON.stringify(settings) },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--no-deprecation', '-r', '@swc-node/register', join(__dirname, file)],
+    {
+      env: { ...process.env, [SETTINGS_ENV]: JSON.stringify(settings) },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   createInterface({ input: child.stderr }).on('line', (line) => {
     stderr += `${line}\n`;

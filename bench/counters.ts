@@ -66,7 +66,11 @@ export async function enableStatementStats(admin: Pool): Promise<boolean> {
   }
 }
 
-/** Commits and statements (transaction control excluded) of the given databases, and the WAL position. */
+/**
+ * Commits and statements of the given databases, and the WAL position. Statements are the ones
+ * clients sent, plus those run inside functions; transaction control and PostgreSQL's own
+ * foreign-key checks (`… FOR KEY SHARE OF x`, listed apart in `engineStatements`) are left out.
+ */
 export async function pgSnapshot(
   admin: Pool,
   databases: string[],
@@ -83,7 +87,8 @@ export async function pgSnapshot(
       `SELECT coalesce(sum(calls), 0)::bigint AS calls FROM pg_stat_statements s
          JOIN pg_database d ON d.oid = s.dbid
         WHERE d.datname = ANY($1)
-          AND s.query !~* '^\\s*(begin|commit|rollback|start transaction|set |show |select pg_stat)'`,
+          AND s.query !~* '^\\s*(begin|commit|rollback|start transaction|set |show |select pg_stat)'
+          AND s.query NOT LIKE '%FOR KEY SHARE OF x'`,
       [databases],
     );
     count = Number(s.rows[0].calls);
