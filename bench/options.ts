@@ -61,64 +61,38 @@ export function parseBenchArgs(argv: string[]): BenchSettings {
       throw new Error(`${flag} needs a positive number\n${USAGE}`);
     return n;
   };
+  const env = settings.orchestratorEnv;
+  // flags that take one positive number, and where it goes
+  const numeric: Record<string, (n: number) => void> = {
+    '--duration': (n) => (settings.durationSec = n),
+    '--open-duration': (n) => (settings.openDurationSec = n),
+    '--open-fraction': (n) => (settings.openFraction = n),
+    '--w2-duration': (n) => (settings.w2DurationSec = n),
+    '--drain': (n) => (settings.drain = Math.round(n)),
+    '--baseline-duration': (n) => (settings.baselineDurationSec = n),
+    '--poll-ms': (n) => (settings.pollMs = n),
+    '--pool': (n) => (env.SKALD_DB_POOL_SIZE = String(Math.round(n))),
+    '--partitions': (n) => (env.SKALD_TOPIC_PARTITIONS = String(Math.round(n))),
+    '--timer-poll-ms': (n) => (env.SKALD_TIMER_POLL_MS = String(Math.round(n))),
+  };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
-    const value = argv[i + 1];
-    const take = () => {
-      i++;
-      return value;
-    };
-    switch (flag) {
-      case '--quick':
-        break;
-      case '--no-dbos':
-        settings.dbos = false;
-        break;
-      case '--duration':
-        settings.durationSec = number(flag, take());
-        break;
-      case '--open-duration':
-        settings.openDurationSec = number(flag, take());
-        break;
-      case '--open-fraction':
-        settings.openFraction = number(flag, take());
-        break;
-      case '--w2-duration':
-        settings.w2DurationSec = number(flag, take());
-        break;
-      case '--drain':
-        settings.drain = Math.round(number(flag, take()));
-        break;
-      case '--baseline-duration':
-        settings.baselineDurationSec = number(flag, take());
-        break;
-      case '--poll-ms':
-        settings.pollMs = number(flag, take());
-        break;
-      case '--concurrency':
-        settings.concurrency = (take() ?? '').split(',').map((c) => Math.round(number(flag, c)));
-        break;
-      case '--pool':
-        settings.orchestratorEnv.SKALD_DB_POOL_SIZE = String(number(flag, take()));
-        break;
-      case '--partitions':
-        settings.orchestratorEnv.SKALD_TOPIC_PARTITIONS = String(number(flag, take()));
-        break;
-      case '--timer-poll-ms':
-        settings.orchestratorEnv.SKALD_TIMER_POLL_MS = String(number(flag, take()));
-        break;
-      case '--env': {
-        const [key, ...rest] = (take() ?? '').split('=');
-        if (!key || rest.length === 0) throw new Error(`--env needs KEY=VALUE\n${USAGE}`);
-        settings.orchestratorEnv[key] = rest.join('=');
-        break;
-      }
-      case '--help':
-        console.log(USAGE);
-        process.exit(0);
-        break;
-      default:
-        throw new Error(`unknown flag ${flag}\n${USAGE}`);
+    if (flag === '--quick') continue;
+    if (flag === '--no-dbos') {
+      settings.dbos = false;
+    } else if (flag === '--help') {
+      console.log(USAGE);
+      process.exit(0);
+    } else if (numeric[flag]) {
+      numeric[flag](number(flag, argv[++i]));
+    } else if (flag === '--concurrency') {
+      settings.concurrency = (argv[++i] ?? '').split(',').map((c) => Math.round(number(flag, c)));
+    } else if (flag === '--env') {
+      const [key, ...rest] = (argv[++i] ?? '').split('=');
+      if (!key || rest.length === 0) throw new Error(`--env needs KEY=VALUE\n${USAGE}`);
+      env[key] = rest.join('=');
+    } else {
+      throw new Error(`unknown flag ${flag}\n${USAGE}`);
     }
   }
   return settings;
