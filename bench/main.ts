@@ -396,7 +396,19 @@ async function runBench(
     walBytesPerSaga: counted.perSaga.walBytes,
     kafkaMessagesPerSaga: counted.perSaga.kafkaMessages,
     cpuMsPerSaga: counted.perSaga.cpuMs,
-    baselines: { ...baselines, before: summary(before), after: summary(after) },
+    baselines: {
+      ...baselines,
+      before: summary(before),
+      after: summary(after),
+      // how much the machine changed under the run (1 = not at all): read the ratios with this in mind
+      driftAfterOverBefore: {
+        pgTxPerSec: ratio(after.pgTxPerSec, before.pgTxPerSec),
+        kafkaRoundTripsPerSec: ratio(after.kafkaRoundTripsPerSec, before.kafkaRoundTripsPerSec),
+        floorSagasPerSec: ratio(after.floor.best.perSec, before.floor.best.perSec),
+        dbosSagasPerSec:
+          after.dbos && before.dbos ? ratio(after.dbos.best.perSec, before.dbos.best.perSec) : null,
+      },
+    },
     ratios: {
       throughputVsFloor: ratio(saturation.perSec, baselines.floorSagasPerSec),
       p50VsFloor: ratio(open.latencyMs.p50, baselines.floorP50Ms),
@@ -432,6 +444,11 @@ async function runBench(
   writeFileSync(file, text);
   writeFileSync(join(dir, 'latest.json'), text);
   report(result.ratios, { w1, open, w2, w2PerSaga, w3, before, after });
+  printTable(
+    'Machine drift: baselines after ÷ before (1 = the machine did not change under the run)',
+    ['baseline', 'after/before'],
+    Object.entries(result.baselines.driftAfterOverBefore),
+  );
   log(`wrote ${file} and bench/results/latest.json`);
 
   await kafkaAdmin.disconnect();
@@ -511,7 +528,11 @@ function report(
     ],
     rows,
   );
-  printTable('Ratios', ['ratio', 'value'], Object.entries(ratios));
+  printTable(
+    'Ratios (baselines: mean of before and after)',
+    ['ratio', 'value'],
+    Object.entries(ratios),
+  );
   const cpu = (label: string, p: PerSaga) => [
     label,
     ...['orchestrator', 'participants', 'postgres', 'kafka', 'floor', 'dbos', 'driver'].map(
