@@ -47,7 +47,7 @@ export async function childMain(
   process.exit(0);
 }
 
-/** Runner side: starts `file` (in bench/), calls `measured` around the run once it is ready. */
+/** Runner side: starts `file` (in bench/); once it is ready, calls `around.before` and lets it run. */
 export async function runChild(
   file: string,
   settings: ChildSettings,

@@ -1,6 +1,7 @@
 // `npm run bench`: Skald against the floor of this very machine, measured side by side in one run
 // (issue #7). Baselines run before and after the system (A-B-A); every figure is measured.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
@@ -416,6 +417,19 @@ async function runBench(
       throughputVsDbos: ratio(saturation.perSec, baselines.dbosSagasPerSec),
       p50VsDbos: ratio(open.latencyMs.p50, baselines.dbosP50Ms),
       p99OverP50: ratio(open.latencyMs.p99, open.latencyMs.p50),
+      // machine-independent: the work per saga, whatever the machine's speed (lower is better)
+      cpuPerSagaVsFloor: ratio(
+        counted.perSaga.cpuMs.total,
+        meanOfPasses((p) => p.floor.perSaga.cpuMs.total),
+      ),
+      pgCommitsPerSagaVsFloor: ratio(
+        counted.perSaga.pgCommits,
+        meanOfPasses((p) => p.floor.perSaga.pgCommits),
+      ),
+      cpuPerSagaVsDbos: ratio(
+        counted.perSaga.cpuMs.total,
+        meanOfPasses((p) => p.dbos?.perSaga.cpuMs.total),
+      ),
     },
     workloads: {
       w1,
@@ -432,7 +446,7 @@ async function runBench(
       kafka: servers.kafkaPid ? 'local single-node KRaft' : 'KAFKA_BROKERS',
       producers: 'idempotent, acks=all, maxInFlightRequests 1',
       statementsMeasured: statements,
-      cpus: (await import('node:os')).cpus().length,
+      cpus: cpus().length,
       node: process.version,
     },
   };
