@@ -362,23 +362,25 @@ async function runBench(
   const after = await baselinePass('after');
   await echo.stop();
 
-  const meanOfPasses = (f: (p: BaselinePass) => number | undefined) => {
+  // Noise on a shared machine only ever slows a pass down, so each baseline is the better of its
+  // two passes (higher rate, lower latency and cost): the harder bar for Skald. Both are kept.
+  const bestOfPasses = (f: (p: BaselinePass) => number | undefined, better: 'max' | 'min') => {
     const values = [f(before), f(after)].filter(
       (v): v is number => v !== undefined && !Number.isNaN(v),
     );
-    return values.length ? round2(values.reduce((a, b) => a + b, 0) / values.length) : null;
+    return values.length ? round2(Math[better](...values)) : null;
   };
   const baselines = {
-    pgTxPerSec: meanOfPasses((p) => p.pgTxPerSec),
-    kafkaRoundTripsPerSec: meanOfPasses((p) => p.kafkaRoundTripsPerSec),
-    kafkaRttP50Ms: meanOfPasses((p) => p.kafkaRttP50Ms),
-    kafkaRttP99Ms: meanOfPasses((p) => p.kafkaRttP99Ms),
-    floorSagasPerSec: meanOfPasses((p) => p.floor.best.perSec),
-    floorP50Ms: meanOfPasses((p) => p.floor.open.latencyMs.p50),
-    floorP99Ms: meanOfPasses((p) => p.floor.open.latencyMs.p99),
-    dbosSagasPerSec: meanOfPasses((p) => p.dbos?.best.perSec),
-    dbosP50Ms: meanOfPasses((p) => p.dbos?.open.latencyMs.p50),
-    dbosP99Ms: meanOfPasses((p) => p.dbos?.open.latencyMs.p99),
+    pgTxPerSec: bestOfPasses((p) => p.pgTxPerSec, 'max'),
+    kafkaRoundTripsPerSec: bestOfPasses((p) => p.kafkaRoundTripsPerSec, 'max'),
+    kafkaRttP50Ms: bestOfPasses((p) => p.kafkaRttP50Ms, 'min'),
+    kafkaRttP99Ms: bestOfPasses((p) => p.kafkaRttP99Ms, 'min'),
+    floorSagasPerSec: bestOfPasses((p) => p.floor.best.perSec, 'max'),
+    floorP50Ms: bestOfPasses((p) => p.floor.open.latencyMs.p50, 'min'),
+    floorP99Ms: bestOfPasses((p) => p.floor.open.latencyMs.p99, 'min'),
+    dbosSagasPerSec: bestOfPasses((p) => p.dbos?.best.perSec, 'max'),
+    dbosP50Ms: bestOfPasses((p) => p.dbos?.open.latencyMs.p50, 'min'),
+    dbosP99Ms: bestOfPasses((p) => p.dbos?.open.latencyMs.p99, 'min'),
   };
   const ratio = (a: number, b: number | null) => (b ? round2(a / b) : null);
   // a 3-step saga needs at least 4 state transitions (start + 3 replies) of the baseline's shape
@@ -420,15 +422,15 @@ async function runBench(
       // machine-independent: the work per saga, whatever the machine's speed (lower is better)
       cpuPerSagaVsFloor: ratio(
         counted.perSaga.cpuMs.total,
-        meanOfPasses((p) => p.floor.perSaga.cpuMs.total),
+        bestOfPasses((p) => p.floor.perSaga.cpuMs.total, 'min'),
       ),
       pgCommitsPerSagaVsFloor: ratio(
         counted.perSaga.pgCommits,
-        meanOfPasses((p) => p.floor.perSaga.pgCommits),
+        bestOfPasses((p) => p.floor.perSaga.pgCommits, 'min'),
       ),
       cpuPerSagaVsDbos: ratio(
         counted.perSaga.cpuMs.total,
-        meanOfPasses((p) => p.dbos?.perSaga.cpuMs.total),
+        bestOfPasses((p) => p.dbos?.perSaga.cpuMs.total, 'min'),
       ),
     },
     workloads: {
@@ -440,6 +442,8 @@ async function runBench(
     settings: {
       ...settings,
       poolSizeOfBaselines: poolSize,
+      baselineFigures:
+        'the better of the before and after passes (both under baselines.before/after)',
       postgres: servers.postgresPid
         ? 'embedded, synchronous_commit=on, fsync=on'
         : 'DATABASE_URL (settings as the server has them)',
@@ -543,7 +547,7 @@ function report(
     rows,
   );
   printTable(
-    'Ratios (baselines: mean of before and after)',
+    'Ratios (each baseline: the better of before and after)',
     ['ratio', 'value'],
     Object.entries(ratios),
   );
