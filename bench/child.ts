@@ -1,10 +1,11 @@
 // The runner ↔ child handshake for systems measured in a process of their own (the floor, DBOS):
 // the child sets up, prints "ready", waits for "go" on stdin (so the runner's counters start
-// after the set-up), runs the sweep and prints one "result <json>" line, with its own CPU time.
+// after the set-up), runs the sweep — pausing at a checkpoint before and after each level so the
+// runner reads its counters per level — and prints one "result <json>" line with its CPU time.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { SweepResult } from './load';
+import { sweep, type RunOne, type SweepResult } from './load';
 
 export interface ChildSettings {
   databaseUrl: string;
@@ -23,35 +24,72 @@ export interface ChildResult extends SweepResult {
   cpuMs: number;
 }
 
+/** Sent by the child before and after each closed-loop level; the runner answers when it has read its counters. */
+export interface Checkpoint {
+  phase: 'start' | 'end';
+  concurrency: number;
+  /** Workflows ended so far, and the child's CPU ms so far (both since "go"). */
+  ended: number;
+  cpuMs: number;
+}
+
 const SETTINGS_ENV = 'BENCH_CHILD_SETTINGS';
 
-/** Child side: settings in, "ready" out, wait for "go", run, result out. */
+/**
+ * Child side: settings in, set up, "ready" out, wait for "go", then the same sweep as every system
+ * (bench/load.ts) with a checkpoint around each level, and one "result" line.
+ */
 export async function childMain(
+  name: string,
   setUp: (settings: ChildSettings) => Promise<{
-    measure: () => Promise<SweepResult & { ended: number }>;
+    run: RunOne;
+    /** Workflows ended so far. */
+    ended: () => number;
     tearDown: () => Promise<void>;
   }>,
 ): Promise<void> {
   const settings = JSON.parse(process.env[SETTINGS_ENV]!) as ChildSettings;
   const system = await setUp(settings);
-  const lines = createInterface({ input: process.stdin });
-  const go = new Promise<void>((resolve) => lines.once('line', () => resolve()));
+  const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+  const answer = async () => void (await lines.next());
   console.log('ready');
-  await go;
+  await answer();
   const cpuBefore = process.cpuUsage();
-  const result = await system.measure();
-  const cpu = process.cpuUsage(cpuBefore);
-  console.log(`result ${JSON.stringify({ ...result, cpuMs: (cpu.user + cpu.system) / 1000 })}`);
-  lines.close();
+  const cpuMs = () => {
+    const cpu = process.cpuUsage(cpuBefore);
+    return (cpu.user + cpu.system) / 1000;
+  };
+  const checkpoint = async (phase: Checkpoint['phase'], concurrency: number) => {
+    const point: Checkpoint = { phase, concurrency, ended: system.ended(), cpuMs: cpuMs() };
+    console.log(`checkpoint ${JSON.stringify(point)}`);
+    await answer();
+  };
+  const result = await sweep(system.run, {
+    ...settings,
+    beforeLevel: (c) => checkpoint('start', c),
+    afterLevel: async (level) => {
+      await checkpoint('end', level.concurrency!);
+      console.log(`${name} c=${level.concurrency}: ${level.perSec}/s`);
+    },
+  });
+  const ended = system.ended();
+  console.log(`result ${JSON.stringify({ ...result, ended, cpuMs: cpuMs() })}`);
   await system.tearDown();
   process.exit(0);
 }
 
-/** Runner side: starts `file` (in bench/); once it is ready, calls `around.before` and lets it run. */
+/**
+ * Runner side: starts `file` (in bench/); once it is ready, calls `around.before` and lets it run,
+ * calling `around.checkpoint` at each of its checkpoints.
+ */
 export async function runChild(
   file: string,
   settings: ChildSettings,
-  around: { before: () => Promise<void>; log: (line: string) => void },
+  around: {
+    before: () => Promise<void>;
+    checkpoint: (point: Checkpoint) => Promise<void>;
+    log: (line: string) => void;
+  },
 ): Promise<ChildResult> {
   const child = spawn(
     process.execPath,
@@ -71,6 +109,9 @@ export async function runChild(
   for await (const line of createInterface({ input: child.stdout })) {
     if (line === 'ready') {
       await around.before();
+      child.stdin.write('go\n');
+    } else if (line.startsWith('checkpoint ')) {
+      await around.checkpoint(JSON.parse(line.slice('checkpoint '.length)) as Checkpoint);
       child.stdin.write('go\n');
     } else if (line.startsWith('result ')) {
       result = JSON.parse(line.slice('result '.length)) as ChildResult;

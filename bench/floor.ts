@@ -20,7 +20,6 @@ import {
   joined,
   PARTITIONS_CONSUMED_CONCURRENTLY,
 } from './kafka-clients';
-import { sweep } from './load';
 import { BENCH_COMMAND, BENCH_PARTICIPANTS } from './workflow';
 
 const SCHEMA = `
@@ -159,18 +158,13 @@ async function setUp(settings: ChildSettings) {
   await ready;
 
   return {
-    measure: async () => {
-      const result = await sweep(
-        async () => {
-          const sagaId = randomUUID();
-          const done = new Promise<number>((resolve) => waiters.set(sagaId, resolve));
-          await start(sagaId);
-          return done;
-        },
-        { ...settings, onLevel: (l) => console.log(`floor c=${l.concurrency}: ${l.perSec}/s`) },
-      );
-      return { ...result, ended };
+    run: async () => {
+      const sagaId = randomUUID();
+      const done = new Promise<number>((resolve) => waiters.set(sagaId, resolve));
+      await start(sagaId);
+      return done;
     },
+    ended: () => ended,
     tearDown: async () => {
       await consumer.disconnect();
       await producer.disconnect();
@@ -179,4 +173,4 @@ async function setUp(settings: ChildSettings) {
   };
 }
 
-void childMain(setUp);
+void childMain('floor', setUp);

@@ -141,15 +141,17 @@ export async function sweep(
     durationMs: number;
     openDurationMs: number;
     openFraction: number;
-    onLevel?: (result: LoadResult) => void;
+    beforeLevel?: (concurrency: number) => Promise<void>;
+    afterLevel?: (result: LoadResult) => Promise<void>;
     isStable?: (result: LoadResult) => boolean;
   },
 ): Promise<SweepResult> {
   const levels: LoadResult[] = [];
   for (const c of options.concurrency) {
+    await options.beforeLevel?.(c);
     const result = await closedLoop(run, c, options.durationMs);
     levels.push(result);
-    options.onLevel?.(result);
+    await options.afterLevel?.(result);
   }
   const stable = levels.filter((l) => options.isStable?.(l) ?? true);
   const best = (stable.length ? stable : levels).reduce((a, b) => (b.perSec > a.perSec ? b : a));

@@ -74,6 +74,12 @@ async function startServers(
   };
 }
 
+type ChildRun = ChildResult & {
+  perSaga: PerSaga;
+  perLevel: Record<number, PerSaga>;
+  wholeRun: PerSaga;
+};
+
 interface BaselinePass {
   pgTxPerSec: number;
   pgLevels: LoadResult[];
@@ -81,8 +87,8 @@ interface BaselinePass {
   kafkaRttP50Ms: number;
   kafkaRttP99Ms: number;
   kafkaLevels: LoadResult[];
-  floor: ChildResult & { perSaga: PerSaga };
-  dbos?: ChildResult & { perSaga: PerSaga };
+  floor: ChildRun;
+  dbos?: ChildRun;
 }
 
 /** Outbox rows, unconsumed replies and unconsumed commands, sampled every 500 ms. */
@@ -139,6 +145,10 @@ async function runBench(
   const statements = await enableStatementStats(admin);
   const counters = new Counters(admin, kafkaAdmin, statements);
   const poolSize = Number(settings.orchestratorEnv.SKALD_DB_POOL_SIZE);
+  // per-saga counters of every system are compared at one level: 64 (the issue's), else the highest
+  const countersConcurrency = settings.concurrency.includes(64)
+    ? 64
+    : Math.max(...settings.concurrency);
   const run = randomBytes(3).toString('hex');
   const prefixes = { skald: `bs${run}`, floor: `bf${run}`, ping: `bp${run}` };
   const dbs = await Promise.all([createTestDatabase(), createTestDatabase(), createTestDatabase()]);
@@ -171,6 +181,10 @@ async function runBench(
   });
 
   /** Runs a child system between two counter snapshots; its own CPU comes from its report. */
+  /**
+   * Runs a child system between counter snapshots: over the whole run, and per closed-loop level
+   * (`perSaga` is the level at `countersConcurrency`, as for Skald). Its own CPU comes from its reports.
+   */
   async function measuredChild(
     file: string,
     role: string,
@@ -178,20 +192,44 @@ async function runBench(
     topicPrefix: string | undefined,
     cpu: CpuSources,
   ) {
-    let before: CounterSnapshot | undefined;
     const databases = [db.name];
     const topicPrefixes = topicPrefix ? [`${topicPrefix}.`] : [];
+    const read = async (childCpuMs: number) => {
+      const snap = await counters.snapshot(databases, topicPrefixes, cpu);
+      snap.cpu[role] = childCpuMs;
+      return snap;
+    };
+    let whole: CounterSnapshot | undefined;
+    const starts = new Map<number, { snap: CounterSnapshot; ended: number }>();
+    const perLevel: Record<number, PerSaga> = {};
     const result = await runChild(file, childSettings(db.url, topicPrefix ?? 'none'), {
       before: async () => {
-        before = await counters.snapshot(databases, topicPrefixes, cpu);
+        whole = await read(0);
+      },
+      checkpoint: async (point) => {
+        if (point.phase === 'start') {
+          starts.set(point.concurrency, { snap: await read(point.cpuMs), ended: point.ended });
+          return;
+        }
+        await sleep(STATS_SETTLE_MS);
+        const start = starts.get(point.concurrency)!;
+        const end = await read(point.cpuMs);
+        perLevel[point.concurrency] = await counters.perSaga(
+          start.snap,
+          end,
+          point.ended - start.ended,
+        );
       },
       log,
     });
     await sleep(STATS_SETTLE_MS);
-    const after = await counters.snapshot(databases, topicPrefixes, cpu);
-    after.cpu[role] = result.cpuMs;
-    before!.cpu[role] = 0;
-    return { ...result, perSaga: await counters.perSaga(before!, after, result.ended) };
+    const wholeRun = await counters.perSaga(whole!, await read(result.cpuMs), result.ended);
+    return {
+      ...result,
+      perSaga: perLevel[countersConcurrency] ?? wholeRun,
+      perLevel,
+      wholeRun,
+    };
   }
 
   async function baselinePass(name: string): Promise<BaselinePass> {
@@ -289,7 +327,7 @@ async function runBench(
   }
   const stableLevels = w1.filter((l) => l.stable);
   const saturation = best(stableLevels.length ? stableLevels : w1) as (typeof w1)[number];
-  const counted = w1.find((l) => l.concurrency === 64) ?? saturation;
+  const counted = w1.find((l) => l.concurrency === countersConcurrency) ?? saturation;
 
   log(`W1: open loop at ${settings.openFraction} × ${saturation.perSec}/s`);
   const open = await openLoop(
@@ -519,11 +557,14 @@ function report(
     ['before', r.before],
     ['after', r.after],
   ] as const) {
-    rows.push(load(`floor ${name}`, 'closed best', pass.floor.best, pass.floor.perSaga));
-    rows.push(load(`floor ${name}`, 'open', pass.floor.open));
-    if (pass.dbos) {
-      rows.push(load(`dbos ${name}`, 'closed best', pass.dbos.best, pass.dbos.perSaga));
-      rows.push(load(`dbos ${name}`, 'open', pass.dbos.open));
+    for (const [system, run] of [
+      ['floor', pass.floor],
+      ['dbos', pass.dbos],
+    ] as const) {
+      if (!run) continue;
+      for (const l of run.levels)
+        rows.push(load(`${system} ${name}`, 'closed', l, run.perLevel[l.concurrency!]));
+      rows.push(load(`${system} ${name}`, 'open', run.open));
     }
     for (const l of pass.pgLevels) rows.push(load(`pg tx ${name}`, 'step shape', l));
     for (const l of pass.kafkaLevels) rows.push(load(`kafka ${name}`, 'ping-pong', l));
@@ -584,7 +625,7 @@ function report(
 }
 
 function summary(pass: BaselinePass) {
-  const child = (r?: ChildResult & { perSaga: PerSaga }) =>
+  const child = (r?: ChildRun) =>
     r && {
       sagasPerSec: r.best.perSec,
       atConcurrency: r.best.concurrency,
@@ -595,6 +636,8 @@ function summary(pass: BaselinePass) {
         p50: l.latencyMs.p50,
       })),
       perSaga: r.perSaga,
+      perLevel: r.perLevel,
+      wholeRun: r.wholeRun,
     };
   return {
     pgTxPerSec: pass.pgTxPerSec,
