@@ -1,6 +1,7 @@
-// Machine-independent counters read around each phase: PostgreSQL commits, statements and WAL
-// bytes (pg_stat_database, pg_stat_statements, pg_current_wal_lsn), Kafka messages (topic end
-// offsets) and CPU time per process (/proc/<pid>/stat).
+// Machine-independent counters read around each phase: PostgreSQL write transactions (transaction
+// ids handed out: exact and immediate, server-wide), all commits (pg_stat_database, per database,
+// but other backends report them up to 10 s late), statements (pg_stat_statements), WAL bytes
+// (pg_current_wal_lsn), Kafka messages (topic end offsets) and CPU time per process (/proc).
 import { readFileSync, readdirSync } from 'node:fs';
 import type { Admin } from 'kafkajs';
 import type { Pool } from 'pg';
@@ -50,6 +51,8 @@ export function readCpu(sources: CpuSources): Record<string, number> {
 }
 
 export interface PgSnapshot {
+  /** The next transaction id: every transaction that wrote took one. */
+  nextXid: number;
   commits: number;
   statements: number | null;
   walLsn: string;
@@ -76,8 +79,10 @@ export async function pgSnapshot(
   databases: string[],
   statements: boolean,
 ): Promise<PgSnapshot> {
-  const { rows } = await admin.query<{ commits: string; lsn: string }>(
-    `SELECT coalesce(sum(xact_commit), 0)::bigint AS commits, pg_current_wal_lsn()::text AS lsn
+  // pg_snapshot_xmax reads the next transaction id without taking one
+  const { rows } = await admin.query<{ xid: string; commits: string; lsn: string }>(
+    `SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS xid,
+            coalesce(sum(xact_commit), 0)::bigint AS commits, pg_current_wal_lsn()::text AS lsn
        FROM pg_stat_database WHERE datname = ANY($1)`,
     [databases],
   );
@@ -93,7 +98,12 @@ export async function pgSnapshot(
     );
     count = Number(s.rows[0].calls);
   }
-  return { commits: Number(rows[0].commits), statements: count, walLsn: rows[0].lsn };
+  return {
+    nextXid: Number(rows[0].xid),
+    commits: Number(rows[0].commits),
+    statements: count,
+    walLsn: rows[0].lsn,
+  };
 }
 
 export async function walBytes(admin: Pool, from: string, to: string): Promise<number> {
@@ -143,7 +153,10 @@ export interface CounterSnapshot {
 
 export interface PerSaga {
   sagas: number;
+  /** Transactions that wrote (each a WAL flush with synchronous_commit=on), server-wide. */
   pgCommits: number;
+  /** Every commit in the measured databases, read-only ones too (pg_stat_database; may lag). */
+  xactCommits: number;
   /** Statements other than BEGIN/COMMIT; null without pg_stat_statements. */
   statements: number | null;
   walBytes: number;
@@ -184,7 +197,8 @@ export class Counters {
     }
     return {
       sagas,
-      pgCommits: round2((after.pg.commits - before.pg.commits - ownCommits) / n),
+      pgCommits: round2((after.pg.nextXid - before.pg.nextXid) / n),
+      xactCommits: round2((after.pg.commits - before.pg.commits - ownCommits) / n),
       statements:
         after.pg.statements === null || before.pg.statements === null
           ? null
