@@ -38,6 +38,7 @@ import {
 } from '../resilience/participant-breakers.service';
 import { SagaDefinitions } from '../registry/saga-definitions';
 import { IdempotencyConflictError, SagaNotFoundError } from './errors';
+import { GroupCommit, type ItemOutcome } from './group-commit';
 import { OutboxSignal } from './outbox-signal';
 import { stableHash } from './stable-hash';
 
@@ -46,6 +47,15 @@ export interface StartSagaRequest {
   input: unknown;
   idempotencyKey?: string;
 }
+
+/** A started saga; `created: false` when the idempotency key returned an earlier one. */
+export interface StartResult {
+  saga: SagaRecord;
+  created: boolean;
+}
+
+/** Concurrent starts written per transaction at most (bounds one transaction's size and locks). */
+const MAX_STARTS_PER_TRANSACTION = 100;
 
 /** What became of a consumed reply. Only `applied` changed a saga. */
 export type ReplyResult =
@@ -95,6 +105,10 @@ function timerEvent(timer: TimerRecord): SagaEvent {
 @Injectable()
 export class SagaEngine {
   private readonly logger = new Logger(SagaEngine.name);
+  private readonly starts = new GroupCommit<StartSagaRequest, StartResult>(
+    (requests) => this.startMany(requests),
+    MAX_STARTS_PER_TRANSACTION,
+  );
 
   constructor(
     private readonly store: SagaStore,
@@ -113,33 +127,49 @@ export class SagaEngine {
    * Starts a saga of the latest registered version of `type`. With an idempotency key, the same
    * request returns the saga it started (`created: false`); a different request with that key throws.
    */
-  async start(request: StartSagaRequest): Promise<{ saga: SagaRecord; created: boolean }> {
-    const definition = this.definitions.latest(request.type);
-    const requestHash = stableHash({ type: request.type, input: request.input });
-    const ctx = this.context();
-    const state = initialState(definition, {
-      id: randomUUID(),
-      input: request.input,
-      now: ctx.now,
-    });
-    const keys = { idempotencyKey: request.idempotencyKey ?? null, requestHash };
+  async start(request: StartSagaRequest): Promise<StartResult> {
+    this.definitions.latest(request.type); // an unknown type is refused before it joins a group
+    return this.starts.submit(request);
+  }
 
-    const result = await this.store.transaction(async (tx) => {
-      if (!(await tx.insertSaga(toRecord(state, keys), ctx.now))) {
-        const existing = (await tx.findByIdempotencyKey(request.idempotencyKey!))!;
-        if (existing.requestHash !== requestHash) {
-          throw new IdempotencyConflictError(request.idempotencyKey!, existing.id);
+  /** Starts a group of sagas in ONE transaction; an idempotency conflict fails only its request. */
+  private async startMany(requests: StartSagaRequest[]): Promise<ItemOutcome<StartResult>[]> {
+    const ctx = this.context();
+    const outcomes = await this.store.transaction(async (tx) => {
+      const results: ItemOutcome<StartResult & { definition: SagaDefinition }>[] = [];
+      for (const request of requests) {
+        const definition = this.definitions.latest(request.type);
+        const requestHash = stableHash({ type: request.type, input: request.input });
+        const keys = { idempotencyKey: request.idempotencyKey ?? null, requestHash };
+        const state = initialState(definition, {
+          id: randomUUID(),
+          input: request.input,
+          now: ctx.now,
+        });
+        const decision = decide(definition, state, { kind: 'start' }, ctx);
+        const saga = await this.persistNew(tx, definition, decision, keys, ctx);
+        if (saga) {
+          results.push({ ok: { saga, created: true, definition } });
+          continue;
         }
-        return { saga: existing, created: false };
+        const existing = (await tx.findByIdempotencyKey(request.idempotencyKey!))!;
+        results.push(
+          existing.requestHash === requestHash
+            ? { ok: { saga: existing, created: false, definition } }
+            : { error: new IdempotencyConflictError(request.idempotencyKey!, existing.id) },
+        );
       }
-      const decision = decide(definition, state, { kind: 'start' }, ctx);
-      return { saga: await this.persist(tx, definition, decision, keys, ctx), created: true };
+      return results;
     });
-    if (result.created) {
-      this.metrics.sagasStarted.inc({ type: definition.name });
-      this.afterCommit(result.saga);
-    }
-    return result;
+    return outcomes.map((outcome) => {
+      if (!('ok' in outcome)) return outcome;
+      const { definition, ...result } = outcome.ok;
+      if (result.created) {
+        this.metrics.sagasStarted.inc({ type: definition.name });
+        this.afterCommit(result.saga);
+      }
+      return { ok: result };
+    });
   }
 
   /** Applies a reply at most once: inbox dedupe, correlation to the awaited command, then decide. */
@@ -282,6 +312,7 @@ export class SagaEngine {
     return saga;
   }
 
+  /** Writes a decision about an existing saga: its new state and everything it emits. */
   private async persist(
     tx: SagaTransaction,
     definition: SagaDefinition,
@@ -289,10 +320,37 @@ export class SagaEngine {
     keys: Pick<SagaRecord, 'idempotencyKey' | 'requestHash'>,
     ctx: DecideContext,
   ): Promise<SagaRecord> {
-    const now = ctx.now;
     const { decision, refused } = await this.failFast(tx, definition, decided, ctx);
     const saga = toRecord(decision.state, keys);
-    await tx.updateSaga(saga, now);
+    await tx.updateSaga(saga, ctx.now);
+    await this.writeEffects(tx, definition, saga, decision, refused, ctx.now);
+    return saga;
+  }
+
+  /** Inserts a new saga in the state its start decided; undefined when its idempotency key is taken. */
+  private async persistNew(
+    tx: SagaTransaction,
+    definition: SagaDefinition,
+    decided: Decision,
+    keys: Pick<SagaRecord, 'idempotencyKey' | 'requestHash'>,
+    ctx: DecideContext,
+  ): Promise<SagaRecord | undefined> {
+    const { decision, refused } = await this.failFast(tx, definition, decided, ctx);
+    const saga = toRecord(decision.state, keys);
+    if (!(await tx.insertSaga(saga, ctx.now))) return undefined;
+    await this.writeEffects(tx, definition, saga, decision, refused, ctx.now);
+    return saga;
+  }
+
+  /** History, commands (queued, or answered at once when refused), timers; cleanup when terminal. */
+  private async writeEffects(
+    tx: SagaTransaction,
+    definition: SagaDefinition,
+    saga: SagaRecord,
+    decision: Decision,
+    refused: OutgoingCommand[],
+    now: number,
+  ): Promise<void> {
     await tx.appendHistory(saga.id, decision.history, now);
     const rows = (commands: OutgoingCommand[]) =>
       commands.map((c) => this.commandRow(saga.id, c, now));
@@ -308,7 +366,6 @@ export class SagaEngine {
       await tx.releaseSaga(saga.id, now);
       this.metrics.sagasFinished.inc({ type: definition.name, status: saga.status });
     }
-    return saga;
   }
 
   /**
