@@ -57,7 +57,7 @@ export interface ExecutionRecord {
 }
 
 /** A timer to store. A step timeout names its command: it stays unarmed until the relay sends it. */
-export type NewTimerRow = TimerRequest & { commandId?: string };
+export type NewTimerRow = TimerRequest & { sagaId: string; commandId?: string };
 
 export interface TimerRecord {
   id: string;
@@ -95,7 +95,6 @@ function toRecord(row: SagaRow): SagaRecord {
 }
 
 const TERMINAL = ['completed', 'compensated', 'failed'];
-const json = (value: unknown) => JSON.stringify(value ?? null);
 
 export class SagaTransaction {
   /** Per-participant flow control (breaker, bulkhead, retry budget), in this same transaction. */
@@ -108,31 +107,23 @@ export class SagaTransaction {
     this.participants = new ParticipantTransaction(manager, knownParticipants);
   }
 
-  /** Inserts a new saga; returns false when another saga already holds its idempotency key. */
-  async insertSaga(saga: SagaRecord, now: number): Promise<boolean> {
-    const rows: unknown[] = await this.manager.query(
+  /** Inserts new sagas; returns the ids inserted (absent: another saga holds its idempotency key). */
+  async insertSagas(sagas: SagaRecord[], now: number): Promise<Set<string>> {
+    if (sagas.length === 0) return new Set();
+    const rows: { id: string }[] = await this.manager.query(
       `INSERT INTO skald.saga_instance
          (id, type, version, status, input, data, stage, steps, error, deadline_at, idempotency_key, request_hash, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
+       SELECT s.id, s.type, s.version, s.status, COALESCE(s.input, 'null'::jsonb), s.data, s.stage, s.steps, s.error,
+              to_timestamp(s."deadlineAt" / 1000.0), s."idempotencyKey", s."requestHash", $2, $2
+       FROM jsonb_to_recordset($1::jsonb) AS s(ord int, id uuid, type text, version int, status text,
+            input jsonb, data jsonb, stage int, steps jsonb, error jsonb, "deadlineAt" float8,
+            "idempotencyKey" text, "requestHash" text)
+       ORDER BY s.ord
        ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
        RETURNING id`,
-      [
-        saga.id,
-        saga.type,
-        saga.version,
-        saga.status,
-        json(saga.input),
-        json(saga.data),
-        saga.stage,
-        json(saga.steps),
-        saga.error ? json(saga.error) : null,
-        saga.deadlineAt === null ? null : new Date(saga.deadlineAt),
-        saga.idempotencyKey,
-        saga.requestHash,
-        new Date(now),
-      ],
+      [JSON.stringify(sagas.map((saga, ord) => ({ ord, ...saga }))), new Date(now)],
     );
-    return rows.length === 1;
+    return new Set(rows.map((r) => r.id));
   }
 
   async findByIdempotencyKey(key: string): Promise<SagaRecord | undefined> {
@@ -161,33 +152,29 @@ export class SagaTransaction {
     return new Map(rows.map((r) => [r.id, toRecord(r)]));
   }
 
-  async updateSaga(saga: SagaRecord, now: number): Promise<void> {
+  async updateSagas(sagas: SagaRecord[], now: number): Promise<void> {
+    if (sagas.length === 0) return;
     await this.manager.query(
-      `UPDATE skald.saga_instance
-         SET status = $2::text, data = $3, stage = $4, steps = $5, error = $6, updated_at = $7::timestamptz,
-             ended_at = CASE WHEN $2::text = ANY($8::text[]) THEN $7::timestamptz ELSE NULL END
-       WHERE id = $1`,
-      [
-        saga.id,
-        saga.status,
-        json(saga.data),
-        saga.stage,
-        json(saga.steps),
-        saga.error ? json(saga.error) : null,
-        new Date(now),
-        TERMINAL,
-      ],
+      `UPDATE skald.saga_instance AS t
+         SET status = s.status, data = s.data, stage = s.stage, steps = s.steps, error = s.error,
+             updated_at = $2::timestamptz,
+             ended_at = CASE WHEN s.status = ANY($3::text[]) THEN $2::timestamptz ELSE NULL END
+       FROM jsonb_to_recordset($1::jsonb)
+         AS s(id uuid, status text, data jsonb, stage int, steps jsonb, error jsonb)
+       WHERE t.id = s.id`,
+      [JSON.stringify(sagas), new Date(now), TERMINAL],
     );
   }
 
-  async appendHistory(sagaId: string, entries: HistoryEntry[], now: number): Promise<void> {
+  /** Appends history entries (of one or more sagas), in the order given. */
+  async appendHistory(entries: (HistoryEntry & { sagaId: string })[], now: number): Promise<void> {
     if (entries.length === 0) return;
     await this.manager.query(
       `INSERT INTO skald.saga_history (saga_id, type, step, details, at)
-       SELECT $1, e.type, e.step, e.details, $3
-       FROM jsonb_to_recordset($2::jsonb) AS e(ord int, type text, step text, details jsonb)
+       SELECT e."sagaId", e.type, e.step, e.details, $2
+       FROM jsonb_to_recordset($1::jsonb) AS e(ord int, "sagaId" uuid, type text, step text, details jsonb)
        ORDER BY e.ord`,
-      [sagaId, JSON.stringify(entries.map((e, ord) => ({ ord, ...e }))), new Date(now)],
+      [JSON.stringify(entries.map((e, ord) => ({ ord, ...e }))), new Date(now)],
     );
   }
 
@@ -228,32 +215,52 @@ export class SagaTransaction {
     await this.manager.query('SET LOCAL synchronous_commit = off');
   }
 
-  /** A timer naming a command is stored unarmed, its delay kept for when the command is sent. */
-  async insertTimers(sagaId: string, timers: NewTimerRow[], now: number): Promise<void> {
+  /** Stores timers (of one or more sagas); one naming a command stays unarmed until it is sent. */
+  async insertTimers(timers: NewTimerRow[], now: number): Promise<void> {
     if (timers.length === 0) return;
     await this.manager.query(
       `INSERT INTO skald.timer (saga_id, kind, step, phase, attempt, command_id, delay_ms, due_at)
-       SELECT $1, t.kind, t.step, t.phase, t.attempt, t."commandId",
-              CASE WHEN t."commandId" IS NULL THEN NULL ELSE t."dueAt" - $3 END,
+       SELECT t."sagaId", t.kind, t.step, t.phase, t.attempt, t."commandId",
+              CASE WHEN t."commandId" IS NULL THEN NULL ELSE t."dueAt" - $2 END,
               CASE WHEN t."commandId" IS NULL THEN to_timestamp(t."dueAt" / 1000.0) END
-       FROM jsonb_to_recordset($2::jsonb)
-         AS t(kind text, step text, phase text, attempt int, "commandId" uuid, "dueAt" float8)`,
-      [sagaId, JSON.stringify(timers), now],
+       FROM jsonb_to_recordset($1::jsonb) AS t("sagaId" uuid, kind text, step text, phase text,
+            attempt int, "commandId" uuid, "dueAt" float8)`,
+      [JSON.stringify(timers), now],
     );
   }
 
   /**
-   * Drops timers that can no longer matter (a step's timeout once it replied; all of a finished
-   * saga's). SKIP LOCKED: a timer being fired right now is left to the poller, which ignores it.
+   * Drops the timeouts of steps that replied. SKIP LOCKED: a timer being fired right now is left
+   * to the poller, which ignores it.
    */
-  async deleteTimers(sagaId: string, filter: { stepTimeoutOf?: string } = {}): Promise<void> {
-    const byStep = filter.stepTimeoutOf !== undefined;
+  async deleteStepTimeouts(steps: { sagaId: string; step: string }[]): Promise<void> {
+    if (steps.length === 0) return;
     await this.manager.query(
       `DELETE FROM skald.timer WHERE id IN (
-         SELECT id FROM skald.timer
-         WHERE saga_id = $1 ${byStep ? "AND kind = 'step-timeout' AND step = $2" : ''}
-         FOR UPDATE SKIP LOCKED)`,
-      byStep ? [sagaId, filter.stepTimeoutOf] : [sagaId],
+         SELECT t.id FROM skald.timer t
+         JOIN jsonb_to_recordset($1::jsonb) AS s("sagaId" uuid, step text)
+           ON t.saga_id = s."sagaId" AND t.step = s.step
+         WHERE t.kind = 'step-timeout'
+         FOR UPDATE OF t SKIP LOCKED)`,
+      [JSON.stringify(steps)],
+    );
+  }
+
+  /**
+   * Finished sagas await nothing: their timers go, and none of their commands counts as in
+   * flight any more.
+   */
+  async finishSagas(sagaIds: string[], now: number): Promise<void> {
+    if (sagaIds.length === 0) return;
+    await this.manager.query(
+      `DELETE FROM skald.timer WHERE id IN (
+         SELECT id FROM skald.timer WHERE saga_id = ANY($1::uuid[]) FOR UPDATE SKIP LOCKED)`,
+      [sagaIds],
+    );
+    await this.manager.query(
+      `UPDATE skald.step_execution SET released_at = $2
+       WHERE saga_id = ANY($1::uuid[]) AND released_at IS NULL`,
+      [sagaIds, new Date(now)],
     );
   }
 
@@ -278,21 +285,23 @@ export class SagaTransaction {
   }
 
   /**
-   * Stores the reply on its execution row (the first reply only: later ones are duplicates) and
-   * takes the command out of its participant's in-flight count.
+   * Stores replies on their execution rows (the first reply only: later ones are duplicates) and
+   * takes the commands out of their participants' in-flight counts.
    */
-  async recordReply(
-    commandId: string,
-    outcome: string,
-    reply: unknown,
+  async recordReplies(
+    replies: { commandId: string; outcome: string; reply: unknown }[],
     now: number,
   ): Promise<void> {
+    if (replies.length === 0) return;
     await this.manager.query(
-      `UPDATE skald.step_execution
-         SET outcome = COALESCE(outcome, $2), reply = CASE WHEN outcome IS NULL THEN $3 ELSE reply END,
-             replied_at = COALESCE(replied_at, $4), released_at = COALESCE(released_at, $4)
-       WHERE command_id = $1`,
-      [commandId, outcome, json(reply), new Date(now)],
+      `UPDATE skald.step_execution AS e
+         SET outcome = COALESCE(e.outcome, r.outcome),
+             reply = CASE WHEN e.outcome IS NULL THEN r.reply ELSE e.reply END,
+             replied_at = COALESCE(e.replied_at, $2::timestamptz),
+             released_at = COALESCE(e.released_at, $2::timestamptz)
+       FROM jsonb_to_recordset($1::jsonb) AS r("commandId" uuid, outcome text, reply jsonb)
+       WHERE e.command_id = r."commandId"`,
+      [JSON.stringify(replies.map((r) => ({ ...r, reply: r.reply ?? null }))), new Date(now)],
     );
   }
 
@@ -302,15 +311,6 @@ export class SagaTransaction {
       `UPDATE skald.step_execution SET released_at = $2
        WHERE command_id = $1 AND released_at IS NULL`,
       [commandId, new Date(now)],
-    );
-  }
-
-  /** A finished saga awaits nothing: none of its commands count as in flight any more. */
-  async releaseSaga(sagaId: string, now: number): Promise<void> {
-    await this.manager.query(
-      `UPDATE skald.step_execution SET released_at = $2
-       WHERE saga_id = $1 AND released_at IS NULL`,
-      [sagaId, new Date(now)],
     );
   }
 

@@ -135,41 +135,44 @@ export class SagaEngine {
   /** Starts a group of sagas in ONE transaction; an idempotency conflict fails only its request. */
   private async startMany(requests: StartSagaRequest[]): Promise<ItemOutcome<StartResult>[]> {
     const ctx = this.context();
+    const items = requests.map((request) => {
+      const definition = this.definitions.latest(request.type);
+      const requestHash = stableHash({ type: request.type, input: request.input });
+      const keys = { idempotencyKey: request.idempotencyKey ?? null, requestHash };
+      const state = initialState(definition, {
+        id: randomUUID(),
+        input: request.input,
+        now: ctx.now,
+      });
+      const decision = decide(definition, state, { kind: 'start' }, ctx);
+      return { definition, decision, keys, isNew: true };
+    });
     const outcomes = await this.store.transaction(async (tx) => {
-      const results: ItemOutcome<StartResult & { definition: SagaDefinition }>[] = [];
-      for (const request of requests) {
-        const definition = this.definitions.latest(request.type);
-        const requestHash = stableHash({ type: request.type, input: request.input });
-        const keys = { idempotencyKey: request.idempotencyKey ?? null, requestHash };
-        const state = initialState(definition, {
-          id: randomUUID(),
-          input: request.input,
-          now: ctx.now,
-        });
-        const decision = decide(definition, state, { kind: 'start' }, ctx);
-        const saga = await this.persistNew(tx, definition, decision, keys, ctx);
+      const sagas = await this.persistAll(tx, items, ctx);
+      const results: ItemOutcome<StartResult>[] = [];
+      for (const [i, saga] of sagas.entries()) {
         if (saga) {
-          results.push({ ok: { saga, created: true, definition } });
+          results.push({ ok: { saga, created: true } });
           continue;
         }
-        const existing = (await tx.findByIdempotencyKey(request.idempotencyKey!))!;
+        // the key is taken (by an earlier saga, or by one earlier in this very group)
+        const { idempotencyKey, requestHash } = items[i].keys;
+        const existing = (await tx.findByIdempotencyKey(idempotencyKey!))!;
         results.push(
           existing.requestHash === requestHash
-            ? { ok: { saga: existing, created: false, definition } }
-            : { error: new IdempotencyConflictError(request.idempotencyKey!, existing.id) },
+            ? { ok: { saga: existing, created: false } }
+            : { error: new IdempotencyConflictError(idempotencyKey!, existing.id) },
         );
       }
       return results;
     });
-    return outcomes.map((outcome) => {
-      if (!('ok' in outcome)) return outcome;
-      const { definition, ...result } = outcome.ok;
-      if (result.created) {
-        this.metrics.sagasStarted.inc({ type: definition.name });
-        this.afterCommit(result.saga);
+    for (const [i, outcome] of outcomes.entries()) {
+      if ('ok' in outcome && outcome.ok.created) {
+        this.metrics.sagasStarted.inc({ type: items[i].definition.name });
+        this.afterCommit(outcome.ok.saga);
       }
-      return { ok: result };
-    });
+    }
+    return outcomes;
   }
 
   /** Applies a reply at most once: inbox dedupe, correlation to the awaited command, then decide. */
@@ -195,6 +198,8 @@ export class SagaEngine {
       const locked = await tx.lockSagas([...new Set(correlated)]);
       const touched = new Map<string, PendingSaga>();
       const outcomes: ParticipantOutcome[] = [];
+      const recorded: { commandId: string; outcome: string; reply: unknown }[] = [];
+      const answeredSteps: { sagaId: string; step: string }[] = [];
       const ignored: string[] = [];
       const results: ReplyResult[] = [];
       for (const reply of replies) {
@@ -211,7 +216,11 @@ export class SagaEngine {
           results.push('saga-mismatch');
           continue;
         }
-        await tx.recordReply(execution.commandId, reply.outcome, reply.data, ctx.now);
+        recorded.push({
+          commandId: execution.commandId,
+          outcome: reply.outcome,
+          reply: reply.data,
+        });
         outcomes.push({
           participant: execution.participant,
           healthy: reply.outcome !== 'error',
@@ -238,15 +247,18 @@ export class SagaEngine {
           results.push('stale');
           continue;
         }
-        await tx.deleteTimers(execution.sagaId, { stepTimeoutOf: execution.step });
+        answeredSteps.push({ sagaId: execution.sagaId, step: execution.step });
         saga.decision = saga.decision ? followedBy(saga.decision, decision) : decision;
         results.push('applied');
       }
+      await tx.recordReplies(recorded, ctx.now);
       await this.breakers.recordAll(tx, outcomes, ctx.now);
-      const applied: SagaRecord[] = [];
-      for (const { record, definition, decision } of touched.values()) {
-        if (decision) applied.push(await this.persist(tx, definition, decision, record, ctx));
-      }
+      // before the new timers are written: a step that replied may start a new attempt's timeout
+      await tx.deleteStepTimeouts(answeredSteps);
+      const decided = [...touched.values()].flatMap(({ record, definition, decision }) =>
+        decision ? [{ definition, decision, keys: record }] : [],
+      );
+      const applied = (await this.persistAll(tx, decided, ctx)).map((saga) => saga!);
       if (applied.length > 0) crashPoint('orchestrator:reply-before-commit');
       return { results, applied, ignored };
     });
@@ -316,56 +328,73 @@ export class SagaEngine {
   private async persist(
     tx: SagaTransaction,
     definition: SagaDefinition,
-    decided: Decision,
+    decision: Decision,
     keys: Pick<SagaRecord, 'idempotencyKey' | 'requestHash'>,
     ctx: DecideContext,
   ): Promise<SagaRecord> {
-    const { decision, refused } = await this.failFast(tx, definition, decided, ctx);
-    const saga = toRecord(decision.state, keys);
-    await tx.updateSaga(saga, ctx.now);
-    await this.writeEffects(tx, definition, saga, decision, refused, ctx.now);
-    return saga;
+    const [saga] = await this.persistAll(tx, [{ definition, decision, keys }], ctx);
+    return saga!;
   }
 
-  /** Inserts a new saga in the state its start decided; undefined when its idempotency key is taken. */
-  private async persistNew(
+  /**
+   * Writes the decisions of a transaction, one statement per table for all its sagas: new sagas
+   * inserted (undefined in the result when the idempotency key is taken), the others updated,
+   * then their history, commands (queued, or answered at once when refused), timers, and the
+   * cleanup of those that finished.
+   */
+  private async persistAll(
     tx: SagaTransaction,
-    definition: SagaDefinition,
-    decided: Decision,
-    keys: Pick<SagaRecord, 'idempotencyKey' | 'requestHash'>,
+    items: SagaWrite[],
     ctx: DecideContext,
-  ): Promise<SagaRecord | undefined> {
-    const { decision, refused } = await this.failFast(tx, definition, decided, ctx);
-    const saga = toRecord(decision.state, keys);
-    if (!(await tx.insertSaga(saga, ctx.now))) return undefined;
-    await this.writeEffects(tx, definition, saga, decision, refused, ctx.now);
-    return saga;
-  }
-
-  /** History, commands (queued, or answered at once when refused), timers; cleanup when terminal. */
-  private async writeEffects(
-    tx: SagaTransaction,
-    definition: SagaDefinition,
-    saga: SagaRecord,
-    decision: Decision,
-    refused: OutgoingCommand[],
-    now: number,
-  ): Promise<void> {
-    await tx.appendHistory(saga.id, decision.history, now);
-    const rows = (commands: OutgoingCommand[]) =>
-      commands.map((c) => this.commandRow(saga.id, c, now));
-    await tx.insertCommands(rows(decision.commands), now);
-    await tx.insertExecutions(rows(refused), now);
-    for (const command of refused) {
-      const error = circuitOpenError(command.participant, this.config.flowControl.openMs);
-      await tx.recordReply(command.id, 'error', error, now);
+  ): Promise<(SagaRecord | undefined)[]> {
+    const now = ctx.now;
+    const prepared = [];
+    for (const item of items) {
+      const { decision, refused } = await this.failFast(tx, item.definition, item.decision, ctx);
+      prepared.push({ ...item, decision, refused, saga: toRecord(decision.state, item.keys) });
     }
-    await tx.insertTimers(saga.id, withCommandIds(decision), now);
-    if (TERMINAL_SAGA_STATUSES.includes(saga.status)) {
-      await tx.deleteTimers(saga.id);
-      await tx.releaseSaga(saga.id, now);
-      this.metrics.sagasFinished.inc({ type: definition.name, status: saga.status });
+    const inserted = await tx.insertSagas(
+      prepared.filter((p) => p.isNew).map((p) => p.saga),
+      now,
+    );
+    await tx.updateSagas(
+      prepared.filter((p) => !p.isNew).map((p) => p.saga),
+      now,
+    );
+    const written = prepared.filter((p) => !p.isNew || inserted.has(p.saga.id));
+    const rows = (sagaId: string, commands: OutgoingCommand[]) =>
+      commands.map((c) => this.commandRow(sagaId, c, now));
+    await tx.appendHistory(
+      written.flatMap((p) => p.decision.history.map((h) => ({ sagaId: p.saga.id, ...h }))),
+      now,
+    );
+    await tx.insertCommands(
+      written.flatMap((p) => rows(p.saga.id, p.decision.commands)),
+      now,
+    );
+    const refused = written.flatMap((p) => rows(p.saga.id, p.refused));
+    await tx.insertExecutions(refused, now);
+    await tx.recordReplies(
+      refused.map((c) => ({
+        commandId: c.commandId,
+        outcome: 'error',
+        reply: circuitOpenError(c.participant, this.config.flowControl.openMs),
+      })),
+      now,
+    );
+    await tx.insertTimers(
+      written.flatMap((p) => withCommandIds(p.saga.id, p.decision)),
+      now,
+    );
+    const finished = written.filter((p) => TERMINAL_SAGA_STATUSES.includes(p.saga.status));
+    await tx.finishSagas(
+      finished.map((p) => p.saga.id),
+      now,
+    );
+    for (const p of finished) {
+      this.metrics.sagasFinished.inc({ type: p.definition.name, status: p.saga.status });
     }
+    return prepared.map((p) => (!p.isNew || inserted.has(p.saga.id) ? p.saga : undefined));
   }
 
   /**
@@ -449,6 +478,14 @@ export class SagaEngine {
   }
 }
 
+/** One saga's decision to write; `isNew` sagas are inserted, the others updated. */
+interface SagaWrite {
+  definition: SagaDefinition;
+  decision: Decision;
+  keys: Pick<SagaRecord, 'idempotencyKey' | 'requestHash'>;
+  isNew?: boolean;
+}
+
 /** A saga touched by a batch of replies: its locked row, and what the replies decided so far. */
 interface PendingSaga {
   record: SagaRecord;
@@ -483,9 +520,10 @@ function isTimeoutOf(timer: TimerRequest, command: OutgoingCommand): boolean {
 }
 
 /** Step timeouts name their command, so they start only when the relay sends it. */
-function withCommandIds(decision: Decision): NewTimerRow[] {
+function withCommandIds(sagaId: string, decision: Decision): NewTimerRow[] {
   return decision.timers.map((t) => ({
     ...t,
+    sagaId,
     commandId: decision.commands.find((c) => isTimeoutOf(t, c))?.id,
   }));
 }
