@@ -362,9 +362,12 @@ async function runBench(
   }
   const drainSeconds = (progress.lastEndedAt - participantsReady) / 1000;
   const w3PerSaga = await perSaga(w3From, progress.terminal, w3Own);
+  if ((progress.byStatus.completed ?? 0) < issued)
+    log(`W3: not every saga completed: ${JSON.stringify(progress.byStatus)}`);
   const w3 = {
     sagas: issued,
     terminal: progress.terminal,
+    statuses: progress.byStatus,
     participantsStartMs: participantsReady - participantsStarting,
     drainSeconds: round2(drainSeconds),
     drainSagasPerSec: round1(progress.terminal / drainSeconds),
