@@ -14,7 +14,7 @@ import {
   type LocalPostgres,
 } from '@skald/testing';
 import { kafkaPingPong, pgStepBaseline } from './baselines';
-import { runChild, type ChildResult, type ChildSettings } from './child';
+import { runChild, type ChildSettings } from './child';
 import {
   Counters,
   enableStatementStats,
@@ -27,10 +27,10 @@ import {
 import { startEchoServices, type EchoProcess } from './echo-process';
 import { closedLoop, openLoop, round1, round2, sleep, type LoadResult } from './load';
 import { parseBenchArgs, type BenchSettings } from './options';
-import { printTable } from './report';
+import { printReport, printTable, summarizePass, type BaselinePass } from './report';
 import { SkaldUnderTest } from './skald';
 
-/** PostgreSQL flushes other backends' statistics at most once a second: wait that out. */
+/** Busy backends report their pg_stat_database counts within about a second: wait that out (idle ones may take 10 s, which is why commits per saga come from transaction ids). */
 const STATS_SETTLE_MS = 1_200;
 
 interface Servers {
@@ -72,23 +72,6 @@ async function startServers(
       await Promise.all([kafka?.stop(), postgres?.stop()]);
     },
   };
-}
-
-type ChildRun = ChildResult & {
-  perSaga: PerSaga;
-  perLevel: Record<number, PerSaga>;
-  wholeRun: PerSaga;
-};
-
-interface BaselinePass {
-  pgTxPerSec: number;
-  pgLevels: LoadResult[];
-  kafkaRoundTripsPerSec: number;
-  kafkaRttP50Ms: number;
-  kafkaRttP99Ms: number;
-  kafkaLevels: LoadResult[];
-  floor: ChildRun;
-  dbos?: ChildRun;
 }
 
 /** Outbox rows, unconsumed replies and unconsumed commands, sampled every 500 ms. */
@@ -379,9 +362,12 @@ async function runBench(
   }
   const drainSeconds = (progress.lastEndedAt - participantsReady) / 1000;
   const w3PerSaga = await perSaga(w3From, progress.terminal, w3Own);
+  if ((progress.byStatus.completed ?? 0) < issued)
+    log(`W3: not every saga completed: ${JSON.stringify(progress.byStatus)}`);
   const w3 = {
     sagas: issued,
     terminal: progress.terminal,
+    statuses: progress.byStatus,
     participantsStartMs: participantsReady - participantsStarting,
     drainSeconds: round2(drainSeconds),
     drainSagasPerSec: round1(progress.terminal / drainSeconds),
@@ -439,8 +425,8 @@ async function runBench(
     cpuMsPerSaga: counted.perSaga.cpuMs,
     baselines: {
       ...baselines,
-      before: summary(before),
-      after: summary(after),
+      before: summarizePass(before),
+      after: summarizePass(after),
       // how much the machine changed under the run (1 = not at all): read the ratios with this in mind
       driftAfterOverBefore: {
         pgTxPerSec: ratio(after.pgTxPerSec, before.pgTxPerSec),
@@ -499,7 +485,16 @@ async function runBench(
   const file = join(dir, `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, text);
   writeFileSync(join(dir, 'latest.json'), text);
-  report(result.ratios, { w1, open, w2, w2PerSaga, w3, before, after });
+  printReport(result.ratios, {
+    w1,
+    open,
+    w2,
+    w2PerSaga,
+    w3,
+    before,
+    after,
+    countersConcurrency,
+  });
   printTable(
     'Machine drift: baselines after ÷ before (1 = the machine did not change under the run)',
     ['baseline', 'after/before'],
@@ -510,154 +505,6 @@ async function runBench(
   await kafkaAdmin.disconnect();
   await Promise.all(dbs.map((db) => db.drop()));
   await admin.end();
-}
-
-function report(
-  ratios: Record<string, number | null>,
-  r: {
-    w1: (LoadResult & { perSaga: PerSaga })[];
-    open: LoadResult;
-    w2: LoadResult;
-    w2PerSaga: PerSaga;
-    w3: { drainSagasPerSec: number; sagas: number; perSaga: PerSaga };
-    before: BaselinePass;
-    after: BaselinePass;
-  },
-) {
-  const counts = (p?: PerSaga) =>
-    p
-      ? [p.pgCommits, p.statements, p.walBytes, p.kafkaMessages, p.cpuMs.total]
-      : [null, null, null, null, null];
-  const load = (system: string, phase: string, l: LoadResult, p?: PerSaga) => [
-    system,
-    phase,
-    l.concurrency ?? `${l.rate}/s`,
-    l.perSec,
-    l.latencyMs.p50,
-    l.latencyMs.p95,
-    l.latencyMs.p99,
-    ...counts(p),
-  ];
-  const rows: (string | number | null)[][] = [
-    ...r.w1.map((l) => load('skald', 'W1 closed', l, l.perSaga)),
-    load('skald', 'W1 open', r.open),
-    load('skald', 'W2 10% comp.', r.w2, r.w2PerSaga),
-    [
-      'skald',
-      'W3 drain',
-      r.w3.sagas,
-      r.w3.drainSagasPerSec,
-      null,
-      null,
-      null,
-      ...counts(r.w3.perSaga),
-    ],
-  ];
-  for (const [name, pass] of [
-    ['before', r.before],
-    ['after', r.after],
-  ] as const) {
-    for (const [system, run] of [
-      ['floor', pass.floor],
-      ['dbos', pass.dbos],
-    ] as const) {
-      if (!run) continue;
-      for (const l of run.levels)
-        rows.push(load(`${system} ${name}`, 'closed', l, run.perLevel[l.concurrency!]));
-      rows.push(load(`${system} ${name}`, 'open', run.open));
-    }
-    for (const l of pass.pgLevels) rows.push(load(`pg tx ${name}`, 'step shape', l));
-    for (const l of pass.kafkaLevels) rows.push(load(`kafka ${name}`, 'ping-pong', l));
-  }
-  printTable(
-    'Results (per second; latency in ms; counters per saga)',
-    [
-      'system',
-      'phase',
-      'conc/rate',
-      'per s',
-      'p50',
-      'p95',
-      'p99',
-      'commits',
-      'stmts',
-      'WAL B',
-      'kafka msgs',
-      'CPU ms',
-    ],
-    rows,
-  );
-  printTable(
-    'Ratios (each baseline: the better of before and after)',
-    ['ratio', 'value'],
-    Object.entries(ratios),
-  );
-  const cpu = (label: string, p: PerSaga) => [
-    label,
-    ...['orchestrator', 'participants', 'postgres', 'kafka', 'floor', 'dbos', 'driver'].map(
-      (k) => p.cpuMs[k] ?? null,
-    ),
-    p.cpuMs.total,
-  ];
-  printTable(
-    'CPU ms per saga by process',
-    [
-      'phase',
-      'orchestrator',
-      'participants',
-      'postgres',
-      'kafka',
-      'floor',
-      'dbos',
-      'driver',
-      'total',
-    ],
-    [
-      ...r.w1.map((l) => cpu(`skald W1 c=${l.concurrency}`, l.perSaga)),
-      cpu('skald W2', r.w2PerSaga),
-      cpu('skald W3', r.w3.perSaga),
-      cpu('floor before', r.before.floor.perSaga),
-      cpu('floor after', r.after.floor.perSaga),
-      ...(r.before.dbos ? [cpu('dbos before', r.before.dbos.perSaga)] : []),
-      ...(r.after.dbos ? [cpu('dbos after', r.after.dbos.perSaga)] : []),
-    ],
-  );
-}
-
-function summary(pass: BaselinePass) {
-  const child = (r?: ChildRun) =>
-    r && {
-      sagasPerSec: r.best.perSec,
-      atConcurrency: r.best.concurrency,
-      openLoop: r.open,
-      levels: r.levels.map((l) => ({
-        concurrency: l.concurrency,
-        perSec: l.perSec,
-        p50: l.latencyMs.p50,
-      })),
-      perSaga: r.perSaga,
-      perLevel: r.perLevel,
-      wholeRun: r.wholeRun,
-    };
-  return {
-    pgTxPerSec: pass.pgTxPerSec,
-    pgLevels: pass.pgLevels.map((l) => ({
-      concurrency: l.concurrency,
-      perSec: l.perSec,
-      p50: l.latencyMs.p50,
-    })),
-    kafkaRoundTripsPerSec: pass.kafkaRoundTripsPerSec,
-    kafkaRttP50Ms: pass.kafkaRttP50Ms,
-    kafkaRttP99Ms: pass.kafkaRttP99Ms,
-    kafkaLevels: pass.kafkaLevels.map((l) => ({
-      concurrency: l.concurrency,
-      perSec: l.perSec,
-      p50: l.latencyMs.p50,
-      p99: l.latencyMs.p99,
-    })),
-    floor: child(pass.floor),
-    dbos: child(pass.dbos),
-  };
 }
 
 main().catch((error: unknown) => {

@@ -1,3 +1,25 @@
+// The console tables and the JSON summary of the baselines.
+import type { ChildResult } from './child';
+import type { PerSaga } from './counters';
+import type { LoadResult } from './load';
+
+export type ChildRun = ChildResult & {
+  perSaga: PerSaga;
+  perLevel: Record<number, PerSaga>;
+  wholeRun: PerSaga;
+};
+
+export interface BaselinePass {
+  pgTxPerSec: number;
+  pgLevels: LoadResult[];
+  kafkaRoundTripsPerSec: number;
+  kafkaRttP50Ms: number;
+  kafkaRttP99Ms: number;
+  kafkaLevels: LoadResult[];
+  floor: ChildRun;
+  dbos?: ChildRun;
+}
+
 /** Prints an aligned console table. */
 export function printTable(title: string, header: string[], rows: (string | number | null)[][]) {
   const cells = [header, ...rows.map((r) => r.map((c) => (c === null ? '–' : String(c))))];
@@ -8,4 +30,157 @@ export function printTable(title: string, header: string[], rows: (string | numb
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of cells.slice(1)) console.log(line(r));
+}
+
+/** The console tables of a run. */
+export function printReport(
+  ratios: Record<string, number | null>,
+  r: {
+    w1: (LoadResult & { perSaga: PerSaga })[];
+    open: LoadResult;
+    w2: LoadResult;
+    w2PerSaga: PerSaga;
+    w3: { drainSagasPerSec: number; sagas: number; perSaga: PerSaga };
+    before: BaselinePass;
+    after: BaselinePass;
+    countersConcurrency: number;
+  },
+) {
+  const counts = (p?: PerSaga) =>
+    p
+      ? [p.pgCommits, p.statements, p.walBytes, p.kafkaMessages, p.cpuMs.total]
+      : [null, null, null, null, null];
+  const load = (system: string, phase: string, l: LoadResult, p?: PerSaga) => [
+    system,
+    phase,
+    l.concurrency ?? `${l.rate}/s`,
+    l.perSec,
+    l.latencyMs.p50,
+    l.latencyMs.p95,
+    l.latencyMs.p99,
+    ...counts(p),
+  ];
+  const rows: (string | number | null)[][] = [
+    ...r.w1.map((l) => load('skald', 'W1 closed', l, l.perSaga)),
+    load('skald', 'W1 open', r.open),
+    load('skald', 'W2 10% comp.', r.w2, r.w2PerSaga),
+    [
+      'skald',
+      'W3 drain',
+      r.w3.sagas,
+      r.w3.drainSagasPerSec,
+      null,
+      null,
+      null,
+      ...counts(r.w3.perSaga),
+    ],
+  ];
+  for (const [name, pass] of [
+    ['before', r.before],
+    ['after', r.after],
+  ] as const) {
+    for (const [system, run] of [
+      ['floor', pass.floor],
+      ['dbos', pass.dbos],
+    ] as const) {
+      if (!run) continue;
+      for (const l of run.levels)
+        rows.push(load(`${system} ${name}`, 'closed', l, run.perLevel[l.concurrency!]));
+      rows.push(load(`${system} ${name}`, 'open', run.open));
+    }
+    for (const l of pass.pgLevels) rows.push(load(`pg tx ${name}`, 'step shape', l));
+    for (const l of pass.kafkaLevels) rows.push(load(`kafka ${name}`, 'ping-pong', l));
+  }
+  printTable(
+    'Results (per second; latency in ms; counters per saga)',
+    [
+      'system',
+      'phase',
+      'conc/rate',
+      'per s',
+      'p50',
+      'p95',
+      'p99',
+      'commits',
+      'stmts',
+      'WAL B',
+      'kafka msgs',
+      'CPU ms',
+    ],
+    rows,
+  );
+  printTable(
+    'Ratios (each baseline: the better of before and after)',
+    ['ratio', 'value'],
+    Object.entries(ratios),
+  );
+  const cpu = (label: string, p: PerSaga) => [
+    label,
+    ...['orchestrator', 'participants', 'postgres', 'kafka', 'floor', 'dbos', 'driver'].map(
+      (k) => p.cpuMs[k] ?? null,
+    ),
+    p.cpuMs.total,
+  ];
+  printTable(
+    'CPU ms per saga by process',
+    [
+      'phase',
+      'orchestrator',
+      'participants',
+      'postgres',
+      'kafka',
+      'floor',
+      'dbos',
+      'driver',
+      'total',
+    ],
+    [
+      ...r.w1.map((l) => cpu(`skald W1 c=${l.concurrency}`, l.perSaga)),
+      cpu('skald W2', r.w2PerSaga),
+      cpu('skald W3', r.w3.perSaga),
+      cpu(`floor before c=${r.countersConcurrency}`, r.before.floor.perSaga),
+      cpu(`floor after c=${r.countersConcurrency}`, r.after.floor.perSaga),
+      ...(r.before.dbos
+        ? [cpu(`dbos before c=${r.countersConcurrency}`, r.before.dbos.perSaga)]
+        : []),
+      ...(r.after.dbos ? [cpu(`dbos after c=${r.countersConcurrency}`, r.after.dbos.perSaga)] : []),
+    ],
+  );
+}
+
+/** One baseline pass as the JSON keeps it. */
+export function summarizePass(pass: BaselinePass) {
+  const child = (r?: ChildRun) =>
+    r && {
+      sagasPerSec: r.best.perSec,
+      atConcurrency: r.best.concurrency,
+      openLoop: r.open,
+      levels: r.levels.map((l) => ({
+        concurrency: l.concurrency,
+        perSec: l.perSec,
+        p50: l.latencyMs.p50,
+      })),
+      perSaga: r.perSaga,
+      perLevel: r.perLevel,
+      wholeRun: r.wholeRun,
+    };
+  return {
+    pgTxPerSec: pass.pgTxPerSec,
+    pgLevels: pass.pgLevels.map((l) => ({
+      concurrency: l.concurrency,
+      perSec: l.perSec,
+      p50: l.latencyMs.p50,
+    })),
+    kafkaRoundTripsPerSec: pass.kafkaRoundTripsPerSec,
+    kafkaRttP50Ms: pass.kafkaRttP50Ms,
+    kafkaRttP99Ms: pass.kafkaRttP99Ms,
+    kafkaLevels: pass.kafkaLevels.map((l) => ({
+      concurrency: l.concurrency,
+      perSec: l.perSec,
+      p50: l.latencyMs.p50,
+      p99: l.latencyMs.p99,
+    })),
+    floor: child(pass.floor),
+    dbos: child(pass.dbos),
+  };
 }
