@@ -83,7 +83,7 @@ export class SkaldModule {
         { provide: SagaDefinitions, useFactory: () => new SagaDefinitions(sagas) },
         {
           provide: SagaStore,
-          useFactory: (ds: DataSource) => new SagaStore(ds),
+          useFactory: (ds: DataSource) => new SagaStore(ds, `${config.instanceId}/${process.pid}`),
           inject: [DataSource],
         },
         {

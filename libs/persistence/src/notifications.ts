@@ -12,7 +12,7 @@ export interface NotificationListener {
 export function listenForNotifications(
   url: string,
   channel: string,
-  onNotify: () => void,
+  onNotify: (payload: string | undefined) => void,
   onError: (error: Error) => void = () => undefined,
 ): NotificationListener {
   let client: Client | undefined;
@@ -21,7 +21,7 @@ export function listenForNotifications(
 
   const connect = async () => {
     const next = new Client({ connectionString: url, application_name: 'skald-listener' });
-    next.on('notification', () => onNotify());
+    next.on('notification', (message) => onNotify(message.payload));
     next.on('error', (error) => {
       onError(error);
       reconnect();
@@ -31,7 +31,7 @@ export function listenForNotifications(
       await next.connect();
       await next.query(`LISTEN ${channel}`);
       client = next;
-      onNotify();
+      onNotify(undefined);
     } catch (error) {
       onError(error as Error);
       await next.end().catch(() => undefined);

@@ -394,7 +394,14 @@ export class SagaStore {
   /** Participants known to have a skald.participant row (rows are never deleted). */
   private readonly knownParticipants = new Set<string>();
 
-  constructor(private readonly dataSource: DataSource) {}
+  /**
+   * @param notifyAs the payload of this store's outbox notifications, so a relay can skip the
+   *   ones its own process sent (it is woken in-process for those)
+   */
+  constructor(
+    private readonly dataSource: DataSource,
+    readonly notifyAs = '',
+  ) {}
 
   /** One transaction; rolled back if `work` throws. */
   async transaction<T>(work: (tx: SagaTransaction) => Promise<T>): Promise<T> {
@@ -403,7 +410,9 @@ export class SagaStore {
       tx = new SagaTransaction(manager, this.knownParticipants);
       const value = await work(tx);
       // delivered on commit: wakes the relays of every orchestrator instance (once per transaction)
-      if (tx.queuedCommands) await manager.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, '']);
+      if (tx.queuedCommands) {
+        await manager.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, this.notifyAs]);
+      }
       return value;
     });
     // only once committed: a rolled-back registration must be tried again

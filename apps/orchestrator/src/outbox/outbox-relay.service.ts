@@ -49,7 +49,8 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     this.listener = listenForNotifications(
       this.config.databaseUrl,
       OUTBOX_CHANNEL,
-      () => this.loop.poke(),
+      // its own process's commits already poked it (OutboxSignal): wake only for other instances
+      (payload) => payload !== this.store.notifyAs && this.loop.poke(),
       (error) => this.logger.warn(`outbox notifications interrupted: ${error.message}`),
     );
     this.loop.start();
@@ -60,7 +61,6 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     const batchSize = this.config.outboxBatchSize;
     const now = Date.now();
     const { published, more } = await this.store.transaction(async (tx) => {
-      await tx.relaxDurability();
       const participants = await tx.participants.withWork();
       const allowances = participants
         .map((p) => ({
@@ -71,6 +71,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       const claimed = await tx.claimOutbox(allowances, batchSize);
       const { send, tokensLeft } = withinRetryBudget(claimed, participants, now, this.flow);
       if (send.length === 0) return { published: 0, more: false };
+      await tx.relaxDurability();
       const commandIds = send.flatMap((r) => (r.commandId ? [r.commandId] : []));
       await tx.markDispatched(commandIds, now);
       // ⚠ delete only after Kafka acknowledged: a failed send rolls back and the rows stay queued
