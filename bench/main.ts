@@ -345,7 +345,11 @@ async function runBench(
       }
     }),
   );
-  while ((await skald.outboxBacklog()) > 0) await sleep(200);
+  // published as far as they can be: the bulkhead (SKALD_MAX_IN_FLIGHT) keeps the rest queued
+  for (let last = -1, now = await skald.outboxBacklog(); now !== last; ) {
+    await sleep(500);
+    [last, now] = [now, await skald.outboxBacklog()];
+  }
   const w3Own = skald.ownQueries;
   const w3From = await snapshot();
   const participantsStarting = Date.now();
