@@ -346,7 +346,7 @@ async function runBench(
     }),
   );
   // published as far as they can be: the bulkhead (SKALD_MAX_IN_FLIGHT) keeps the rest queued
-  for (let last = -1, now = await skald.outboxBacklog(); now !== last; ) {
+  for (let last = -1, now = await skald.outboxBacklog(); now !== last;) {
     await sleep(500);
     [last, now] = [now, await skald.outboxBacklog()];
   }
