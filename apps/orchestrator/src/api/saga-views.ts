@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { SagaQueries, type SagaListFilter } from '@skald/persistence';
+import { SagaQueries, type SagaListFilter, type SagaRecord } from '@skald/persistence';
+import { TERMINAL_SAGA_STATUSES } from '@skald/saga';
 import type { CompiledOrchestratorConfig } from '../config/orchestrator-config';
 import { ORCHESTRATOR_CONFIG } from '../config/orchestrator-config.token';
 import { breakerState, waitReason } from '../resilience/flow-control';
@@ -28,6 +29,21 @@ export class SagaViews {
     const saga = await this.queries.findSaga(id);
     if (!saga) throw new SagaNotFoundError(id);
     return sagaResource(saga, this.definitionOf(saga.type, saga.version), await this.waiting(id));
+  }
+
+  /** The resource of a saga this process just inserted, from the record it wrote at `at`. */
+  started(saga: SagaRecord, at: number) {
+    const time = new Date(at);
+    return sagaResource(
+      {
+        ...saga,
+        deadlineAt: saga.deadlineAt === null ? null : new Date(saga.deadlineAt),
+        createdAt: time,
+        updatedAt: time,
+        endedAt: TERMINAL_SAGA_STATUSES.includes(saga.status) ? time : null,
+      },
+      this.definitionOf(saga.type, saga.version),
+    );
   }
 
   /** Steps whose command waits in the outbox, with the reason (breaker, bulkhead, retry budget). */

@@ -52,6 +52,8 @@ export interface StartSagaRequest {
 export interface StartResult {
   saga: SagaRecord;
   created: boolean;
+  /** ms since epoch: when the transaction that started it ran (its created_at). */
+  at: number;
 }
 
 /** Concurrent starts written per transaction at most (bounds one transaction's size and locks). */
@@ -152,7 +154,7 @@ export class SagaEngine {
       const results: ItemOutcome<StartResult>[] = [];
       for (const [i, saga] of sagas.entries()) {
         if (saga) {
-          results.push({ ok: { saga, created: true } });
+          results.push({ ok: { saga, created: true, at: ctx.now } });
           continue;
         }
         // the key is taken (by an earlier saga, or by one earlier in this very group)
@@ -160,7 +162,7 @@ export class SagaEngine {
         const existing = (await tx.findByIdempotencyKey(idempotencyKey!))!;
         results.push(
           existing.requestHash === requestHash
-            ? { ok: { saga: existing, created: false } }
+            ? { ok: { saga: existing, created: false, at: ctx.now } }
             : { error: new IdempotencyConflictError(idempotencyKey!, existing.id) },
         );
       }
