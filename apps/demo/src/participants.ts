@@ -1,6 +1,11 @@
 // The demo's four services, each with its own table, built on the participant SDK.
 import type { Pool } from 'pg';
-import { BusinessRefusal, createParticipant, type Participant } from '@skald/participant';
+import {
+  BusinessRefusal,
+  createParticipant,
+  type CommandHandler,
+  type Participant,
+} from '@skald/participant';
 
 export const DEMO_SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS demo_car_rentals (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), saga_id uuid NOT NULL, customer text NOT NULL, model text NOT NULL, status text NOT NULL);
@@ -20,6 +25,19 @@ interface Row {
   id: string;
 }
 
+/**
+ * Cancels what the step's forward command created here. The SDK calls a compensation only when
+ * that command ran here, and hands over its reply: the saga itself may never have seen the id
+ * (its reply came after the step timed out).
+ */
+function cancel(table: string): CommandHandler {
+  return async (_req, { tx, forward }) => {
+    const { id } = forward!.reply as Row;
+    await tx!.query(`UPDATE ${table} SET status = 'cancelled' WHERE id = $1`, [id]);
+    return { cancelled: id };
+  };
+}
+
 export function demoParticipants({ brokers, pool, topicPrefix, log }: DemoOptions): Participant[] {
   const base = { kafka: { brokers }, database: pool, createTables: true, topicPrefix, log };
 
@@ -33,10 +51,7 @@ export function demoParticipants({ brokers, pool, topicPrefix, log }: DemoOption
       );
       return { id: row.id };
     })
-    .onCompensate('cancel', async (req: { id: string }, { tx }) => {
-      await tx!.query(`UPDATE demo_car_rentals SET status = 'cancelled' WHERE id = $1`, [req.id]);
-      return { cancelled: req.id };
-    });
+    .onCompensate('cancel', cancel('demo_car_rentals'));
 
   const hotels = createParticipant({ ...base, name: 'hotels' })
     .on(
@@ -51,12 +66,7 @@ export function demoParticipants({ brokers, pool, topicPrefix, log }: DemoOption
         return { id: row.id };
       },
     )
-    .onCompensate('cancel', async (req: { id: string }, { tx }) => {
-      await tx!.query(`UPDATE demo_hotel_bookings SET status = 'cancelled' WHERE id = $1`, [
-        req.id,
-      ]);
-      return { cancelled: req.id };
-    });
+    .onCompensate('cancel', cancel('demo_hotel_bookings'));
 
   const flights = createParticipant({ ...base, name: 'flights' })
     .on('book', async (req: { customer: string; to: string }, { tx, sagaId }) => {
@@ -68,12 +78,7 @@ export function demoParticipants({ brokers, pool, topicPrefix, log }: DemoOption
       );
       return { id: row.id };
     })
-    .onCompensate('cancel', async (req: { id: string }, { tx }) => {
-      await tx!.query(`UPDATE demo_flight_tickets SET status = 'cancelled' WHERE id = $1`, [
-        req.id,
-      ]);
-      return { cancelled: req.id };
-    });
+    .onCompensate('cancel', cancel('demo_flight_tickets'));
 
   const payments = createParticipant({ ...base, name: 'payments' }).on(
     'charge',

@@ -10,12 +10,25 @@ export interface Reply {
   data: unknown;
 }
 
-/** Runs the handler; the result becomes `success`, a BusinessRefusal `failure`, anything else `error`. */
-export type Invoke = (tx: OpenTransaction | undefined) => Promise<unknown>;
+/** What a compensation handler is told of the forward command it undoes, which ran here. */
+export interface ForwardRecord {
+  /** The forward command's payload. */
+  request: unknown;
+  /** The reply it got (the handler's result). */
+  reply: unknown;
+}
+
+/**
+ * Runs the handler; the result becomes `success`, a BusinessRefusal `failure`, anything else
+ * `error`. A compensation is given the forward command it undoes.
+ */
+export type Invoke = (tx: OpenTransaction | undefined, forward?: ForwardRecord) => Promise<unknown>;
 
 interface OperationRow {
+  run: number;
   forward_state: string | null;
   forward_outcome: Outcome | null;
+  forward_request: unknown;
   forward_reply: unknown;
   compensation_state: string | null;
   compensation_outcome: Outcome | null;
@@ -58,11 +71,34 @@ export class RollBack extends Error {
   }
 }
 
+/** Columns of the operation row the SDK writes; names are constants, never input. */
+type OperationUpdate = Partial<
+  Record<
+    | 'run'
+    | 'forward_state'
+    | 'forward_outcome'
+    | 'forward_request'
+    | 'forward_reply'
+    | 'compensation_state'
+    | 'compensation_outcome'
+    | 'compensation_reply',
+    unknown
+  >
+>;
+
+const fenced = (command: CommandEnvelope, why: string): Reply => ({
+  outcome: 'failure',
+  data: {
+    code: PROTOCOL_ERROR_CODES.fenced,
+    message: `step ${command.step} of saga ${command.sagaId} ${why}; this command is refused, not executed`,
+  },
+});
+
 /**
  * Effectively-once and fenced (DESIGN.md §2 guarantees 3 and 5). Per (saga, step) the operation
- * row says what happened; a redelivered command or a later attempt gets the stored reply, a
- * compensation of a step never executed is recorded and answered without calling the handler,
- * and that step's command arriving afterwards is refused with FENCED.
+ * row says what happened; a redelivered command or a later attempt of the same run gets the
+ * stored reply; a compensation of a step never executed, or a fence, is recorded and answered
+ * without calling the handler, and that step's command arriving afterwards is refused (FENCED).
  */
 export async function processWithDatabase(
   db: ParticipantDatabase,
@@ -76,30 +112,47 @@ export async function processWithDatabase(
       [participant, command.id],
     );
     await tx.query(
-      'INSERT INTO skald_participant_operation (participant, saga_id, step) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
-      [participant, command.sagaId, command.step],
+      'INSERT INTO skald_participant_operation (participant, saga_id, step, run) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
+      [participant, command.sagaId, command.step, command.run],
     );
     // concurrent deliveries of one step (a rebalance) queue here, so only one runs the handler
     const [op] = await tx.query<OperationRow>(
-      `SELECT forward_state, forward_outcome, forward_reply, compensation_state, compensation_outcome, compensation_reply
+      `SELECT run, forward_state, forward_outcome, forward_request, forward_reply,
+              compensation_state, compensation_outcome, compensation_reply
          FROM skald_participant_operation WHERE participant = $1 AND saga_id = $2 AND step = $3 FOR UPDATE`,
       [participant, command.sagaId, command.step],
     );
-    const store = (columns: 'forward' | 'compensation', state: string, reply: Reply) =>
-      tx
-        .query(
-          `UPDATE skald_participant_operation SET ${columns}_state = $4, ${columns}_outcome = $5, ${columns}_reply = $6, updated_at = now()
-             WHERE participant = $1 AND saga_id = $2 AND step = $3`,
-          [
-            participant,
-            command.sagaId,
-            command.step,
-            state,
-            reply.outcome,
-            JSON.stringify(reply.data),
-          ],
-        )
-        .then(() => reply);
+    const update = async (fields: OperationUpdate) => {
+      const columns = Object.keys(fields);
+      await tx.query(
+        `UPDATE skald_participant_operation SET ${columns.map((c, i) => `${c} = $${i + 4}`).join(', ')}, updated_at = now()
+           WHERE participant = $1 AND saga_id = $2 AND step = $3`,
+        [
+          participant,
+          command.sagaId,
+          command.step,
+          ...columns.map((c) => {
+            const value = fields[c as keyof OperationUpdate];
+            const json = c.endsWith('_reply') || c.endsWith('_request');
+            return json && value !== null ? JSON.stringify(value) : value;
+          }),
+        ],
+      );
+    };
+    const store = async (
+      prefix: 'forward' | 'compensation',
+      state: string,
+      reply: Reply,
+      extra: OperationUpdate = {},
+    ) => {
+      await update({
+        [`${prefix}_state`]: state,
+        [`${prefix}_outcome`]: reply.outcome,
+        [`${prefix}_reply`]: reply.data,
+        ...extra,
+      });
+      return reply;
+    };
 
     if (command.phase === 'compensate') {
       if (op.compensation_state)
@@ -112,27 +165,54 @@ export async function processWithDatabase(
         });
       }
       // a refused compensation is not remembered: an operator's retry runs it again
-      return handle(tx, invoke, (reply) =>
-        reply.outcome === 'success'
-          ? store('compensation', 'compensated', reply)
-          : Promise.resolve(reply),
+      const forward = { request: op.forward_request, reply: op.forward_reply };
+      return handle(
+        tx,
+        (t) => invoke(t, forward),
+        (reply) =>
+          reply.outcome === 'success'
+            ? store('compensation', 'compensated', reply)
+            : Promise.resolve(reply),
       );
     }
 
-    if (op.compensation_state) {
-      return store('forward', 'fenced', {
-        outcome: 'failure',
-        data: {
-          code: PROTOCOL_ERROR_CODES.fenced,
-          message: `step ${command.step} of saga ${command.sagaId} was already compensated; this command is refused, not executed`,
-        },
+    if (command.phase === 'fence') {
+      if (op.forward_state === null && op.compensation_state === null)
+        await store('forward', 'fenced', fenced(command, 'was given up on by its saga'));
+      return { outcome: 'success', data: { executed: op.forward_state === 'succeeded' } };
+    }
+
+    if (op.compensation_state)
+      return store('forward', 'fenced', fenced(command, 'was already compensated'));
+    if (command.run < op.run) return fenced(command, `was retried by an operator (run ${op.run})`);
+    if (command.run > op.run) {
+      // an operator's retry is a new operation: a refusal is forgotten, an effect that happened stands
+      const retry = op.forward_state === 'refused';
+      await update({
+        run: command.run,
+        ...(retry ? { forward_state: null, forward_outcome: null, forward_reply: null } : {}),
       });
+      if (retry) op.forward_state = null;
     }
     if (op.forward_state) return { outcome: op.forward_outcome!, data: op.forward_reply };
+    // the request is kept for the compensation handler, which may have nothing else to go on
     return handle(tx, invoke, (reply) =>
-      store('forward', reply.outcome === 'success' ? 'succeeded' : 'refused', reply),
+      store('forward', reply.outcome === 'success' ? 'succeeded' : 'refused', reply, {
+        forward_request: command.data,
+      }),
     );
   });
+}
+
+/** A fence (phase `fence`): recorded on the operation row; no handler of yours runs. */
+export function processFence(
+  db: ParticipantDatabase,
+  participant: string,
+  command: CommandEnvelope,
+): Promise<Reply> {
+  return processWithDatabase(db, participant, command, () =>
+    Promise.reject(new Error('a fence runs no handler')),
+  );
 }
 
 /** One transaction whose work answers a reply; a RollBack thrown inside undoes it all and answers its reply. */

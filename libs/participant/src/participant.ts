@@ -31,7 +31,13 @@ import {
 } from './database';
 import { ParticipantConfigError } from './errors';
 import { ensureTopics } from './topics';
-import { processWithDatabase, processWithoutDatabase, type Reply } from './operations';
+import {
+  processFence,
+  processWithDatabase,
+  processWithoutDatabase,
+  type ForwardRecord,
+  type Reply,
+} from './operations';
 import { PARTICIPANT_SCHEMA_SQL } from './schema';
 import { InDoubtResolver } from './in-doubt';
 import { processDecision, processPrepare, type InvokeTwoPhase } from './two-phase';
@@ -41,6 +47,8 @@ export interface CommandContext {
   sagaId: string;
   step: string;
   attempt: number;
+  /** `ce_steprun`: 1, then +1 for each operator retry of the step (each run is a new operation). */
+  run: number;
   phase: Phase;
   command: string;
   /** `ce_id` of this delivery. */
@@ -51,6 +59,12 @@ export interface CommandContext {
   transaction?: unknown;
   /** 2PC commit and abort: what this participant's prepare handler returned. */
   prepared?: unknown;
+  /**
+   * Compensations, with a database: the forward command this undoes (it ran here) — its payload
+   * and the reply it got. Undo by this, not by ids the saga may never have received (a step whose
+   * reply was late is compensated with its outcome unknown to the orchestrator).
+   */
+  forward?: ForwardRecord;
 }
 
 /** Returns the reply data (→ `success`); throws BusinessRefusal (→ `failure`) or anything else (→ `error`). */
@@ -227,6 +241,7 @@ export class Participant {
           sagaId: c.sagaId,
           step: c.step,
           attempt: c.attempt,
+          run: 1,
           phase: invoked,
           command: c.command,
           commandId: c.id,
@@ -301,6 +316,10 @@ export class Participant {
       );
       return;
     }
+    if (command.phase === 'fence') {
+      await this.onFence(command);
+      return;
+    }
     const handler = this.handlers.get(`${command.phase}:${command.command}`);
     const decisionWithoutHandler =
       (command.phase === 'commit' || command.phase === 'abort') &&
@@ -318,23 +337,34 @@ export class Participant {
       await this.onTwoPhase(command);
       return;
     }
-    const invoke = (tx: OpenTransaction | undefined) =>
+    const invoke = (tx: OpenTransaction | undefined, forward?: ForwardRecord) =>
       Promise.resolve(
         handler!(command.data, {
           sagaId: command.sagaId,
           step: command.step,
           attempt: command.attempt,
+          run: command.run,
           phase: command.phase,
           command: command.command,
           commandId: command.id,
           tx,
           transaction: tx?.raw,
+          forward,
         }),
       );
     const reply = this.options.database
       ? await processWithDatabase(this.options.database, this.options.name, command, invoke)
       : await processWithoutDatabase(invoke);
     crashPoint('participant:after-commit');
+    await this.sendReply(command.replyTo, command.id, command.sagaId, reply);
+  }
+
+  /** A step its saga gave up on: from now on its command is refused; the reply says if it ran. */
+  private async onFence(command: CommandEnvelope): Promise<void> {
+    const reply = this.options.database
+      ? await processFence(this.options.database, this.options.name, command)
+      : // without a database nothing is remembered, so nothing can be fenced
+        { outcome: 'success' as const, data: { executed: null } };
     await this.sendReply(command.replyTo, command.id, command.sagaId, reply);
   }
 

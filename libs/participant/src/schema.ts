@@ -4,8 +4,9 @@
  *
  * - inbox: every command id (`ce_id`) processed, so a redelivered message is recognised.
  * - operation: per saga step (`ce_sagaid` + `ce_sagastep`), what happened to its forward
- *   command and its compensation, with the reply sent — the basis of "one step, one operation"
- *   and of the fence against a command arriving after its compensation.
+ *   command (its request, for the compensation handler) and its compensation, with the replies
+ *   sent, and the step's current run (`ce_steprun`) — the basis of "one step, one operation" and
+ *   of the fence against a command arriving after its compensation or fence.
  * - prepare log (2PC): per transaction and step, `prepared` with what commit will need (written
  *   with the prepare handler's reservation, before the YES vote), then `committed` / `aborted`;
  *   `refused` for a NO vote. Prepared rows with no decision for a while are in doubt.
@@ -30,6 +31,10 @@ CREATE TABLE IF NOT EXISTS skald_participant_operation (
   updated_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (participant, saga_id, step)
 );
+-- added after the first release: tables created by it gain them here
+ALTER TABLE skald_participant_operation
+  ADD COLUMN IF NOT EXISTS run integer NOT NULL DEFAULT 1,
+  ADD COLUMN IF NOT EXISTS forward_request jsonb;
 CREATE TABLE IF NOT EXISTS skald_participant_prepare_log (
   participant text NOT NULL,
   transaction_id uuid NOT NULL,

@@ -62,6 +62,7 @@ export class CommandRig {
       sagaId: randomUUID(),
       step: 'reserve-car',
       attempt: 1,
+      run: 1,
       phase: 'execute',
       replyTo: replyTopic(this.prefix),
       data: { model: 'mini' },

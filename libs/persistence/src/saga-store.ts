@@ -6,6 +6,7 @@ import { ParticipantTransaction } from './participant-flow';
 import type {
   HistoryEntry,
   RecordedError,
+  CommandPhase,
   SagaPhase,
   SagaStatus,
   StepState,
@@ -50,7 +51,7 @@ export interface ExecutionRecord {
   commandId: string;
   sagaId: string;
   step: string;
-  phase: SagaPhase;
+  phase: CommandPhase;
   attempt: number;
   participant: string;
   outcome: string | null;

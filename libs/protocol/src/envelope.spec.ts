@@ -14,6 +14,7 @@ const command = {
   sagaId,
   step: 'reserve-car',
   attempt: 2,
+  run: 3,
   phase: 'execute' as const,
   replyTo: 'skald.replies',
   data: { model: 'mini' },
@@ -43,6 +44,7 @@ describe('command envelopes', () => {
     assert.equal(record.headers.ce_specversion, '1.0');
     assert.equal(record.headers.ce_type, 'reserve');
     assert.equal(record.headers.ce_attempt, '2');
+    assert.equal(record.headers.ce_steprun, '3');
     assert.equal(record.headers['content-type'], 'application/json');
     const buffers = {
       key: Buffer.from(record.key),
@@ -54,10 +56,20 @@ describe('command envelopes', () => {
     assert.deepEqual(decodeCommand(buffers), { ...command, traceParent: undefined });
   });
 
+  it('reads a command without ce_steprun (older senders, 2PC) as run 1', () => {
+    assert.equal(decodeCommand(withHeader(HEADERS.stepRun, undefined)).run, 1);
+  });
+
   const bad: [string, ReturnType<typeof withHeader>, RegExp][] = [
     ['missing ce_id', withHeader(HEADERS.id, undefined), /missing header ce_id/],
     ['ce_id not a UUID', withHeader(HEADERS.id, 'nope'), /ce_id must be a UUID/],
     ['missing ce_sagaid', withHeader(HEADERS.sagaId, undefined), /missing header ce_sagaid/],
+    ['run zero', withHeader(HEADERS.stepRun, '0'), /ce_steprun must be a positive integer/],
+    [
+      'run not a number',
+      withHeader(HEADERS.stepRun, '2x'),
+      /ce_steprun must be a positive integer/,
+    ],
     [
       'unknown phase',
       withHeader(HEADERS.phase, 'explode'),

@@ -30,6 +30,11 @@ export interface CommandEnvelope {
   sagaId: string;
   step: string;
   attempt: number;
+  /**
+   * `ce_steprun`: 1 for the saga's own attempts of a step, +1 for each operator retry of it.
+   * (sagaId, step, run) names one operation; a participant runs each at most once.
+   */
+  run: number;
   phase: Phase;
   replyTo: string;
   data: unknown;
@@ -93,6 +98,15 @@ function oneOf<T extends string>(
   return value as T;
 }
 
+function positiveInteger(name: string, text: string): number {
+  const value = Number(text);
+  if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(value) || value < 1)
+    throw new ProtocolError(
+      `header ${name} must be a positive integer, got "${text.slice(0, 32)}"`,
+    );
+  return value;
+}
+
 function commonHeaders(message: WireMessage): void {
   const spec = required(message, HEADERS.specVersion);
   if (spec !== SPEC_VERSION)
@@ -134,7 +148,7 @@ function baseHeaders(e: {
 }
 
 /** Kafka record of a command: key = saga id, CloudEvents attributes as headers, JSON data as value. */
-export function encodeCommand(c: CommandEnvelope): {
+export function encodeCommand(c: Omit<CommandEnvelope, 'run'> & { run?: number }): {
   key: string;
   value: string;
   headers: Record<string, string>;
@@ -147,6 +161,7 @@ export function encodeCommand(c: CommandEnvelope): {
       [HEADERS.sagaId]: c.sagaId,
       [HEADERS.sagaStep]: c.step,
       [HEADERS.attempt]: String(c.attempt),
+      ...(c.run === undefined ? {} : { [HEADERS.stepRun]: String(c.run) }),
       [HEADERS.phase]: c.phase,
       [HEADERS.replyTo]: c.replyTo,
     },
@@ -174,13 +189,9 @@ export function encodeReply(r: ReplyEnvelope): {
 /** Parses and validates a command; throws `ProtocolError` naming the first problem. */
 export function decodeCommand(message: WireMessage): CommandEnvelope {
   commonHeaders(message);
-  const attemptText = required(message, HEADERS.attempt);
-  const attempt = Number(attemptText);
-  if (!Number.isInteger(attempt) || attempt < 1) {
-    throw new ProtocolError(
-      `header ${HEADERS.attempt} must be a positive integer, got "${attemptText.slice(0, 32)}"`,
-    );
-  }
+  const attempt = positiveInteger(HEADERS.attempt, required(message, HEADERS.attempt));
+  const runText = header(message, HEADERS.stepRun);
+  const run = runText === undefined ? 1 : positiveInteger(HEADERS.stepRun, runText);
   return {
     id: uuid(message, HEADERS.id),
     source: required(message, HEADERS.source),
@@ -189,6 +200,7 @@ export function decodeCommand(message: WireMessage): CommandEnvelope {
     sagaId: uuid(message, HEADERS.sagaId),
     step: required(message, HEADERS.sagaStep),
     attempt,
+    run,
     phase: oneOf(message, HEADERS.phase, PHASES),
     replyTo: required(message, HEADERS.replyTo),
     traceParent: header(message, HEADERS.traceParent),

@@ -31,6 +31,7 @@ export {
   OUTCOMES,
   PHASES,
   PROTOCOL_ERROR_CODES,
+  FENCE_TYPE,
   REPLY_TYPE,
   SPEC_VERSION,
   commandTopic,

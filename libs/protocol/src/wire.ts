@@ -20,6 +20,8 @@ export const HEADERS = {
   sagaId: 'ce_sagaid',
   sagaStep: 'ce_sagastep',
   attempt: 'ce_attempt',
+  /** Which run of the step this is: 1, then +1 for each operator retry (absent means 1). */
+  stepRun: 'ce_steprun',
   phase: 'ce_phase',
   replyTo: 'ce_replyto',
   correlationId: 'ce_correlationid',
@@ -35,6 +37,8 @@ export const SPEC_VERSION = '1.0';
 export const CONTENT_TYPE = 'application/json';
 /** `ce_type` of every reply. */
 export const REPLY_TYPE = 'skald.reply';
+/** `ce_type` of every fence (phase `fence`). */
+export const FENCE_TYPE = 'skald.fence';
 
 export const PHASES = {
   execute: 'execute',
@@ -42,6 +46,8 @@ export const PHASES = {
   prepare: 'prepare',
   commit: 'commit',
   abort: 'abort',
+  /** The saga gave up on a step without compensating it: never execute it from now on. */
+  fence: 'fence',
 } as const;
 export type Phase = (typeof PHASES)[keyof typeof PHASES];
 

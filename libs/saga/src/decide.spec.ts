@@ -44,6 +44,7 @@ const hotelCommand = (s: SagaScenario) => ({
   step: 'hotel',
   phase: 'execute' as const,
   attempt: 1,
+  run: 1,
   participant: 'hotels',
   command: 'reserve',
   payload: {},

@@ -1,7 +1,8 @@
 // decide(): (definition, state, event) → (new state, commands, timers, history). Pure: time, ids
 // and randomness come from the context, so a saga can be replayed and unit-tested without I/O.
+import { FENCE_TYPE } from '@skald/protocol';
 import type { CompiledStep, SagaDefinition, SagaView } from './define-saga';
-import { DefinitionMismatchError, IllegalTransitionError } from './errors';
+import { DefinitionMismatchError, IllegalTransitionError, misroutedCompensation } from './errors';
 import { backoffDelayMs, type CompiledRetryPolicy } from './retry-policy';
 import {
   STEP_STATUS,
@@ -82,6 +83,16 @@ function errorOf(data: unknown, fallbackCode: string, step: string): RecordedErr
 
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
+/** Step statuses in which a sent command may have been (or may yet be) executed. */
+const MAY_HAVE_RUN: readonly StepState['status'][] = [
+  STEP_STATUS.succeeded,
+  STEP_STATUS.running,
+  STEP_STATUS.retrying,
+  STEP_STATUS.failed,
+  STEP_STATUS.timedOut,
+  STEP_STATUS.cancelled,
+];
+
 /** One event applied to a working copy; collects what must be persisted and sent. */
 class Run {
   readonly commands: OutgoingCommand[] = [];
@@ -138,7 +149,9 @@ class Run {
   ) {
     const id = this.ctx.newId();
     const st = this.st(step.name);
+    const run = st.run ?? 1;
     st.commandId = id;
+    if (phase === 'execute') st.participant = spec.participant;
     this.commands.push({
       id,
       participant: spec.participant,
@@ -146,6 +159,7 @@ class Run {
       phase,
       step: step.name,
       attempt,
+      run,
       payload: spec.payload,
     });
     this.timers.push({
@@ -163,9 +177,46 @@ class Run {
         command: spec.command,
         phase,
         attempt,
+        ...(run > 1 ? { run } : {}),
         commandId: id,
       },
     });
+  }
+
+  /**
+   * Tells the participant of a step given up on without a compensation never to run it: a late
+   * (redelivered) attempt is then refused instead of leaving an effect nothing undoes. Not awaited:
+   * keyed by saga id, it reaches the participant after every command sent before it.
+   */
+  private sendFence(step: CompiledStep): void {
+    const st = this.st(step.name);
+    const participant = st.participant ?? this.participantOf(step);
+    if (participant === undefined) return;
+    const id = this.ctx.newId();
+    this.commands.push({
+      id,
+      participant,
+      command: FENCE_TYPE,
+      phase: 'fence',
+      step: step.name,
+      attempt: 1,
+      run: st.run ?? 1,
+      payload: {},
+    });
+    this.history.push({
+      type: 'step-fenced',
+      step: step.name,
+      details: { participant, commandId: id },
+    });
+  }
+
+  /** The participant of a step's forward command, for sagas stored before it was recorded. */
+  private participantOf(step: CompiledStep): string | undefined {
+    try {
+      return step.invoke(this.view()).participant;
+    } catch {
+      return undefined;
+    }
   }
 
   // ---- forward ----
@@ -337,6 +388,12 @@ class Run {
     this.stepFailed(step, error, st.outcomeUnknown === true);
   }
 
+  /** A business refusal: the participant did nothing and answers any later attempt the same way. */
+  stepRefused(step: CompiledStep, error: RecordedError): void {
+    this.st(step.name).refused = true;
+    this.stepFailed(step, error, false);
+  }
+
   stepFailed(step: CompiledStep, error: RecordedError, outcomeUnknown: boolean): void {
     const st = this.st(step.name);
     st.status = outcomeUnknown ? STEP_STATUS.timedOut : STEP_STATUS.failed;
@@ -371,24 +428,29 @@ class Run {
 
   // ---- compensation ----
 
-  /** Completed, in flight, or possibly done (a timed-out attempt) — and undoable. */
-  private needsCompensation(step: CompiledStep): boolean {
-    if (!step.compensate) return false;
+  /**
+   * A command of the step was sent and not refused, so the participant may have run it, or may
+   * still run a redelivered attempt — even when every reply so far was a transient error.
+   */
+  private mayHaveRun(step: CompiledStep): boolean {
     const st = this.st(step.name);
-    if (st.status === STEP_STATUS.succeeded || st.status === STEP_STATUS.running) return true;
-    return (
-      (st.status === STEP_STATUS.retrying || st.status === STEP_STATUS.timedOut) &&
-      st.outcomeUnknown === true
-    );
+    return st.attempts > 0 && !st.refused && MAY_HAVE_RUN.includes(st.status);
   }
 
+  private needsCompensation(step: CompiledStep): boolean {
+    return step.compensate !== undefined && this.mayHaveRun(step);
+  }
+
+  /** Undoes what the stage may have done; a step with no compensation is fenced instead. */
   private beginCompensation(stage: number): void {
     for (const step of this.stageSteps(stage)) {
-      if (!this.needsCompensation(step)) continue;
-      const st = this.st(step.name);
-      st.compensationAttempts = 0;
-      this.history.push({ type: 'compensation-started', step: step.name });
-      this.sendCompensation(step, 1);
+      if (this.needsCompensation(step)) {
+        this.st(step.name).compensationAttempts = 0;
+        this.history.push({ type: 'compensation-started', step: step.name });
+        this.sendCompensation(step, 1);
+      } else if (this.mayHaveRun(step) && this.st(step.name).status !== STEP_STATUS.succeeded) {
+        this.sendFence(step);
+      }
     }
   }
 
@@ -403,6 +465,14 @@ class Run {
       this.markCompensationFailed(step, {
         code: 'COMPENSATE_FAILED',
         message: `step ${step.name}: compensate failed: ${messageOf(error)}`,
+        step: step.name,
+      });
+      return;
+    }
+    if (st.participant !== undefined && spec.participant !== st.participant) {
+      this.markCompensationFailed(step, {
+        code: 'COMPENSATION_PARTICIPANT_MISMATCH',
+        message: misroutedCompensation(step.name, st.participant, spec.participant),
         step: step.name,
       });
       return;
@@ -526,13 +596,17 @@ class Run {
       this.continueCompensation();
       return;
     }
-    // failed past the pivot: run the failed steps again from attempt 1
+    // failed past the pivot: run the failed steps again from attempt 1, as a new operation
+    // (`ce_steprun`), so a participant that refused the last run runs this one instead of
+    // answering with the stored refusal
     this.transition('running');
     delete this.state.error;
     for (const step of steps) {
       const st = this.st(step.name);
       if (st.status !== STEP_STATUS.failed && st.status !== STEP_STATUS.timedOut) continue;
       delete st.error;
+      delete st.refused;
+      st.run = (st.run ?? 1) + 1;
       this.resend(step, 1);
     }
   }
@@ -645,7 +719,7 @@ function apply(run: Run, event: SagaEvent): string | undefined {
       if (forward) {
         if (event.outcome === 'success') run.forwardSucceeded(step, event.data);
         else if (event.outcome === 'failure')
-          run.stepFailed(step, errorOf(event.data, 'FAILURE', step.name), false);
+          run.stepRefused(step, errorOf(event.data, 'FAILURE', step.name));
         else run.forwardAttemptFailed(step, errorOf(event.data, 'ERROR', step.name), false);
       } else if (event.outcome === 'success') run.compensationSucceeded(step);
       // a compensation must not be refused: a business "no" here needs an operator

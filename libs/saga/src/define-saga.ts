@@ -1,4 +1,4 @@
-import { SagaDefinitionError } from './errors';
+import { misroutedCompensation, SagaDefinitionError } from './errors';
 import {
   compileRetryPolicy,
   COMPENSATION_RETRY_DEFAULTS,
@@ -127,6 +127,30 @@ interface DraftStage {
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
+/** Stands for any saga input or data: every property, call and conversion yields a value. */
+const ANY_VALUE: unknown = new Proxy(function anyValue() {}, {
+  get: (_target, key) => (key === Symbol.toPrimitive ? () => 0 : ANY_VALUE),
+  apply: () => ANY_VALUE,
+});
+
+/**
+ * The participant a step callback addresses, when it does not depend on the saga (the usual
+ * `command('cars', ...)`); undefined when it does or the callback cannot run on a stand-in view.
+ * decide() checks the compensation's participant again on every send.
+ */
+function probedParticipant(callback: (saga: never) => CommandSpec): string | undefined {
+  try {
+    const participant = callback({
+      id: '',
+      input: ANY_VALUE,
+      data: ANY_VALUE,
+    } as never)?.participant;
+    return typeof participant === 'string' ? participant : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Members of a parallel group; they run concurrently and are compensated together. */
 export class ParallelGroup<I, D> {
   /** @internal */
@@ -215,6 +239,12 @@ function compile(name: string, options: SagaOptions, drafts: DraftStage[]): Saga
       claim('step', stepName);
       const where = `step ${JSON.stringify(stepName)}`;
       if (typeof o.invoke !== 'function') fail(`${where} needs an invoke function`);
+      if (o.compensate) {
+        const ran = probedParticipant(o.invoke);
+        const undoneAt = probedParticipant(o.compensate);
+        if (ran !== undefined && undoneAt !== undefined && ran !== undoneAt)
+          fail(misroutedCompensation(stepName, ran, undoneAt));
+      }
       if (o.pivot) {
         if (draft.kind === 'parallel')
           fail(

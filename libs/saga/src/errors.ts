@@ -33,6 +33,15 @@ export class IllegalTransitionError extends Error {
   }
 }
 
+/** Why a compensation must go to the participant that ran the step (checked by build() and by decide() on every send). */
+export function misroutedCompensation(step: string, ran: string, compensatedAt: string): string {
+  return (
+    `step ${step}: its compensation goes to participant "${compensatedAt}" but its command went to "${ran}"; ` +
+    `only the participant that ran a step knows whether there is anything to undo (and can refuse a late command), ` +
+    `so a compensation must go to the same participant`
+  );
+}
+
 const PROGRAMMER_ERRORS = [TypeError, RangeError, ReferenceError, SyntaxError];
 
 /** The one retry decision: explicit `retryable` wins; programmer errors never; unknown errors do. */

@@ -57,6 +57,7 @@ export {
   SAGA_STATUS,
   STEP_STATUS,
   TERMINAL_SAGA_STATUSES,
+  type CommandPhase,
   type DecideContext,
   type Decision,
   type HistoryEntry,

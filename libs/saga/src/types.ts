@@ -41,8 +41,10 @@ export const STEP_STATUS = {
 } as const;
 export type StepStatus = (typeof STEP_STATUS)[keyof typeof STEP_STATUS];
 
-/** Message phases on the wire (DESIGN.md §5). Sagas use execute and compensate. */
+/** Message phases on the wire (DESIGN.md §5) that a saga step awaits replies for. */
 export type SagaPhase = 'execute' | 'compensate';
+/** Every phase a saga sends: a `fence` tells a participant never to run a step given up on. */
+export type CommandPhase = SagaPhase | 'fence';
 
 /** Reply outcomes on the wire (DESIGN.md §5). */
 export type ReplyOutcome = 'success' | 'failure' | 'error';
@@ -67,6 +69,12 @@ export interface StepState {
   commandId?: string;
   /** True while the participant may have done the work but we do not know (an attempt timed out). */
   outcomeUnknown?: boolean;
+  /** The participant refused it (a `failure` reply): it did nothing, and says so to any later attempt. */
+  refused?: boolean;
+  /** Participant the forward command went to; its compensation must go there too. */
+  participant?: string;
+  /** Operator runs of the step (`ce_steprun`): absent means 1; each operator retry starts the next. */
+  run?: number;
   /** ms since epoch */
   startedAt?: number;
   /** ms since epoch */
@@ -124,9 +132,11 @@ export interface OutgoingCommand {
   participant: string;
   /** `ce_type`, e.g. `reserve`. */
   command: string;
-  phase: SagaPhase;
+  phase: CommandPhase;
   step: string;
   attempt: number;
+  /** `ce_steprun`: which operator run of the step this attempt belongs to. */
+  run: number;
   payload: unknown;
 }
 
@@ -147,6 +157,7 @@ export interface HistoryEntry {
     | 'reply-applied'
     | 'retry-scheduled'
     | 'step-timed-out'
+    | 'step-fenced'
     | 'step-succeeded'
     | 'step-failed'
     | 'compensation-started'

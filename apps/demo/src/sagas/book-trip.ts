@@ -32,14 +32,14 @@ export const bookTrip = defineSaga('book-trip', {
   .step('reserve-car', {
     invoke: (s) =>
       command('cars', 'reserve', { customer: s.input.customer, model: s.input.car.model }),
-    compensate: (s) => command('cars', 'cancel', { id: s.data.carId }),
+    compensate: () => command('cars', 'cancel'), // the participant knows what to undo
     onReply: (_s, r: { id: string }) => ({ carId: r.id }),
     retry: quickRetries,
     timeoutMs: 10_000,
   })
   .step('reserve-hotel', {
     invoke: (s) => command('hotels', 'reserve', { customer: s.input.customer, ...s.input.hotel }),
-    compensate: (s) => command('hotels', 'cancel', { id: s.data.hotelId }),
+    compensate: () => command('hotels', 'cancel'), // the participant knows what to undo
     onReply: (_s, r: { id: string }) => ({ hotelId: r.id }),
     retry: quickRetries,
     timeoutMs: 10_000,
@@ -47,7 +47,7 @@ export const bookTrip = defineSaga('book-trip', {
   .step('book-flight', {
     invoke: (s) =>
       command('flights', 'book', { customer: s.input.customer, to: s.input.flight.to }),
-    compensate: (s) => command('flights', 'cancel', { id: s.data.flightId }),
+    compensate: () => command('flights', 'cancel'), // the participant knows what to undo
     onReply: (_s, r: { id: string }) => ({ flightId: r.id }),
     retry: quickRetries,
     timeoutMs: 10_000,

@@ -26,6 +26,7 @@ import {
   type OutgoingCommand,
   type SagaDefinition,
   type SagaEvent,
+  type SagaPhase,
   type SagaState,
   type TimerRequest,
 } from '@skald/saga';
@@ -61,7 +62,12 @@ const MAX_STARTS_PER_TRANSACTION = 100;
 
 /** What became of a consumed reply. Only `applied` changed a saga. */
 export type ReplyResult =
-  'applied' | 'duplicate' | 'stale' | 'unknown-correlation' | 'saga-mismatch';
+  | 'applied'
+  | 'fence-acknowledged'
+  | 'duplicate'
+  | 'stale'
+  | 'unknown-correlation'
+  | 'saga-mismatch';
 
 const SOURCE = 'skald-orchestrator';
 /** How long a timer whose saga cannot be advanced here (e.g. its definition is missing) waits to be tried again. */
@@ -227,6 +233,15 @@ export class SagaEngine {
           participant: execution.participant,
           healthy: reply.outcome !== 'error',
         });
+        if (execution.phase === 'fence') {
+          // nothing waits for a fence; it only matters if the step ran before the fence arrived
+          if ((reply.data as { executed?: unknown } | null)?.executed === true)
+            ignored.push(
+              `saga ${execution.sagaId}: step ${execution.step} was given up on without a compensation, but participant ${execution.participant} had run it; its effect remains`,
+            );
+          results.push('fence-acknowledged');
+          continue;
+        }
         const saga = touched.get(execution.sagaId) ?? this.pending(locked.get(execution.sagaId)!);
         touched.set(execution.sagaId, saga);
         const decision = decide(
@@ -412,7 +427,11 @@ export class SagaEngine {
   ): Promise<{ decision: Decision; refused: OutgoingCommand[] }> {
     const refused: OutgoingCommand[] = [];
     for (let round = 0; round < MAX_FAIL_FAST_ROUNDS; round++) {
-      const [command] = await this.breakers.refusedNow(tx, decision.commands, ctx.now);
+      // a fence is not awaited: it waits for the breaker like any command, never fails fast
+      const awaited = decision.commands.filter(
+        (c): c is OutgoingCommand & { phase: SagaPhase } => c.phase !== 'fence',
+      );
+      const [command] = await this.breakers.refusedNow(tx, awaited, ctx.now);
       if (!command) break;
       refused.push(command);
       const next = decide(
@@ -447,6 +466,7 @@ export class SagaEngine {
       sagaId,
       step: c.step,
       attempt: c.attempt,
+      run: c.run,
       phase: c.phase,
       replyTo: replyTopic(this.config.topicPrefix),
       data: c.payload,

@@ -20,7 +20,7 @@ export class SkaldMetrics {
   });
   readonly replies = new Counter({
     name: 'skald_replies_total',
-    help: 'Replies consumed, by result (applied, duplicate, stale, unknown-correlation, saga-mismatch, malformed, dead-lettered)',
+    help: 'Replies consumed, by result (applied, fence-acknowledged, duplicate, stale, unknown-correlation, saga-mismatch, malformed, dead-lettered)',
     labelNames: ['result'],
     registers: [this.registry],
   });

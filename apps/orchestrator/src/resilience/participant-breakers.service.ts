@@ -70,11 +70,11 @@ export class ParticipantBreakers {
   }
 
   /** In fail-fast mode: the commands addressed to a participant whose breaker is open now. */
-  async refusedNow(
+  async refusedNow<C extends OutgoingCommand>(
     tx: SagaTransaction,
-    commands: OutgoingCommand[],
+    commands: C[],
     now: number,
-  ): Promise<OutgoingCommand[]> {
+  ): Promise<C[]> {
     if (this.config.flowControl.mode !== BREAKER_MODES.failFast || commands.length === 0) {
       return [];
     }
