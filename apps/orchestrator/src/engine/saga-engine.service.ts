@@ -226,6 +226,7 @@ export class SagaEngine {
         outcomes.push({
           participant: execution.participant,
           healthy: reply.outcome !== 'error',
+          operation: { sagaId: execution.sagaId, step: execution.step, phase: execution.phase },
         });
         const saga = touched.get(execution.sagaId) ?? this.pending(locked.get(execution.sagaId)!);
         touched.set(execution.sagaId, saga);
@@ -298,7 +299,15 @@ export class SagaEngine {
       if (timer.kind === 'step-timeout' && timer.commandId && timer.participant) {
         // no answer in time: the participant is slow or down, and the command is no longer in flight
         await tx.releaseCommand(timer.commandId, ctx.now);
-        await this.breakers.record(tx, timer.participant, false, ctx.now);
+        await this.breakers.record(
+          tx,
+          {
+            participant: timer.participant,
+            healthy: false,
+            operation: { sagaId: timer.sagaId, step: timer.step!, phase: timer.phase! },
+          },
+          ctx.now,
+        );
       }
       this.metrics.timersFired.inc({ kind: timer.kind, applied: String(!decision.ignored) });
       if (decision.ignored) return { saga: undefined };
