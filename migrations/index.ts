@@ -2,6 +2,7 @@ import { CreateSkaldSchema1764000000000 } from './1764000000000-CreateSkaldSchem
 import { CreateSagaTables1764000100000 } from './1764000100000-CreateSagaTables';
 import { AddFlowControl1764000200000 } from './1764000200000-AddFlowControl';
 import { CreateTwoPhaseTables1764100000000 } from './1764100000000-CreateTwoPhaseTables';
+import { AddBreakerFailingOperations1764300000000 } from './1764300000000-AddBreakerFailingOperations';
 
 /** Every migration, oldest first. Add new ones here: the list is explicit so a build bundles them all. */
 export const migrations = [
@@ -9,4 +10,5 @@ export const migrations = [
   CreateSagaTables1764000100000,
   AddFlowControl1764000200000,
   CreateTwoPhaseTables1764100000000,
+  AddBreakerFailingOperations1764300000000,
 ];

@@ -7,7 +7,10 @@ import type { EntityManager } from 'typeorm';
 export interface ParticipantRecord {
   name: string;
   breakerState: 'closed' | 'open';
+  /** Distinct operations that failed since the last healthy outcome. */
   consecutiveFailures: number;
+  /** The latest of those operations (keys made by the breaker), bounded by its threshold. */
+  failingOperations: readonly string[];
   /** ms since epoch */
   openedAt: number | null;
   retryTokens: number | null;
@@ -22,7 +25,7 @@ export interface ParticipantWithWork extends ParticipantRecord {
 
 export type BreakerUpdate = Pick<
   ParticipantRecord,
-  'breakerState' | 'consecutiveFailures' | 'openedAt'
+  'breakerState' | 'consecutiveFailures' | 'failingOperations' | 'openedAt'
 >;
 
 interface ParticipantRow extends Omit<ParticipantRecord, 'openedAt' | 'tokensAt'> {
@@ -32,8 +35,8 @@ interface ParticipantRow extends Omit<ParticipantRecord, 'openedAt' | 'tokensAt'
 }
 
 export const PARTICIPANT_COLUMNS = `p.name, p.breaker_state AS "breakerState",
-  p.consecutive_failures AS "consecutiveFailures", p.opened_at AS "openedAt",
-  p.retry_tokens AS "retryTokens", p.tokens_at AS "tokensAt"`;
+  p.consecutive_failures AS "consecutiveFailures", p.failing_operations AS "failingOperations",
+  p.opened_at AS "openedAt", p.retry_tokens AS "retryTokens", p.tokens_at AS "tokensAt"`;
 
 /** Commands of a participant sent and neither answered nor timed out (the bulkhead's count). */
 export const IN_FLIGHT_SQL = `(SELECT count(*)::int FROM skald.step_execution e
@@ -106,22 +109,32 @@ export class ParticipantTransaction {
   async updateBreaker(name: string, update: BreakerUpdate, now: number): Promise<void> {
     await this.manager.query(
       `UPDATE skald.participant
-         SET breaker_state = $2, consecutive_failures = $3, opened_at = $4, updated_at = $5
+         SET breaker_state = $2, consecutive_failures = $3, failing_operations = $4::text[],
+             opened_at = $5, updated_at = $6
        WHERE name = $1`,
-      [name, update.breakerState, update.consecutiveFailures, at(update.openedAt), new Date(now)],
+      [
+        name,
+        update.breakerState,
+        update.consecutiveFailures,
+        update.failingOperations,
+        at(update.openedAt),
+        new Date(now),
+      ],
     );
   }
 
   /**
-   * A healthy outcome closes the breaker and clears the failure count. Writes (and locks) only
-   * when there is something to clear, so the healthy path costs one index lookup.
+   * A healthy outcome closes the breaker and clears the failing operations. Writes (and locks)
+   * only when there is something to clear (a failing operation always counts in
+   * consecutive_failures), so the healthy path costs one index lookup.
    * Returns the state it was in when it changed anything.
    */
   async recordHealthy(name: string, now: number): Promise<'closed' | 'open' | undefined> {
     // TypeORM answers an UPDATE with [rows, rowCount]
     const [rows]: [{ previous: 'closed' | 'open' }[], number] = await this.manager.query(
       `UPDATE skald.participant p
-         SET breaker_state = 'closed', consecutive_failures = 0, opened_at = NULL, updated_at = $2
+         SET breaker_state = 'closed', consecutive_failures = 0, failing_operations = '{}',
+             opened_at = NULL, updated_at = $2
        FROM (SELECT breaker_state FROM skald.participant WHERE name = $1) AS old
        WHERE p.name = $1 AND (p.consecutive_failures > 0 OR p.breaker_state <> 'closed')
        RETURNING old.breaker_state AS previous`,

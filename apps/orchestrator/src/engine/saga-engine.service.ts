@@ -232,6 +232,7 @@ export class SagaEngine {
         outcomes.push({
           participant: execution.participant,
           healthy: reply.outcome !== 'error',
+          operation: { sagaId: execution.sagaId, step: execution.step, phase: execution.phase },
         });
         if (execution.phase === 'fence') {
           // nothing waits for a fence; it only matters if the step ran before the fence arrived
@@ -313,7 +314,15 @@ export class SagaEngine {
       if (timer.kind === 'step-timeout' && timer.commandId && timer.participant) {
         // no answer in time: the participant is slow or down, and the command is no longer in flight
         await tx.releaseCommand(timer.commandId, ctx.now);
-        await this.breakers.record(tx, timer.participant, false, ctx.now);
+        await this.breakers.record(
+          tx,
+          {
+            participant: timer.participant,
+            healthy: false,
+            operation: { sagaId: timer.sagaId, step: timer.step!, phase: timer.phase! },
+          },
+          ctx.now,
+        );
       }
       this.metrics.timersFired.inc({ kind: timer.kind, applied: String(!decision.ignored) });
       if (decision.ignored) return { saga: undefined };

@@ -5,6 +5,7 @@ import {
   breakerState,
   retryTokens,
   sendAllowance,
+  type BreakerChange,
   type FlowControlOptions,
   type ParticipantFlow,
 } from './flow-control';
@@ -20,59 +21,90 @@ const options: FlowControlOptions = {
 const healthy: ParticipantFlow = {
   breakerState: 'closed',
   consecutiveFailures: 0,
+  failingOperations: [],
   openedAt: null,
   retryTokens: null,
   tokensAt: null,
 };
 
+const operation = (sagaId: string, step = 'call', phase = 'execute') => ({ sagaId, step, phase });
+const failed = (sagaId: string, step?: string, phase?: string) => ({
+  healthy: false,
+  operation: operation(sagaId, step, phase),
+});
+const succeeded = (sagaId: string) => ({ healthy: true, operation: operation(sagaId) });
+
+/** A breaker opened at 0 by the failures of sagas s1, s2 and s3. */
+const opened: ParticipantFlow = {
+  ...healthy,
+  breakerState: 'open',
+  consecutiveFailures: 3,
+  failingOperations: ['s1/execute/call', 's2/execute/call', 's3/execute/call'],
+  openedAt: 0,
+};
+
 describe('circuit breaker', () => {
-  it('opens after the threshold of consecutive failures, not before', () => {
+  it('opens after the threshold of distinct failing operations, not before', () => {
     let flow = healthy;
     for (let i = 1; i < 3; i++) {
-      flow = { ...flow, ...breakerAfter(flow, false, 100, options)! };
+      flow = { ...flow, ...breakerAfter(flow, failed(`s${i}`), 100, options)! };
       assert.equal(flow.breakerState, 'closed');
       assert.equal(flow.consecutiveFailures, i);
     }
-    flow = { ...flow, ...breakerAfter(flow, false, 100, options)! };
+    flow = { ...flow, ...breakerAfter(flow, failed('s3'), 100, options)! };
     assert.equal(flow.breakerState, 'open');
     assert.equal(flow.openedAt, 100);
+    assert.deepEqual(flow.failingOperations, opened.failingOperations);
   });
 
-  it('a healthy outcome resets the count; nothing changes for a healthy closed breaker', () => {
-    const twoFailures = { ...healthy, consecutiveFailures: 2 };
-    assert.deepEqual(breakerAfter(twoFailures, true, 5, options), {
+  it('retries of one operation count once, however often it fails', () => {
+    let flow = { ...healthy, ...breakerAfter(healthy, failed('s1'), 100, options)! };
+    for (let attempt = 2; attempt <= 10; attempt++) {
+      assert.equal(breakerAfter(flow, failed('s1'), 100 + attempt, options), undefined);
+    }
+    flow = { ...flow, ...breakerAfter(flow, failed('s1', 'call', 'compensate'), 200, options)! };
+    flow = { ...flow, ...breakerAfter(flow, failed('s1', 'other'), 300, options)! };
+    assert.equal(flow.breakerState, 'open', 'another step or phase is another operation');
+  });
+
+  it('a healthy outcome clears the failing operations; nothing changes for a healthy closed breaker', () => {
+    const twoFailures = {
+      ...healthy,
+      consecutiveFailures: 2,
+      failingOperations: ['s1/execute/call', 's2/execute/call'],
+    };
+    const cleared: BreakerChange = {
       breakerState: 'closed',
       consecutiveFailures: 0,
+      failingOperations: [],
       openedAt: null,
-    });
-    assert.equal(breakerAfter(healthy, true, 5, options), undefined);
+    };
+    assert.deepEqual(breakerAfter(twoFailures, succeeded('s3'), 5, options), cleared);
+    assert.equal(breakerAfter(healthy, succeeded('s3'), 5, options), undefined);
+    // after a healthy outcome an operation that failed before counts again
+    const again = breakerAfter({ ...twoFailures, ...cleared }, failed('s1'), 6, options);
+    assert.deepEqual(again?.failingOperations, ['s1/execute/call']);
   });
 
-  it('turns half-open after openMs; a failed probe reopens it, a good one closes it', () => {
-    const open: ParticipantFlow = {
-      ...healthy,
-      breakerState: 'open',
-      consecutiveFailures: 3,
-      openedAt: 0,
-    };
-    assert.equal(breakerState(open, 999, options), 'open');
-    assert.equal(breakerState(open, 1_000, options), 'half-open');
-    assert.deepEqual(breakerAfter(open, false, 1_500, options), {
+  it('turns half-open after openMs; a failed probe of a new operation reopens it, a good one closes it', () => {
+    assert.equal(breakerState(opened, 999, options), 'open');
+    assert.equal(breakerState(opened, 1_000, options), 'half-open');
+    assert.deepEqual(breakerAfter(opened, failed('s4'), 1_500, options), {
       breakerState: 'open',
       consecutiveFailures: 4,
+      // bounded by the threshold: the oldest makes room
+      failingOperations: ['s2/execute/call', 's3/execute/call', 's4/execute/call'],
       openedAt: 1_500,
     });
-    assert.equal(breakerAfter(open, true, 1_500, options)?.breakerState, 'closed');
+    assert.equal(breakerAfter(opened, succeeded('s4'), 1_500, options)?.breakerState, 'closed');
+  });
+
+  it('while half-open, a failed probe of an operation already counted does not reopen it', () => {
+    assert.equal(breakerAfter(opened, failed('s2'), 1_500, options), undefined);
   });
 
   it('late failures while open do not extend the open period', () => {
-    const open: ParticipantFlow = {
-      ...healthy,
-      breakerState: 'open',
-      consecutiveFailures: 3,
-      openedAt: 0,
-    };
-    assert.equal(breakerAfter(open, false, 500, options), undefined);
+    assert.equal(breakerAfter(opened, failed('s4'), 500, options), undefined);
   });
 });
 

@@ -21,7 +21,11 @@ export type BreakerMode = (typeof BREAKER_MODES)[keyof typeof BREAKER_MODES];
 export interface FlowControlOptions {
   /** Commands sent to one participant and not yet answered (or timed out). */
   readonly maxInFlight: number;
-  /** Consecutive timeouts or `error` replies that open the breaker. */
+  /**
+   * Distinct operations (saga steps, forward or compensating) failing with a timeout or an `error`
+   * reply, with no healthy reply between, that open the breaker. Retries of one operation count
+   * once: one bad record must not open the breaker of a participant that serves everyone else.
+   */
   readonly failureThreshold: number;
   /** How long an open breaker stays open before letting probes through (half-open). */
   readonly openMs: number;
@@ -36,7 +40,10 @@ export interface FlowControlOptions {
 /** A participant's row, as stored: the breaker is stored `closed` or `open`; half-open is derived. */
 export interface ParticipantFlow {
   readonly breakerState: typeof BREAKER_STATES.closed | typeof BREAKER_STATES.open;
+  /** Distinct operations that failed since the last healthy outcome. */
   readonly consecutiveFailures: number;
+  /** `operationKey`s of the latest of those operations, at most `failureThreshold` of them. */
+  readonly failingOperations: readonly string[];
   /** ms since epoch */
   readonly openedAt: number | null;
   readonly retryTokens: number | null;
@@ -46,8 +53,29 @@ export interface ParticipantFlow {
 
 export type BreakerChange = Pick<
   ParticipantFlow,
-  'breakerState' | 'consecutiveFailures' | 'openedAt'
+  'breakerState' | 'consecutiveFailures' | 'failingOperations' | 'openedAt'
 >;
+
+/** One operation of a saga: a step's forward or compensating command, whatever its attempt. */
+export interface SagaOperation {
+  readonly sagaId: string;
+  readonly step: string;
+  readonly phase: string;
+}
+
+/** The operation's identity as stored in the participant's row (the step last: it is free text). */
+export function operationKey(operation: SagaOperation): string {
+  return `${operation.sagaId}/${operation.phase}/${operation.step}`;
+}
+
+/**
+ * One outcome of a sent command. `healthy`: any reply but `error` (a business refusal proves the
+ * participant works); not healthy: an `error` reply or a timeout.
+ */
+export interface BreakerOutcome {
+  readonly healthy: boolean;
+  readonly operation: SagaOperation;
+}
 
 /** The breaker as callers see it: an open breaker turns half-open once `openMs` has passed. */
 export function breakerState(
@@ -62,30 +90,48 @@ export function breakerState(
 }
 
 /**
- * The breaker after one outcome of a sent command. `healthy`: any reply but `error` (a business
- * refusal proves the participant works); not healthy: an `error` reply or a timeout.
- * Returns undefined when nothing changes.
+ * The breaker after one outcome of a sent command. Returns undefined when nothing changes.
+ * It trips on the participant, not on one operation: a failure of an operation already counted
+ * since the last healthy outcome says nothing new, so it changes nothing, also while half-open.
  */
 export function breakerAfter(
   flow: ParticipantFlow,
-  healthy: boolean,
+  outcome: BreakerOutcome,
   now: number,
   options: FlowControlOptions,
 ): BreakerChange | undefined {
-  if (healthy) {
+  if (outcome.healthy) {
     if (flow.breakerState === BREAKER_STATES.closed && flow.consecutiveFailures === 0) {
       return undefined;
     }
-    return { breakerState: BREAKER_STATES.closed, consecutiveFailures: 0, openedAt: null };
+    return {
+      breakerState: BREAKER_STATES.closed,
+      consecutiveFailures: 0,
+      failingOperations: [],
+      openedAt: null,
+    };
   }
   const state = breakerState(flow, now, options);
   // late failures of commands sent before it opened do not extend the open period
   if (state === BREAKER_STATES.open) return undefined;
-  const failures = flow.consecutiveFailures + 1;
-  if (state === BREAKER_STATES.halfOpen || failures >= options.failureThreshold) {
-    return { breakerState: BREAKER_STATES.open, consecutiveFailures: failures, openedAt: now };
+  const key = operationKey(outcome.operation);
+  if (flow.failingOperations.includes(key)) return undefined;
+  const failingOperations = [...flow.failingOperations, key].slice(-options.failureThreshold);
+  const consecutiveFailures = flow.consecutiveFailures + 1;
+  if (state === BREAKER_STATES.halfOpen || failingOperations.length >= options.failureThreshold) {
+    return {
+      breakerState: BREAKER_STATES.open,
+      consecutiveFailures,
+      failingOperations,
+      openedAt: now,
+    };
   }
-  return { breakerState: BREAKER_STATES.closed, consecutiveFailures: failures, openedAt: null };
+  return {
+    breakerState: BREAKER_STATES.closed,
+    consecutiveFailures,
+    failingOperations,
+    openedAt: null,
+  };
 }
 
 /** Retry tokens available now: a bucket of one second's worth, refilled continuously. */

@@ -6,12 +6,17 @@ import type { OutgoingCommand } from '@skald/saga';
 import type { CompiledOrchestratorConfig } from '../config/orchestrator-config';
 import { ORCHESTRATOR_CONFIG } from '../config/orchestrator-config.token';
 import { SkaldMetrics } from '../metrics/metrics.module';
-import { BREAKER_MODES, BREAKER_STATES, breakerAfter, breakerState } from './flow-control';
+import {
+  BREAKER_MODES,
+  BREAKER_STATES,
+  breakerAfter,
+  breakerState,
+  type BreakerOutcome,
+} from './flow-control';
 
-/** One answer (or timeout) of a participant, for its breaker. */
-export interface ParticipantOutcome {
-  participant: string;
-  healthy: boolean;
+/** One answer (or timeout) of a participant to one operation of a saga, for its breaker. */
+export interface ParticipantOutcome extends BreakerOutcome {
+  readonly participant: string;
 }
 
 @Injectable()
@@ -24,16 +29,13 @@ export class ParticipantBreakers {
   ) {}
 
   /**
-   * Records one outcome of a command sent to `participant`. Healthy: any reply but `error` (a
-   * business refusal proves the participant works). Unhealthy: an `error` reply or a timeout.
+   * Records one outcome of a command sent to a participant. Healthy: any reply but `error` (a
+   * business refusal proves the participant works). Unhealthy: an `error` reply or a timeout; it
+   * counts only for an operation that has not failed already since the last healthy outcome.
    */
-  async record(
-    tx: SagaTransaction,
-    participant: string,
-    healthy: boolean,
-    now: number,
-  ): Promise<void> {
-    if (healthy) {
+  async record(tx: SagaTransaction, outcome: ParticipantOutcome, now: number): Promise<void> {
+    const { participant } = outcome;
+    if (outcome.healthy) {
       if ((await tx.participants.recordHealthy(participant, now)) === BREAKER_STATES.open) {
         this.transition(participant, BREAKER_STATES.closed, 'a command succeeded');
       }
@@ -41,14 +43,14 @@ export class ParticipantBreakers {
     }
     const flow = await tx.participants.lock(participant);
     if (!flow) return;
-    const change = breakerAfter(flow, false, now, this.config.flowControl);
+    const change = breakerAfter(flow, outcome, now, this.config.flowControl);
     if (!change) return;
     await tx.participants.updateBreaker(participant, change, now);
     if (change.breakerState === BREAKER_STATES.open) {
       this.transition(
         participant,
         BREAKER_STATES.open,
-        `${change.consecutiveFailures} consecutive timeouts or errors`,
+        `${change.consecutiveFailures} operations failed (timeouts or errors), no healthy reply between`,
       );
     }
   }
@@ -64,7 +66,7 @@ export class ParticipantBreakers {
       // a run of healthy outcomes changes the breaker once: record the last one of each run
       for (const [i, outcome] of mine.entries()) {
         if (outcome.healthy && mine[i + 1]?.healthy) continue;
-        await this.record(tx, name, outcome.healthy, now);
+        await this.record(tx, outcome, now);
       }
     }
   }

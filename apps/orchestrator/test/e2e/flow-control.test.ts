@@ -89,7 +89,7 @@ describe('one hung participant (bulkhead + circuit breaker, shared through Postg
       });
     }, 50);
     try {
-      // three timeouts in a row open the breaker; the queued sagas say why they wait
+      // timeouts of three sagas in a row open the breaker; the queued sagas say why they wait
       await waitUntil(
         async () => (await participant(skald, 'slowpoke'))?.breaker.state === 'open',
         {
@@ -166,6 +166,85 @@ describe('one hung participant (bulkhead + circuit breaker, shared through Postg
   });
 });
 
+describe('one saga failing over and over (the breaker counts distinct operations)', () => {
+  const THRESHOLD = 3;
+  let skald: OrchestratorHarness;
+  let ledger: ScriptedParticipant;
+  // the bad record: refused at posting, and its release keeps failing until it is fixed
+  let broken = true;
+  const poisonReleases = () =>
+    ledger.received.filter((c) => c.command === 'release' && c.step === 'reserve').length;
+
+  before(async () => {
+    skald = await OrchestratorHarness.start({
+      sagas: [join(__dirname, '../fixtures/poison-sagas.ts')],
+      env: {
+        SKALD_BREAKER_FAILURES: String(THRESHOLD),
+        // long enough that an open breaker would hold the other sagas back past their deadline
+        SKALD_BREAKER_OPEN_MS: '60000',
+      },
+    });
+    ledger = await startScriptedParticipant({
+      brokers: skald.brokers,
+      topicPrefix: skald.topicPrefix,
+      name: 'ledger',
+      answer: (c) => {
+        const poison = (c.data as { account: string }).account === 'poison';
+        if (poison && c.command === 'post') return { outcome: 'failure', code: 'REJECTED' };
+        if (poison && c.command === 'release' && broken) return { outcome: 'error', code: 'BUG' };
+        return { outcome: 'success', data: {} };
+      },
+    });
+  });
+  after(async () => {
+    await ledger.stop();
+    await skald.stop();
+  });
+
+  it("one saga's compensation failing many times does not open its participant's breaker", async (t) => {
+    const poison = await skald.startSaga('post-entry', { account: 'poison' });
+    // its failures come back to back, with nothing healthy between them
+    await waitUntil(
+      async () =>
+        poisonReleases() >= 2 * THRESHOLD ||
+        (await participant(skald, 'ledger'))?.breaker.state !== 'closed',
+      { what: `${2 * THRESHOLD} failed releases of the poisoned saga` },
+    );
+    const view = await participant(skald, 'ledger');
+    assert.deepEqual(
+      { state: view?.breaker.state, consecutiveFailures: view?.breaker.consecutiveFailures },
+      { state: 'closed', consecutiveFailures: 1 },
+      `after ${poisonReleases()} failed releases of one saga`,
+    );
+
+    const releasesBefore = poisonReleases();
+    const others = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => skald.startSaga('post-entry', { account: `a${i}` })),
+    );
+    await waitAll(
+      skald,
+      others.map((s) => s.id),
+      'completed',
+      30_000,
+    );
+    assert.ok(
+      poisonReleases() > releasesBefore,
+      'the poisoned saga kept failing while the others ran',
+    );
+    assert.equal((await skald.saga(poison.id)).status, 'compensating');
+
+    broken = false;
+    await skald.waitForStatus(poison.id, 'compensated');
+    t.diagnostic(`the poisoned saga's release failed ${poisonReleases() - 1} times`);
+    assert.equal(
+      await skald.counter('skald_breaker_transitions_total', { participant: 'ledger', to: 'open' }),
+      0,
+    );
+    const end = await participant(skald, 'ledger');
+    assert.deepEqual(end?.breaker, { state: 'closed', consecutiveFailures: 0 });
+  });
+});
+
 describe('fail-fast breaker', () => {
   let skald: OrchestratorHarness;
   let flaky: ScriptedParticipant;
@@ -192,8 +271,12 @@ describe('fail-fast breaker', () => {
   });
 
   it('while the breaker is open, commands are not sent: they fail at once with CIRCUIT_OPEN', async () => {
-    const first = await skald.startSaga('call-flaky', {});
-    await skald.waitForStatus(first.id, 'compensated');
+    // three sagas failing open it: retries of one saga's step would count once
+    await waitAll(
+      skald,
+      (await startMany(skald, 'call-flaky', 3)).map((s) => s.id),
+      'compensated',
+    );
     assert.equal((await participant(skald, 'flaky'))?.breaker.state, 'open');
 
     const received = flaky.received.length;
