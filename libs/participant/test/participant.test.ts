@@ -13,6 +13,7 @@ describe('participant SDK with a database: effectively once, fenced, robust', ()
   let cars: Participant;
   const calls = { reserve: 0, cancel: 0 };
   let release: (() => void) | undefined;
+  let lastForward: unknown;
 
   before(async () => {
     db = await createTestDatabase();
@@ -43,8 +44,9 @@ describe('participant SDK with a database: effectively once, fenced, robust', ()
         );
         return { id: row.id };
       })
-      .onCompensate('cancel', async (_req, { tx, sagaId }) => {
+      .onCompensate('cancel', async (_req, { tx, sagaId, forward }) => {
         calls.cancel++;
+        lastForward = forward;
         await tx!.query('UPDATE cars SET cancelled = true WHERE saga_id = $1', [sagaId]);
       });
     await cars.start();
@@ -157,6 +159,70 @@ describe('participant SDK with a database: effectively once, fenced, robust', ()
     await rig.waitForReplies(c2.id);
     assert.equal(calls.cancel - before, 1);
     assert.deepEqual(await carsOf(command.sagaId), [{ model: 'mini', cancelled: true }]);
+  });
+
+  it('hands a compensation the request and reply of the forward command it undoes', async () => {
+    const command = rig.command('cars', { data: { model: 'estate' } });
+    await rig.send('cars', command);
+    const [reply] = await rig.waitForReplies(command.id);
+    const cancel = rig.command('cars', {
+      sagaId: command.sagaId,
+      step: command.step,
+      phase: 'compensate',
+      command: 'cancel',
+      data: {},
+    });
+    await rig.send('cars', cancel);
+    await rig.waitForReplies(cancel.id);
+    assert.deepEqual(lastForward, { request: { model: 'estate' }, reply: reply.data });
+  });
+
+  it('fences a step its saga gave up on: its command is refused from then on', async () => {
+    const before = { ...calls };
+    const command = rig.command('cars');
+    const fence = (of: typeof command) =>
+      rig.command('cars', {
+        sagaId: of.sagaId,
+        step: of.step,
+        phase: 'fence',
+        command: 'skald.fence',
+        data: {},
+      });
+    const first = fence(command);
+    await rig.send('cars', first, command);
+    assert.deepEqual((await rig.waitForReplies(first.id))[0].data, { executed: false });
+    const [late] = await rig.waitForReplies(command.id);
+    assert.equal((late.data as { code: string }).code, 'FENCED');
+    assert.deepEqual(calls, before, 'no handler ran');
+
+    // a fence after the step ran changes nothing, and says that it ran
+    const ran = rig.command('cars');
+    await rig.send('cars', ran);
+    await rig.waitForReplies(ran.id);
+    const after = fence(ran);
+    await rig.send('cars', after);
+    assert.deepEqual((await rig.waitForReplies(after.id))[0].data, { executed: true });
+  });
+
+  it("runs an operator's retry (ce_steprun 2) of a refused step, and refuses run 1 afterwards", async () => {
+    const refused = rig.command('cars', { data: { model: 'tank' } });
+    await rig.send('cars', refused);
+    assert.equal((await rig.waitForReplies(refused.id))[0].outcome, 'failure');
+    const retry = rig.command('cars', {
+      sagaId: refused.sagaId,
+      step: refused.step,
+      run: 2,
+      data: { model: 'mini' },
+    });
+    await rig.send('cars', retry);
+    assert.equal((await rig.waitForReplies(retry.id))[0].outcome, 'success');
+    await rig.send('cars', { ...refused, data: { model: 'mini' } });
+    const [, late] = await rig.waitForReplies(refused.id, 2);
+    assert.equal((late.data as { code: string }).code, 'FENCED');
+    assert.deepEqual(
+      (await carsOf(refused.sagaId)).map((c) => c.model),
+      ['mini'],
+    );
   });
 
   it('parks ten kinds of malformed command on the dead-letter topic, and keeps consuming', async () => {

@@ -264,6 +264,84 @@ describe('decide: compensation', () => {
     s.resume().expectCommand('mail', 'send').reply('success').expectStatus('completed');
   });
 
+  it('compensates a step given up on after transient errors only: a late attempt may still run', () => {
+    const s = throughStay();
+    s.reply('error', { code: 'DOWN', message: 'x' }, hotelCommand(s))
+      .expectCommand('hotels', 'cancel')
+      .reply('success')
+      .expectCommand('museums', 'cancel')
+      .reply('success')
+      .expectCommand('cars', 'cancel')
+      .reply('success')
+      .expectStatus('compensated');
+    assert.equal(s.state.steps.hotel.status, 'compensated');
+    assert.deepEqual(s.fenced, [], 'every step here has a compensation');
+  });
+
+  it('neither compensates nor fences a step the participant refused', () => {
+    const s = throughStay()
+      .reply('failure', { code: 'CLOSED', message: 'museum closed' })
+      .expectCommand('hotels', 'cancel')
+      .reply('success')
+      .expectCommand('cars', 'cancel')
+      .reply('success')
+      .expectStatus('compensated');
+    assert.equal(s.state.steps.museum.refused, true);
+    assert.deepEqual(s.fenced, []);
+  });
+
+  it('fences a step with no compensation that it gives up on, and records the fence', () => {
+    const s = throughStay().reply('success');
+    s.reply('success', {}, hotelCommand(s))
+      .expectCommand('payments', 'charge')
+      .reply('error', { code: 'DOWN', message: 'x' })
+      .advance(100)
+      .expectCommand('payments', 'charge')
+      .timeout()
+      .expectCommand('hotels', 'cancel');
+    assert.deepEqual(
+      s.fenced.map((c) => [c.participant, c.command, c.phase, c.step]),
+      [['payments', 'skald.fence', 'fence', 'charge']],
+    );
+    assert.ok(s.history.some((h) => h.type === 'step-fenced' && h.step === 'charge'));
+  });
+
+  it("runs an operator's retry of a step past the pivot as a new run of it", () => {
+    const s = throughStay().reply('success');
+    s.reply('success', {}, hotelCommand(s))
+      .expectCommand('payments', 'charge')
+      .reply('success')
+      .expectCommand('mail', 'send')
+      .reply('failure', { code: 'BOUNCED', message: 'no mailbox' })
+      .expectStatus('failed');
+    assert.equal(s.unexpected.length, 0);
+    s.resume();
+    const retried = s.unexpected[0];
+    assert.deepEqual([retried.step, retried.attempt, retried.run], ['notify', 1, 2]);
+    assert.equal(s.state.steps.notify.refused, undefined, 'the refusal belongs to run 1');
+  });
+
+  it('refuses to send a compensation to another participant than the step went to', () => {
+    const refundAnywhere = defineSaga('refund-anywhere', { version: 1 })
+      .input<{ refunder: string }>()
+      .step('charge', {
+        invoke: () => command('payments', 'charge'),
+        // the participant depends on the input, so build() cannot see it; decide() does
+        compensate: (s) => command(s.input.refunder, 'refund'),
+      })
+      .step('ship', { invoke: () => command('shipping', 'ship') })
+      .build();
+    const s = sagaScenario(refundAnywhere, { input: { refunder: 'refunds' } })
+      .expectCommand('payments', 'charge')
+      .reply('success')
+      .expectCommand('shipping', 'ship')
+      .reply('failure', { code: 'NO', message: 'x' })
+      .expectNoCommands()
+      .expectStatus('failed');
+    assert.equal(s.state.steps.charge.error?.code, 'COMPENSATION_PARTICIPANT_MISMATCH');
+    assert.match(s.state.steps.charge.error?.message ?? '', /goes to participant "refunds"/);
+  });
+
   it('turns throwing callbacks into failures with clear codes', () => {
     const broken = defineSaga('broken', { version: 1 })
       .step('a', {

@@ -196,4 +196,18 @@ describe('SagaRegistry', () => {
       /"order" v1 is registered twice with different definitions/,
     );
   });
+
+  it('refuses a compensation addressed to another participant than its step', () => {
+    rejects(
+      () =>
+        defineSaga('refund', { version: 1 })
+          .input<{ amount: number }>()
+          .step('charge', {
+            invoke: (s) => command('payments', 'charge', { amount: s.input.amount }),
+            compensate: (s) => command('refunds', 'refund', { amount: s.input.amount }),
+          })
+          .build(),
+      /step charge: its compensation goes to participant "refunds" but its command went to "payments"/,
+    );
+  });
 });
