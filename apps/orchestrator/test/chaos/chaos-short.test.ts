@@ -6,7 +6,7 @@ import { repoRoot } from '@skald/testing';
 
 describe('chaos, short run', () => {
   it(
-    'keeps every invariant while an orchestrator and the participants are SIGKILLed mid-run',
+    'keeps every invariant while an orchestrator and the participants are SIGKILLed, and the participants frozen, mid-run',
     { timeout: 600_000 },
     async () => {
       const child = spawn(
@@ -18,9 +18,9 @@ describe('chaos, short run', () => {
           '--sagas',
           '30',
           '--faults',
-          '2',
+          '3',
           '--kinds',
-          'orchestrator-kill,participant-kill',
+          'orchestrator-kill,participant-kill,participant-freeze',
           '--seed',
           '11',
         ],
@@ -33,9 +33,10 @@ describe('chaos, short run', () => {
       const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
       const summary = /^chaos: (\d+) sagas, (\d+) faults, (\d+) violations$/m.exec(output);
       assert.ok(summary, `no summary line in:\n${output.slice(-3_000)}`);
-      assert.deepEqual(summary.slice(1).map(Number), [30, 2, 0], output.slice(-3_000));
+      assert.deepEqual(summary.slice(1).map(Number), [30, 3, 0], output.slice(-3_000));
       assert.match(output, /fault: orchestrator-kill/);
       assert.match(output, /fault: participant-kill/);
+      assert.match(output, /fault: participant-freeze/);
       assert.equal(code, 0);
     },
   );

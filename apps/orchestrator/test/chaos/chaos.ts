@@ -1,7 +1,7 @@
 // The chaos run (`npm run test:chaos -- --sagas 500 --faults 20 --seed 7`): the embedded stack,
 // two orchestrator processes and the demo participants as real child processes; trip sagas with a
 // mix of outcomes; faults injected at random moments; then invariants checked from the
-// participants' tables and the orchestrator's. Exits non-zero on any violation.
+// participants' tables and the orchestrator's. Exits 1 on any violation, 2 on bad usage.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,25 +23,72 @@ import {
 const FAULT_KINDS = [
   'orchestrator-kill',
   'participant-kill',
+  'participant-freeze',
   'orchestrator-pause',
   'kafka-restart',
   'postgres-restart',
 ] as const;
 type FaultKind = (typeof FAULT_KINDS)[number];
 
-const { values: args } = parseArgs({
-  options: {
-    sagas: { type: 'string', default: '200' },
-    faults: { type: 'string', default: '10' },
-    /** Comma-separated subset of the fault kinds. @default all */
-    kinds: { type: 'string', default: '' },
-    seed: { type: 'string', default: String(Date.now() % 100_000) },
-    'settle-seconds': { type: 'string', default: '240' },
-  },
-});
-const SAGAS = Number(args.sagas);
-const FAULTS = Number(args.faults);
-const SEED = Number(args.seed);
+/**
+ * A saga living through a fault (or this long after it) may end by a timeout instead of as its
+ * inputs dictate: its command went out and no reply came in time, so it compensated.
+ */
+const FAULT_MARGIN_MS = 30_000;
+/** Error codes that say a saga ended because a reply did not come in time. */
+const TIMEOUT_CODES = ['STEP_TIMEOUT', 'DEADLINE_EXCEEDED'];
+
+class UsageError extends Error {}
+
+function parseCli() {
+  const { values } = parseArgs({
+    options: {
+      sagas: { type: 'string', default: '200' },
+      faults: { type: 'string', default: '10' },
+      /** Comma-separated subset of the fault kinds. @default all */
+      kinds: { type: 'string', default: '' },
+      seed: { type: 'string', default: String(Date.now() % 100_000) },
+      'settle-seconds': { type: 'string', default: '240' },
+      /** How long participant-freeze keeps the participants stopped; longer than reserve-car's forward budget. */
+      'freeze-seconds': { type: 'string', default: '15' },
+    },
+  });
+  const integer = (name: keyof typeof values, min: number): number => {
+    const n = Number(values[name]);
+    if (!Number.isInteger(n) || n < min)
+      throw new UsageError(`--${name} must be an integer of at least ${min}, got ${values[name]}`);
+    return n;
+  };
+  const asked = String(values.kinds)
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
+  const unknown = asked.filter((k) => !(FAULT_KINDS as readonly string[]).includes(k));
+  if (unknown.length > 0)
+    throw new UsageError(
+      `--kinds: unknown fault kind${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; the kinds are ${FAULT_KINDS.join(', ')}`,
+    );
+  return {
+    sagas: integer('sagas', 1),
+    faults: integer('faults', 0),
+    kinds: asked.length > 0 ? [...new Set(asked as FaultKind[])] : [...FAULT_KINDS],
+    seed: integer('seed', 0),
+    settleSeconds: integer('settle-seconds', 1),
+    freezeMs: integer('freeze-seconds', 1) * 1_000,
+  };
+}
+
+let cli: ReturnType<typeof parseCli>;
+try {
+  cli = parseCli();
+} catch (error) {
+  console.error(`chaos: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(2);
+}
+const SAGAS = cli.sagas;
+const FAULTS = cli.faults;
+const SEED = cli.seed;
+const KINDS = cli.kinds;
 
 /** mulberry32: small, seeded, good enough to replay a run. */
 function rng(seed: number): () => number {
@@ -89,8 +136,31 @@ function plan(i: number): PlannedSaga {
   };
 }
 
+interface RecordedError {
+  code: string;
+  step?: string;
+  details?: { lastError?: { code?: string } };
+}
+
+/** The saga gave up because a reply did not come in time (directly, or as its last retry's cause). */
+function timeoutCaused(error: RecordedError | null): boolean {
+  if (!error) return false;
+  if (TIMEOUT_CODES.includes(error.code)) return true;
+  return (
+    error.code === 'RETRIES_EXHAUSTED' &&
+    TIMEOUT_CODES.includes(error.details?.lastError?.code ?? '')
+  );
+}
+
+function describeError(error: RecordedError): string {
+  const last = error.details?.lastError?.code;
+  return `${error.code}${error.step ? ` at ${error.step}` : ''}${last ? ` after ${last}` : ''}`;
+}
+
 async function main(): Promise<number> {
-  log(`seed ${SEED} (replay with --seed ${SEED}), ${SAGAS} sagas, ${FAULTS} faults`);
+  log(
+    `seed ${SEED} (replay with --seed ${SEED}), ${SAGAS} sagas, ${FAULTS} faults of ${KINDS.join(', ')}`,
+  );
   const base = runtimeDir(uniqueName('chaos'));
   let postgres: LocalPostgres = await startLocalPostgres({
     dataDir: join(base, 'pg'),
@@ -143,11 +213,23 @@ async function main(): Promise<number> {
     FAULT_KINDS.map((k) => [k, 0]),
   ) as Record<FaultKind, number>;
   const anyUrl = () => orchestrators[Math.floor(random() * 2)].url;
+  const participantsAlive = () =>
+    participants.exitCode === null && participants.signalCode === null;
+
+  /** When each fault began and ended (epoch ms, the same clock as PostgreSQL's now() here). */
+  const windows: { kind: FaultKind; start: number; end: number }[] = [];
 
   async function inject(kind: FaultKind): Promise<void> {
     faults[kind]++;
     const slot = Math.floor(random() * 2);
     log(`fault: ${kind}${kind.startsWith('orchestrator') ? ` #${slot}` : ''}`);
+    const start = Date.now();
+    await injectFault(kind, slot);
+    windows.push({ kind, start, end: Date.now() });
+    log(`fault: ${kind} over after ${((Date.now() - start) / 1000).toFixed(1)} s`);
+  }
+
+  async function injectFault(kind: FaultKind, slot: number): Promise<void> {
     switch (kind) {
       case 'orchestrator-kill':
         await orchestrators[slot].stop('SIGKILL');
@@ -159,7 +241,7 @@ async function main(): Promise<number> {
         orchestrators[slot].child.kill('SIGCONT');
         return;
       case 'participant-kill': {
-        if (participants.exitCode === null && participants.signalCode === null) {
+        if (participantsAlive()) {
           const exited = new Promise((r) => participants.once('exit', r));
           participants.kill('SIGKILL');
           await exited;
@@ -170,6 +252,23 @@ async function main(): Promise<number> {
         await startParticipants();
         return;
       }
+      case 'participant-freeze':
+        if (!participantsAlive()) {
+          log(
+            `the participants process had died (${participants.exitCode ?? participants.signalCode}); restarting it instead`,
+          );
+          await startParticipants();
+          return;
+        }
+        // commands already delivered wait unanswered past their timeout (outcome unknown), and
+        // the compensations sent meanwhile queue behind them on the same partitions
+        participants.kill('SIGSTOP');
+        try {
+          await sleep(cli.freezeMs);
+        } finally {
+          participants.kill('SIGCONT');
+        }
+        return;
       case 'kafka-restart':
         await kafka.stop();
         kafka = await startLocalKafka({ dataDir: join(base, 'kafka'), persistent: true });
@@ -185,11 +284,9 @@ async function main(): Promise<number> {
     }
   }
 
-  // every kind at least once when there are enough faults, then random kinds
+  // every selected kind at least once when there are enough faults, then random ones of them
   const kinds: FaultKind[] = Array.from({ length: FAULTS }, (_, i) =>
-    i < FAULT_KINDS.length
-      ? FAULT_KINDS[i]
-      : FAULT_KINDS[Math.floor(random() * FAULT_KINDS.length)],
+    i < KINDS.length ? KINDS[i] : KINDS[Math.floor(random() * KINDS.length)],
   ).sort(() => random() - 0.5);
   const planned = Array.from({ length: SAGAS }, (_, i) => plan(i));
   const faultEvery = Math.max(1, Math.floor(SAGAS / (FAULTS + 1)));
@@ -235,7 +332,7 @@ async function main(): Promise<number> {
   log('all sagas started, all faults injected; waiting for every saga to finish');
   const db = new Client(postgres.url);
   await db.connect();
-  const deadline = Date.now() + Number(args['settle-seconds']) * 1000;
+  const deadline = Date.now() + cli.settleSeconds * 1000;
   let open = Infinity;
   while (Date.now() < deadline) {
     open = (
@@ -247,18 +344,26 @@ async function main(): Promise<number> {
     await sleep(1_000);
   }
 
-  const violations: string[] = [];
-  if (open !== 0) violations.push(`${open} sagas not terminal after ${args['settle-seconds']} s`);
+  const violations: { kind: string; text: string }[] = [];
+  const violate = (kind: string, text: string) => violations.push({ kind, text });
+  if (open !== 0)
+    violate('not terminal', `${open} sagas not terminal after ${cli.settleSeconds} s`);
+  interface SagaRow {
+    id: string;
+    status: string;
+    error: RecordedError | null;
+    created_at: Date;
+    ended_at: Date | null;
+  }
   const rowsById = new Map(
     (
-      await db.query<{ id: string; status: string; error: { code: string; step?: string } | null }>(
-        'SELECT id, status, error FROM skald.saga_instance',
+      await db.query<SagaRow>(
+        'SELECT id, status, error, created_at, ended_at FROM skald.saga_instance',
       )
     ).rows.map((r) => [r.id, r]),
   );
-  const sagas = new Map([...rowsById].map(([id, r]) => [id, r.status]));
-  if (sagas.size !== planned.length)
-    violations.push(`${sagas.size} sagas in the database, ${planned.length} started`);
+  if (rowsById.size !== planned.length)
+    violate('lost', `${rowsById.size} sagas in the database, ${planned.length} started`);
   const rows = async (table: string) =>
     (await db.query<{ saga_id: string; status: string }>(`SELECT saga_id, status FROM ${table}`))
       .rows;
@@ -270,52 +375,80 @@ async function main(): Promise<number> {
   const payments = (
     await db.query<{ saga_id: string; amount: string }>('SELECT saga_id, amount FROM demo_payments')
   ).rows;
-  let expectedMoney = 0;
+
+  const now = Date.now();
+  const duringFault = (row: SagaRow) => {
+    const from = row.created_at.getTime();
+    const to = row.ended_at?.getTime() ?? now;
+    return windows.some((w) => from <= w.end + FAULT_MARGIN_MS && to >= w.start);
+  };
+  let byTimeout = 0;
+  let chargedMoney = 0;
   for (const saga of planned) {
-    const status = sagas.get(saga.id!);
-    if (status !== saga.expected) {
-      const error = rowsById.get(saga.id!)?.error;
-      violations.push(
-        `saga ${saga.key} ${saga.id} is ${status} (${error ? `${error.code} at ${error.step}` : 'no error'}), its inputs demand ${saga.expected}`,
-      );
+    const row = rowsById.get(saga.id!);
+    if (!row) continue; // counted above
+    const label = `saga ${saga.key} ${saga.id} (${row.status}${row.error ? `, ${describeError(row.error)}` : ''})`;
+    // a timeout during a fault may end a saga either way; anything else must end as planned
+    const alternative = timeoutCaused(row.error) && duringFault(row);
+    if (row.status === 'failed') {
+      violate('failed', `${label}: failed, needs an operator`);
+    } else if (row.status !== saga.expected) {
+      if (alternative && (row.status === 'completed' || row.status === 'compensated')) byTimeout++;
+      else violate('status', `${label}: its inputs demand ${saga.expected}`);
     }
-    for (const [name, list] of Object.entries(tables)) {
-      const mine = list.filter((r) => r.saga_id === saga.id);
-      const active = mine.filter((r) => r.status !== 'cancelled').length;
-      if (saga.expected === 'completed' && (mine.length !== 1 || active !== 1)) {
-        violations.push(
-          `saga ${saga.key}: ${name} has ${mine.length} rows (${active} active), expected exactly one`,
-        );
+    // whatever the status, effects must match it: all of them once, or none left
+    if (row.status === 'completed') {
+      for (const [name, list] of Object.entries(tables)) {
+        const mine = list.filter((r) => r.saga_id === saga.id);
+        const active = mine.filter((r) => r.status !== 'cancelled').length;
+        if (mine.length !== 1 || active !== 1)
+          violate(
+            `${name} not once`,
+            `${label}: ${name} has ${mine.length} rows (${active} active), expected exactly one`,
+          );
       }
-      if (saga.expected === 'compensated' && active !== 0)
-        violations.push(`saga ${saga.key}: orphan ${name} reservation`);
+    } else if (row.status === 'compensated') {
+      for (const [name, list] of Object.entries(tables)) {
+        const active = list.filter((r) => r.saga_id === saga.id && r.status !== 'cancelled');
+        if (active.length > 0)
+          violate(`orphan ${name}`, `${label}: orphan ${name} reservation (${active.length})`);
+      }
     }
     const charged = payments.filter((p) => p.saga_id === saga.id);
-    if (
-      charged.length > (saga.expected === 'completed' ? 1 : 0) ||
-      (saga.expected === 'completed' && charged.length !== 1)
-    ) {
-      violations.push(`saga ${saga.key}: ${charged.length} charges`);
-    }
-    if (saga.expected === 'completed') expectedMoney += saga.input.amount;
+    const charges = row.status === 'completed' ? 1 : 0;
+    if (charged.length !== charges && row.status !== 'failed')
+      violate('charges', `${label}: ${charged.length} charges, expected ${charges}`);
+    if (row.status === 'completed') chargedMoney += saga.input.amount;
   }
   const money = payments.reduce((sum, p) => sum + Number(p.amount), 0);
-  if (money !== expectedMoney)
-    violations.push(`payments ledger holds ${money}, completed sagas charged ${expectedMoney}`);
+  if (money !== chargedMoney)
+    violate('ledger', `payments ledger holds ${money}, completed sagas charged ${chargedMoney}`);
   const outbox = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM skald.outbox'))
     .rows[0].n;
-  if (outbox !== 0) violations.push(`${outbox} outbox rows left unpublished`);
+  if (outbox !== 0) violate('outbox', `${outbox} outbox rows left unpublished`);
   await db.end();
 
+  const statuses = [...rowsById.values()].map((r) => r.status);
+  const count = (s: string) => statuses.filter((v) => v === s).length;
+  const columns = ['sagas', 'completed', 'compensated', 'failed', 'by timeout', ...FAULT_KINDS];
+  console.log(`\n| ${columns.join(' | ')} | violations |`);
+  console.log('|' + ' --- |'.repeat(columns.length + 1));
   console.log(
-    '\n| sagas | completed | compensated | ' + FAULT_KINDS.join(' | ') + ' | violations |',
+    `| ${planned.length} | ${count('completed')} | ${count('compensated')} | ${count('failed')} | ${byTimeout} | ${FAULT_KINDS.map((k) => faults[k]).join(' | ')} | ${violations.length} |`,
   );
-  console.log('|' + ' --- |'.repeat(4 + FAULT_KINDS.length));
-  const count = (s: string) => [...sagas.values()].filter((v) => v === s).length;
   console.log(
-    `| ${planned.length} | ${count('completed')} | ${count('compensated')} | ${FAULT_KINDS.map((k) => faults[k]).join(' | ')} | ${violations.length} |`,
+    `by timeout: ${byTimeout} sagas ended otherwise than their inputs dictate, by a timeout during a fault (or within ${FAULT_MARGIN_MS / 1000} s after one)`,
   );
-  for (const v of violations.slice(0, 20)) console.log(`violation: ${v}`);
+  for (const w of windows)
+    console.log(
+      `fault window: ${w.kind} ${new Date(w.start).toISOString()} … ${new Date(w.end).toISOString()}`,
+    );
+  if (violations.length > 0) {
+    const tally = new Map<string, number>();
+    for (const v of violations) tally.set(v.kind, (tally.get(v.kind) ?? 0) + 1);
+    console.log(`violations by kind: ${[...tally].map(([kind, n]) => `${kind} ${n}`).join(', ')}`);
+  }
+  for (const v of violations.slice(0, 20)) console.log(`violation: ${v.text}`);
   if (violations.length) {
     const probe = new Client(postgres.url);
     await probe.connect();
