@@ -84,9 +84,13 @@ describe('saga features end to end (orchestrator process, real Kafka and Postgre
       );
       const history = await types(saga.id);
       assert.ok(!history.includes('retry-scheduled'), `no retry in ${history.join(', ')}`);
+      // an `error` stores nothing at the participant, so the charge it gave up on is fenced
       assert.deepEqual(
         received('cards', saga.id).map((c) => [c.phase, c.attempt]),
-        [['execute', 1]],
+        [
+          ['execute', 1],
+          ['fence', 1],
+        ],
       );
       assert.deepEqual(
         received('seats', saga.id).map((c) => c.phase),
