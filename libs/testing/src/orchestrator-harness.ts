@@ -27,6 +27,7 @@ export interface SagaResource {
     name: string;
     status: string;
     attempts: number;
+    run?: number;
     compensationAttempts: number;
     error?: { code: string };
   }[];

@@ -36,6 +36,8 @@ export function sagaResource(
         name,
         status: step.status,
         attempts: step.attempts,
+        // present once an operator retried the step: its attempts count within this run
+        run: step.run,
         compensationAttempts: step.compensationAttempts,
         startedAt: iso(step.startedAt),
         endedAt: iso(step.endedAt),

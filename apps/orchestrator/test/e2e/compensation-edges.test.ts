@@ -147,7 +147,8 @@ describe('compensation edges, SDK participants as a process', () => {
 
     await setSwitch('shipping.ship', 'ok');
     assert.equal((await skald.request('POST', `/v1/sagas/${saga.id}/retry`)).status, 202);
-    await skald.waitForStatus(saga.id, 'completed');
+    const done = await skald.waitForStatus(saga.id, 'completed');
+    assert.equal(done.steps.find((st) => st.name === 'ship')!.run, 2);
     assert.deepEqual(await effects(saga.id), ['reserve:done', 'charge:done', 'ship:done']);
     const ships = tap.commands.filter(
       (c) => c.envelope.sagaId === saga.id && c.envelope.step === 'ship',
