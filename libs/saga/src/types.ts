@@ -158,6 +158,8 @@ export interface HistoryEntry {
     | 'retry-scheduled'
     | 'step-timed-out'
     | 'step-fenced'
+    /** The fence's reply said the step had run before it arrived: its effect remains. */
+    | 'fence-found-effect'
     | 'step-succeeded'
     | 'step-failed'
     | 'compensation-started'

@@ -23,6 +23,7 @@ import {
   TERMINAL_SAGA_STATUSES,
   type DecideContext,
   type Decision,
+  type HistoryEntry,
   type OutgoingCommand,
   type SagaDefinition,
   type SagaEvent,
@@ -209,6 +210,7 @@ export class SagaEngine {
       const recorded: { commandId: string; outcome: string; reply: unknown }[] = [];
       const answeredSteps: { sagaId: string; step: string }[] = [];
       const ignored: string[] = [];
+      const ranBeforeFence: (HistoryEntry & { sagaId: string })[] = [];
       const results: ReplyResult[] = [];
       for (const reply of replies) {
         if (!fresh.delete(id(reply.id))) {
@@ -236,10 +238,17 @@ export class SagaEngine {
         });
         if (execution.phase === 'fence') {
           // nothing waits for a fence; it only matters if the step ran before the fence arrived
-          if ((reply.data as { executed?: unknown } | null)?.executed === true)
+          if ((reply.data as { executed?: unknown } | null)?.executed === true) {
+            ranBeforeFence.push({
+              sagaId: execution.sagaId,
+              type: 'fence-found-effect',
+              step: execution.step,
+              details: { participant: execution.participant },
+            });
             ignored.push(
               `saga ${execution.sagaId}: step ${execution.step} was given up on without a compensation, but participant ${execution.participant} had run it; its effect remains`,
             );
+          }
           results.push('fence-acknowledged');
           continue;
         }
@@ -270,6 +279,7 @@ export class SagaEngine {
         results.push('applied');
       }
       await tx.recordReplies(recorded, ctx.now);
+      await tx.appendHistory(ranBeforeFence, ctx.now);
       await this.breakers.recordAll(tx, outcomes, ctx.now);
       // before the new timers are written: a step that replied may start a new attempt's timeout
       await tx.deleteStepTimeouts(answeredSteps);

@@ -200,6 +200,23 @@ describe('compensation edges, SDK participants as a process', () => {
     assert.equal((late.data as { code: string }).code, 'FENCED');
     assert.deepEqual(await effects(saga.id), [], 'nothing left behind');
   });
+
+  it('records in the history when a fenced step had run before its fence arrived', async () => {
+    await setSwitch('ledger.notify', 'ok');
+    participants.child.kill('SIGSTOP');
+    const saga = await skald.startSaga('late-notice', {});
+    try {
+      await skald.waitForStatus(saga.id, 'compensated');
+    } finally {
+      participants.child.kill('SIGCONT');
+    }
+    await waitUntil(
+      async () => (await skald.history(saga.id)).some((h) => h.type === 'fence-found-effect'),
+      { timeoutMs: 20_000, what: 'the fence reply saying the step had run' },
+    );
+    // the participant ran the command it had been sent, then the fence: the effect is known
+    assert.deepEqual(await effects(saga.id), ['notify:done']);
+  });
 });
 
 describe('a compensation addressed to another participant than its step', () => {
