@@ -1,7 +1,9 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import { withStartSagaExample } from './api/start-saga-example';
 import type { CompiledOrchestratorConfig } from './config/orchestrator-config';
+import { SagaDefinitions } from './registry/saga-definitions';
 
 /**
  * App-level settings SkaldModule cannot set from inside a module: JSON logs, the body size limit
@@ -18,7 +20,9 @@ export function configureSkaldApp(
     .setDescription('Durable saga orchestration over Kafka and PostgreSQL')
     .setVersion('1')
     .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi), {
+  const document = () =>
+    withStartSagaExample(SwaggerModule.createDocument(app, openApi), app.get(SagaDefinitions));
+  SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',
   });
 }

@@ -80,7 +80,8 @@ export class SkaldModule {
       ],
       providers: [
         { provide: ORCHESTRATOR_CONFIG, useValue: config },
-        { provide: SagaDefinitions, useFactory: () => new SagaDefinitions(sagas) },
+        // built here, not by the injector: a bad definition fails forRoot() with its own message
+        { provide: SagaDefinitions, useValue: new SagaDefinitions(sagas) },
         {
           provide: SagaStore,
           useFactory: (ds: DataSource) => new SagaStore(ds, `${config.instanceId}/${process.pid}`),

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { command, defineSaga, isSagaDefinition, type StepOptions } from './define-saga';
+import {
+  command,
+  defineSaga,
+  isSagaDefinition,
+  type JsonSchema,
+  type StepOptions,
+} from './define-saga';
 import { SagaDefinitionError } from './errors';
 import { SagaRegistry } from './registry';
 
@@ -54,6 +60,22 @@ describe('defineSaga', () => {
     assert.equal(described.stages[0].steps[0].compensationRetry.maxAttempts, 10);
     assert.equal(described.stages[0].steps[0].timeoutMs, 30_000);
     assert.doesNotThrow(() => JSON.stringify(described));
+    assert.equal(saga.inputSchema, undefined, 'no schema: any JSON object is accepted');
+  });
+
+  it('carries the input schema on the definition and in its description', () => {
+    const schema = {
+      type: 'object',
+      required: ['customer'],
+      properties: { customer: { type: 'string' } },
+      examples: [{ customer: 'ada' }],
+    } as const;
+    const saga = defineSaga('trip', { version: 1 })
+      .input<{ customer: string }>(schema)
+      .step('car', { invoke: (s) => command('cars', 'reserve', { customer: s.input.customer }) })
+      .build();
+    assert.equal(saga.inputSchema, schema);
+    assert.deepEqual(JSON.parse(JSON.stringify(saga.describe())).inputSchema, schema);
   });
 
   const rules: [string, () => unknown, RegExp][] = [
@@ -156,6 +178,15 @@ describe('defineSaga', () => {
           .step('a', { ...noop, compensationRetry: { initialMs: 500, maxMs: 10 } })
           .build(),
       /compensationRetry.maxMs must be at least initialMs \(500\)/,
+    ],
+    [
+      'an input schema that is not an object',
+      () =>
+        defineSaga('s', { version: 1 })
+          .input(['string'] as unknown as JsonSchema)
+          .step('a', noop)
+          .build(),
+      /saga "s" v1: the input schema must be a JSON Schema object/,
     ],
     [
       'missing invoke',

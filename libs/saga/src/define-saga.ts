@@ -64,12 +64,19 @@ export interface Stage {
   readonly steps: readonly CompiledStep[];
 }
 
+/**
+ * A JSON Schema (draft 2020-12) object. The DSL only carries it: the orchestrator compiles it when
+ * the definition is registered and refuses a new saga whose input does not match it.
+ */
+export type JsonSchema = { readonly [keyword: string]: unknown };
+
 /** JSON view of a definition, for GET /v1/saga-types. */
 export interface SagaDescription {
   name: string;
   version: number;
   description?: string;
   deadlineMs?: number;
+  inputSchema?: JsonSchema;
   stages: {
     name: string;
     kind: 'step' | 'parallel';
@@ -92,6 +99,8 @@ export interface SagaDefinition {
   readonly version: number;
   readonly description?: string;
   readonly deadlineMs?: number;
+  /** Checked against each new saga's input by the orchestrator; without it any JSON object goes. */
+  readonly inputSchema?: JsonSchema;
   readonly stages: readonly Stage[];
   /** Index of the stage holding the pivot step, if any. */
   readonly pivotStage: number | undefined;
@@ -164,14 +173,20 @@ export class ParallelGroup<I, D> {
 
 export class SagaBuilder<I = unknown, D extends object = Record<string, unknown>> {
   private readonly stages: DraftStage[] = [];
+  private inputSchema?: JsonSchema;
 
   constructor(
     private readonly name: string,
     private readonly options: SagaOptions,
   ) {}
 
-  /** Types the saga's input (no run-time effect). */
-  input<T>(): SagaBuilder<T, D> {
+  /**
+   * Types the saga's input. With a JSON Schema (draft 2020-12), the orchestrator also refuses a
+   * new saga whose input does not match it (400 naming each bad field); keep `T` and the schema
+   * in step, as nothing derives one from the other.
+   */
+  input<T>(schema?: JsonSchema): SagaBuilder<T, D> {
+    this.inputSchema = schema;
     return this as unknown as SagaBuilder<T, D>;
   }
 
@@ -196,7 +211,7 @@ export class SagaBuilder<I = unknown, D extends object = Record<string, unknown>
 
   /** Validates and freezes the definition; throws SagaDefinitionError naming the saga and step. */
   build(): SagaDefinition {
-    return compile(this.name, this.options, this.stages);
+    return compile(this.name, this.options, this.stages, this.inputSchema);
   }
 }
 
@@ -204,7 +219,12 @@ export function defineSaga(name: string, options: SagaOptions): SagaBuilder {
   return new SagaBuilder(name, options);
 }
 
-function compile(name: string, options: SagaOptions, drafts: DraftStage[]): SagaDefinition {
+function compile(
+  name: string,
+  options: SagaOptions,
+  drafts: DraftStage[],
+  inputSchema: JsonSchema | undefined,
+): SagaDefinition {
   const label = `saga ${JSON.stringify(name)} v${options.version}`;
   const fail = (problem: string): never => {
     throw new SagaDefinitionError(`${label}: ${problem}`);
@@ -218,6 +238,12 @@ function compile(name: string, options: SagaOptions, drafts: DraftStage[]): Saga
   if (options.deadlineMs !== undefined && !(options.deadlineMs > 0))
     fail('deadlineMs must be greater than 0');
   if (drafts.length === 0) fail('it has no steps; add at least one with .step(...)');
+  // only the shape: the orchestrator checks the schema itself when it registers the definition
+  if (
+    inputSchema !== undefined &&
+    (typeof inputSchema !== 'object' || inputSchema === null || Array.isArray(inputSchema))
+  )
+    fail('the input schema must be a JSON Schema object, such as { type: "object", ... }');
 
   const seen = new Set<string>();
   const claim = (what: string, n: string) => {
@@ -303,6 +329,7 @@ function compile(name: string, options: SagaOptions, drafts: DraftStage[]): Saga
     version: options.version,
     description: options.description,
     deadlineMs: options.deadlineMs,
+    inputSchema,
     stages: Object.freeze(stages),
     pivotStage,
     stepNames: () => [...byName.keys()],
@@ -313,6 +340,7 @@ function compile(name: string, options: SagaOptions, drafts: DraftStage[]): Saga
       version: options.version,
       description: options.description,
       deadlineMs: options.deadlineMs,
+      inputSchema,
       stages: stages.map((stage) => ({
         name: stage.name,
         kind: stage.kind,

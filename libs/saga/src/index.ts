@@ -30,6 +30,7 @@ export {
   SagaBuilder,
   type CommandSpec,
   type CompiledStep,
+  type JsonSchema,
   type SagaDefinition,
   type SagaDescription,
   type SagaOptions,

@@ -1,5 +1,6 @@
 // The demo's trip booking saga (DESIGN.md §7): car → hotel → flight → charge (the pivot).
 import { command, defineSaga } from '@skald/saga';
+import { tripInputSchema } from './trip-input.schema';
 
 export interface TripInput {
   customer: string;
@@ -27,7 +28,7 @@ export const bookTrip = defineSaga('book-trip', {
   deadlineMs: 5 * 60_000,
   description: 'Demo trip booking',
 })
-  .input<TripInput>()
+  .input<TripInput>(tripInputSchema)
   .data<TripData>()
   .step('reserve-car', {
     invoke: (s) =>

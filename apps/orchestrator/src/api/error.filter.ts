@@ -13,6 +13,7 @@ import { IllegalTransitionError } from '@skald/saga';
 import { TransactionNotFoundError } from '@skald/two-phase';
 import {
   IdempotencyConflictError,
+  InvalidSagaInputError,
   SagaNotFoundError,
   UnknownSagaTypeError,
 } from '../engine/errors';
@@ -53,7 +54,11 @@ function describe(error: unknown): { status: number; message: string } {
       message: Array.isArray(message) ? message.join('; ') : message,
     };
   }
-  if (error instanceof UnknownSagaTypeError || error instanceof InvalidCursorError)
+  if (
+    error instanceof UnknownSagaTypeError ||
+    error instanceof InvalidSagaInputError ||
+    error instanceof InvalidCursorError
+  )
     return { status: 400, message: error.message };
   if (error instanceof SagaNotFoundError || error instanceof TransactionNotFoundError)
     return { status: 404, message: error.message };

@@ -54,3 +54,25 @@ export class DefinitionMissingError extends Error {
     );
   }
 }
+
+/** Problems listed in the message at most; the error keeps them all. */
+const MAX_LISTED_PROBLEMS = 20;
+
+/** A new saga's input does not match the input schema of its type's latest version. */
+export class InvalidSagaInputError extends Error {
+  override readonly name = 'InvalidSagaInputError';
+  readonly code = 'INVALID_SAGA_INPUT';
+  readonly retryable = false;
+
+  constructor(
+    readonly type: string,
+    readonly version: number,
+    /** One per bad field, e.g. `input.car.model must be string`. */
+    readonly problems: readonly string[],
+  ) {
+    const more = problems.length - MAX_LISTED_PROBLEMS;
+    super(
+      `input of saga type "${type}" is invalid: ${problems.slice(0, MAX_LISTED_PROBLEMS).join('; ')}${more > 0 ? `; and ${more} more` : ''}`,
+    );
+  }
+}

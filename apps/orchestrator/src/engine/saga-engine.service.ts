@@ -137,7 +137,7 @@ export class SagaEngine {
    * request returns the saga it started (`created: false`); a different request with that key throws.
    */
   async start(request: StartSagaRequest): Promise<StartResult> {
-    this.definitions.latest(request.type); // an unknown type is refused before it joins a group
+    this.definitions.checkInput(request.type, request.input); // refused before it joins a group
     return this.starts.submit(request);
   }
 

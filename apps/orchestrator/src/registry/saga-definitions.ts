@@ -1,6 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { SagaRegistry, type SagaDefinition } from '@skald/saga';
-import { DefinitionMissingError, UnknownSagaTypeError } from '../engine/errors';
+import {
+  DefinitionMissingError,
+  InvalidSagaInputError,
+  UnknownSagaTypeError,
+} from '../engine/errors';
+import { InputSchemaCompiler, type InputCheck } from './input-schemas';
 
 /** Token of the definitions a SkaldModule was given. */
 export const SAGA_DEFINITIONS = Symbol('SAGA_DEFINITIONS');
@@ -9,9 +14,15 @@ export const SAGA_DEFINITIONS = Symbol('SAGA_DEFINITIONS');
 @Injectable()
 export class SagaDefinitions {
   private readonly registry = new SagaRegistry();
+  private readonly inputChecks = new Map<SagaDefinition, InputCheck>();
 
   constructor(definitions: readonly SagaDefinition[]) {
-    for (const definition of definitions) this.registry.register(definition);
+    const schemas = new InputSchemaCompiler();
+    for (const definition of definitions) {
+      this.registry.register(definition);
+      const check = schemas.compile(definition);
+      if (check) this.inputChecks.set(definition, check);
+    }
   }
 
   /** The newest version, for starting new sagas. */
@@ -19,6 +30,13 @@ export class SagaDefinitions {
     const definition = this.registry.latest(type);
     if (!definition) throw new UnknownSagaTypeError(type, this.registry.types());
     return definition;
+  }
+
+  /** Refuses an unknown type, or an input its newest version's schema rejects; no schema, any input. */
+  checkInput(type: string, input: unknown): void {
+    const definition = this.latest(type);
+    const problems = this.inputChecks.get(definition)?.(input) ?? [];
+    if (problems.length > 0) throw new InvalidSagaInputError(type, definition.version, problems);
   }
 
   /** The exact version a running saga started on. */

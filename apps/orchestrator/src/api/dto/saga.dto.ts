@@ -21,7 +21,14 @@ export class StartSagaDto {
   @MaxLength(100)
   type!: string;
 
-  @ApiProperty({ type: 'object', additionalProperties: true, example: { customerId: 'c-1' } })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    // replaced at set-up by an example of a registered saga type (api/start-saga-example.ts)
+    example: {},
+    description:
+      "Must match the inputSchema of the type's newest version (GET /v1/saga-types), if it has one",
+  })
   @IsObject()
   input!: Record<string, unknown>;
 
