@@ -29,11 +29,12 @@ describe('a step whose outcome is unknown is undone by its compensation', () => 
     await participants.ready;
     pool = new Pool({ connectionString: skald.db.url });
   });
+  // each part may be missing when before() failed half-way; the rest must still stop
   after(async () => {
-    participants.child.kill('SIGCONT');
-    await participants.stop();
-    await pool.end();
-    await skald.stop();
+    participants?.child.kill('SIGCONT');
+    await participants?.stop();
+    await pool?.end();
+    await skald?.stop();
   });
 
   it('cancels the car the frozen participant reserved after its step timed out', async () => {

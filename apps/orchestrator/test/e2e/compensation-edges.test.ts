@@ -105,11 +105,12 @@ describe('compensation edges, SDK participants as a process', () => {
     await participants.ready;
     pool = new Pool({ connectionString: skald.db.url });
   });
+  // each part may be missing when before() failed half-way; the rest must still stop
   after(async () => {
-    await participants.stop();
-    await tap.stop();
-    await pool.end();
-    await skald.stop();
+    await participants?.stop();
+    await tap?.stop();
+    await pool?.end();
+    await skald?.stop();
   });
 
   const setSwitch = (name: string, value: string) =>
