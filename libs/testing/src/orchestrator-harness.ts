@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { spawnOrchestrator, waitForHttp, type OrchestratorProcess } from './orchestrator-process';
+import {
+  startScriptedParticipant,
+  type ScriptedParticipant,
+  type ScriptedParticipantOptions,
+} from './scripted-participant';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
 export interface HarnessOptions {
@@ -80,6 +85,23 @@ export class OrchestratorHarness {
   /** Another orchestrator process on the same database, brokers and prefix (stop it yourself). */
   addInstance(): Promise<OrchestratorProcess> {
     return this.spawn();
+  }
+
+  /** One scripted participant per name, on this orchestrator's brokers and prefix (stop them yourself). */
+  async scriptedParticipants<N extends string>(
+    names: readonly N[],
+    answer: (name: N) => ScriptedParticipantOptions['answer'],
+  ): Promise<Record<N, ScriptedParticipant>> {
+    const started = {} as Record<N, ScriptedParticipant>;
+    for (const name of names) {
+      started[name] = await startScriptedParticipant({
+        name,
+        brokers: this.brokers,
+        topicPrefix: this.topicPrefix,
+        answer: answer(name),
+      });
+    }
+    return started;
   }
 
   get url(): string {

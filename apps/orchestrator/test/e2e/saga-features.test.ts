@@ -2,12 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { CommandEnvelope } from '@skald/protocol';
-import {
-  OrchestratorHarness,
-  startScriptedParticipant,
-  type ScriptedAnswer,
-  type ScriptedParticipant,
-} from '@skald/testing';
+import { OrchestratorHarness, type ScriptedAnswer, type ScriptedParticipant } from '@skald/testing';
 
 /** Per customer and participant: each test uses its own customer, so tests never share answers. */
 type Script = (command: CommandEnvelope, attempt: number) => ScriptedAnswer;
@@ -30,20 +25,13 @@ const PARTICIPANTS = ['seats', 'cards', 'approvals', 'insurers', 'rooms'] as con
 
 describe('saga features end to end (orchestrator process, real Kafka and PostgreSQL)', () => {
   let skald: OrchestratorHarness;
-  const participants = {} as Record<(typeof PARTICIPANTS)[number], ScriptedParticipant>;
+  let participants = {} as Record<(typeof PARTICIPANTS)[number], ScriptedParticipant>;
 
   before(async () => {
     skald = await OrchestratorHarness.start({
       sagas: [join(__dirname, '../fixtures/feature-sagas.ts')],
     });
-    for (const name of PARTICIPANTS) {
-      participants[name] = await startScriptedParticipant({
-        name,
-        brokers: skald.brokers,
-        topicPrefix: skald.topicPrefix,
-        answer: scripted(name),
-      });
-    }
+    participants = await skald.scriptedParticipants(PARTICIPANTS, scripted);
   });
   after(async () => {
     await Promise.all(Object.values(participants).map((p) => p.stop()));

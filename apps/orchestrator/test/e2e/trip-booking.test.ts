@@ -2,12 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { CommandEnvelope } from '@skald/protocol';
-import {
-  OrchestratorHarness,
-  startScriptedParticipant,
-  type ScriptedAnswer,
-  type ScriptedParticipant,
-} from '@skald/testing';
+import { OrchestratorHarness, type ScriptedAnswer, type ScriptedParticipant } from '@skald/testing';
 
 /** Per-customer scripts: each test uses its own customer name, so tests never share answers. */
 type Script = (command: CommandEnvelope, attempt: number) => ScriptedAnswer;
@@ -36,20 +31,16 @@ const sagaCustomers = new Map<string, string>();
 
 describe('trip booking end to end (orchestrator process, real Kafka and PostgreSQL)', () => {
   let skald: OrchestratorHarness;
-  const participants: Record<string, ScriptedParticipant> = {};
+  let participants: Record<string, ScriptedParticipant> = {};
 
   before(async () => {
     skald = await OrchestratorHarness.start({
       sagas: [join(__dirname, '../fixtures/trip-sagas.ts')],
     });
-    for (const name of ['cars', 'hotels', 'flights', 'payments', 'museums', 'approvals']) {
-      participants[name] = await startScriptedParticipant({
-        name,
-        brokers: skald.brokers,
-        topicPrefix: skald.topicPrefix,
-        answer: scripted(name),
-      });
-    }
+    participants = await skald.scriptedParticipants(
+      ['cars', 'hotels', 'flights', 'payments', 'museums', 'approvals'],
+      scripted,
+    );
   });
   after(async () => {
     await Promise.all(Object.values(participants).map((p) => p.stop()));
