@@ -179,7 +179,10 @@ export async function processWithDatabase(
     if (command.phase === 'fence') {
       if (op.forward_state === null && op.compensation_state === null)
         await store('forward', 'fenced', fenced(command, 'was given up on by its saga'));
-      return { outcome: 'success', data: { executed: op.forward_state === 'succeeded' } };
+      // a step that ran is told with its reply, so a saga that was unsure can carry on
+      return op.forward_state === 'succeeded'
+        ? { outcome: 'success', data: { executed: true, reply: op.forward_reply } }
+        : { outcome: 'success', data: { executed: false } };
     }
 
     if (op.compensation_state)

@@ -6,7 +6,6 @@ import { ParticipantTransaction } from './participant-flow';
 import type {
   HistoryEntry,
   RecordedError,
-  CommandPhase,
   SagaPhase,
   SagaStatus,
   StepState,
@@ -51,7 +50,7 @@ export interface ExecutionRecord {
   commandId: string;
   sagaId: string;
   step: string;
-  phase: CommandPhase;
+  phase: SagaPhase;
   attempt: number;
   participant: string;
   outcome: string | null;

@@ -275,7 +275,7 @@ describe('decide: compensation', () => {
       .reply('success')
       .expectStatus('compensated');
     assert.equal(s.state.steps.hotel.status, 'compensated');
-    assert.deepEqual(s.fenced, [], 'every step here has a compensation');
+    assert.ok(!s.history.some((h) => h.type === 'step-fenced'), 'every step has a compensation');
   });
 
   it('neither compensates nor fences a step the participant refused', () => {
@@ -287,23 +287,59 @@ describe('decide: compensation', () => {
       .reply('success')
       .expectStatus('compensated');
     assert.equal(s.state.steps.museum.refused, true);
-    assert.deepEqual(s.fenced, []);
+    assert.ok(!s.history.some((h) => h.type === 'step-fenced'));
   });
 
-  it('fences a step with no compensation that it gives up on, and records the fence', () => {
+  it('fences a step with no compensation given up on after errors, and records the fence', () => {
     const s = throughStay().reply('success');
     s.reply('success', {}, hotelCommand(s))
       .expectCommand('payments', 'charge')
       .reply('error', { code: 'DOWN', message: 'x' })
       .advance(100)
       .expectCommand('payments', 'charge')
-      .timeout()
+      .reply('error', { code: 'DOWN', message: 'x' })
+      .expectCommand('payments', 'skald.fence')
       .expectCommand('hotels', 'cancel');
-    assert.deepEqual(
-      s.fenced.map((c) => [c.participant, c.command, c.phase, c.step]),
-      [['payments', 'skald.fence', 'fence', 'charge']],
-    );
-    assert.ok(s.history.some((h) => h.type === 'step-fenced' && h.step === 'charge'));
+    assert.equal(s.history.filter((h) => h.type === 'step-fenced').length, 1);
+    assert.equal(s.state.steps.charge.fenced, true);
+  });
+
+  /** Up to the pivot's second attempt timing out: its outcome is unknown, and it has no compensation. */
+  const pivotUnknown = () => {
+    const s = throughStay().reply('success');
+    return s
+      .reply('success', {}, hotelCommand(s))
+      .expectCommand('payments', 'charge')
+      .reply('error', { code: 'DOWN', message: 'x' })
+      .advance(100)
+      .expectCommand('payments', 'charge')
+      .timeout()
+      .expectCommand('payments', 'skald.fence');
+  };
+
+  it('asks the participant whether a step with no compensation ran; it did: the step succeeded', () => {
+    const s = pivotUnknown();
+    assert.equal(s.state.steps.charge.status, 'resolving');
+    assert.throws(() => s.cancel(), /passed its pivot step/, 'the charge may have happened');
+    s.reply('success', { executed: true, reply: { id: 'ch-1' } })
+      .expectCommand('mail', 'send')
+      .reply('success')
+      .expectStatus('completed');
+    assert.deepEqual(s.history.find((h) => h.type === 'outcome-resolved')?.details, {
+      executed: true,
+    });
+  });
+
+  it('asks the participant whether a step with no compensation ran; it did not: compensates', () => {
+    const s = pivotUnknown()
+      .reply('error', { code: 'BUSY', message: 'x' })
+      .advance(1_000)
+      .expectCommand('payments', 'skald.fence')
+      .reply('success', { executed: false })
+      .expectCommand('hotels', 'cancel');
+    assert.equal(s.state.steps.charge.status, 'failed');
+    assert.equal(s.state.error?.code, 'RETRIES_EXHAUSTED');
+    assert.ok(!s.history.some((h) => h.type === 'step-fenced'), 'already fenced: not again');
   });
 
   it("runs an operator's retry of a step past the pivot as a new run of it", () => {

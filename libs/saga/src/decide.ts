@@ -11,6 +11,7 @@ import {
   type HistoryEntry,
   type OutgoingCommand,
   type RecordedError,
+  type ReplyOutcome,
   type SagaEvent,
   type SagaPhase,
   type SagaState,
@@ -83,6 +84,13 @@ function errorOf(data: unknown, fallbackCode: string, step: string): RecordedErr
 
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
+/** A forward command is out, or one is about to be, or its outcome is being asked for. */
+const IN_FLIGHT: readonly StepState['status'][] = [
+  STEP_STATUS.running,
+  STEP_STATUS.retrying,
+  STEP_STATUS.resolving,
+];
+
 /** Step statuses in which a sent command may have been (or may yet be) executed. */
 const MAY_HAVE_RUN: readonly StepState['status'][] = [
   STEP_STATUS.succeeded,
@@ -125,10 +133,7 @@ class Run {
     // compensating now could undo earlier steps while the pivot (say, a charge) still goes through
     return (
       this.state.stage === pivot &&
-      this.stageSteps(pivot).some((s) => {
-        const status = this.st(s.name).status;
-        return status === STEP_STATUS.running || status === STEP_STATUS.retrying;
-      })
+      this.stageSteps(pivot).some((s) => IN_FLIGHT.includes(this.st(s.name).status))
     );
   }
 
@@ -192,6 +197,7 @@ class Run {
     const st = this.st(step.name);
     const participant = st.participant ?? this.participantOf(step);
     if (participant === undefined) return;
+    st.fenced = true;
     const id = this.ctx.newId();
     this.commands.push({
       id,
@@ -320,8 +326,7 @@ class Run {
   private advanceForward(): void {
     if (this.state.status !== 'running') return;
     const steps = this.stageSteps(this.state.stage).map((s) => this.st(s.name));
-    const settled = (s: StepState) =>
-      s.status !== STEP_STATUS.running && s.status !== STEP_STATUS.retrying;
+    const settled = (s: StepState) => !IN_FLIGHT.includes(s.status);
     if (steps.some((s) => s.status === STEP_STATUS.failed || s.status === STEP_STATUS.timedOut)) {
       if (steps.every(settled)) this.transition('failed');
       return;
@@ -385,7 +390,65 @@ class Run {
           details: { lastError: cause },
         }
       : cause;
-    this.stepFailed(step, error, st.outcomeUnknown === true);
+    if (st.outcomeUnknown && !step.compensate) this.resolveOutcome(step, error);
+    else this.stepFailed(step, error, st.outcomeUnknown === true);
+  }
+
+  /**
+   * A step with no compensation whose outcome is unknown: nothing could undo it, so instead of
+   * guessing, ask its participant with a fence (awaited, retried like a compensation) whether it
+   * ran. Ran: the step succeeded after all. Did not: it now never will, and the step failed.
+   */
+  private resolveOutcome(step: CompiledStep, failure: RecordedError): void {
+    const st = this.st(step.name);
+    st.status = STEP_STATUS.resolving;
+    st.error = failure;
+    this.askFence(step, 1);
+  }
+
+  askFence(step: CompiledStep, attempt: number): void {
+    const st = this.st(step.name);
+    const participant = st.participant ?? this.participantOf(step);
+    if (participant === undefined) {
+      this.stepFailed(step, st.error!, true);
+      return;
+    }
+    st.compensationAttempts = attempt;
+    st.fenced = true;
+    this.send(step, 'fence', attempt, { participant, command: FENCE_TYPE, payload: {} });
+  }
+
+  /** The participant's answer to an awaited fence: `{ executed, reply? }`. */
+  outcomeResolved(step: CompiledStep, outcome: ReplyOutcome, data: unknown): void {
+    const st = this.st(step.name);
+    st.commandId = undefined;
+    const answer = (typeof data === 'object' && data !== null ? data : {}) as {
+      executed?: unknown;
+      reply?: unknown;
+    };
+    if (outcome === 'error') {
+      this.fenceAttemptFailed(step, errorOf(data, 'ERROR', step.name));
+      return;
+    }
+    const executed = outcome === 'success' ? answer.executed : undefined;
+    this.history.push({
+      type: 'outcome-resolved',
+      step: step.name,
+      details: { executed: typeof executed === 'boolean' ? executed : null },
+    });
+    if (executed === true) this.forwardSucceeded(step, answer.reply ?? {});
+    // did not run and now never will: a failure with nothing to undo
+    else if (executed === false) this.stepFailed(step, st.error!, false);
+    // the participant keeps no record (or cannot read a fence): the outcome stays unknown
+    else this.stepFailed(step, st.error!, true);
+  }
+
+  fenceAttemptFailed(step: CompiledStep, cause: RecordedError): void {
+    const st = this.st(step.name);
+    st.commandId = undefined;
+    if (this.scheduleRetry(step, 'fence', step.compensationRetry, st.compensationAttempts, cause))
+      return;
+    this.stepFailed(step, st.error!, true);
   }
 
   /** A business refusal: the participant did nothing and answers any later attempt the same way. */
@@ -416,7 +479,7 @@ class Run {
     this.transition('compensating');
     for (const step of this.stageSteps(this.state.stage)) {
       const st = this.st(step.name);
-      const inFlight = st.status === STEP_STATUS.running || st.status === STEP_STATUS.retrying;
+      const inFlight = IN_FLIGHT.includes(st.status);
       if (inFlight && !this.needsCompensation(step)) {
         st.status = STEP_STATUS.cancelled;
         st.commandId = undefined;
@@ -448,7 +511,11 @@ class Run {
         this.st(step.name).compensationAttempts = 0;
         this.history.push({ type: 'compensation-started', step: step.name });
         this.sendCompensation(step, 1);
-      } else if (this.mayHaveRun(step) && this.st(step.name).status !== STEP_STATUS.succeeded) {
+      } else if (
+        this.mayHaveRun(step) &&
+        this.st(step.name).status !== STEP_STATUS.succeeded &&
+        !this.st(step.name).fenced
+      ) {
         this.sendFence(step);
       }
     }
@@ -701,9 +768,12 @@ function apply(run: Run, event: SagaEvent): string | undefined {
   if (!step) return `unknown step ${event.step}`;
   const st = s.steps[event.step];
   const forward = event.phase === 'execute';
-  const awaiting = forward
-    ? s.status === 'running' && st.status === STEP_STATUS.running
-    : s.status === 'compensating' && st.status === STEP_STATUS.compensating;
+  const fence = event.phase === 'fence';
+  const awaiting = fence
+    ? st.status === STEP_STATUS.resolving
+    : forward
+      ? s.status === 'running' && st.status === STEP_STATUS.running
+      : s.status === 'compensating' && st.status === STEP_STATUS.compensating;
   const attempt = forward ? st.attempts : st.compensationAttempts;
 
   switch (event.kind) {
@@ -716,7 +786,8 @@ function apply(run: Run, event: SagaEvent): string | undefined {
         step: step.name,
         details: { phase: event.phase, outcome: event.outcome, commandId: event.commandId },
       });
-      if (forward) {
+      if (fence) run.outcomeResolved(step, event.outcome, event.data);
+      else if (forward) {
         if (event.outcome === 'success') run.forwardSucceeded(step, event.data);
         else if (event.outcome === 'failure')
           run.stepRefused(step, errorOf(event.data, 'FAILURE', step.name));
@@ -736,17 +807,21 @@ function apply(run: Run, event: SagaEvent): string | undefined {
         message: `no reply within ${step.timeoutMs} ms`,
         step: step.name,
       };
-      if (forward) run.forwardAttemptFailed(step, cause, true);
+      if (fence) run.fenceAttemptFailed(step, cause);
+      else if (forward) run.forwardAttemptFailed(step, cause, true);
       else run.compensationAttemptFailed(step, cause, true);
       return undefined;
     }
     case 'retry-due': {
-      const waiting = forward
-        ? s.status === 'running' && st.status === STEP_STATUS.retrying
-        : s.status === 'compensating' && st.status === STEP_STATUS.compensationRetrying;
+      const waiting = fence
+        ? st.status === STEP_STATUS.resolving && st.commandId === undefined
+        : forward
+          ? s.status === 'running' && st.status === STEP_STATUS.retrying
+          : s.status === 'compensating' && st.status === STEP_STATUS.compensationRetrying;
       if (!waiting || attempt + 1 !== event.attempt)
         return `retry ${event.attempt} of ${event.step} no longer applies`;
-      if (forward) run.resend(step, event.attempt);
+      if (fence) run.askFence(step, event.attempt);
+      else if (forward) run.resend(step, event.attempt);
       else {
         run.sendCompensation(step, event.attempt);
         run.continueCompensation();

@@ -58,7 +58,6 @@ export {
   SAGA_STATUS,
   STEP_STATUS,
   TERMINAL_SAGA_STATUSES,
-  type CommandPhase,
   type DecideContext,
   type Decision,
   type HistoryEntry,

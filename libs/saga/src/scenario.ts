@@ -6,7 +6,6 @@ import type {
   OutgoingCommand,
   ReplyOutcome,
   SagaEvent,
-  SagaPhase,
   SagaState,
   TimerRequest,
 } from './types';
@@ -31,10 +30,9 @@ export interface ScenarioOptions {
 export class SagaScenario {
   private current: SagaState;
   private readonly outgoing: OutgoingCommand[] = [];
-  private readonly fences: OutgoingCommand[] = [];
   private readonly pendingTimers: TimerRequest[] = [];
   private readonly log: HistoryEntry[] = [];
-  private last: (OutgoingCommand & { phase: SagaPhase }) | undefined;
+  private last: OutgoingCommand | undefined;
   private now = 0;
   private ids = 0;
   /** Why the last event changed nothing, if it did not. */
@@ -58,10 +56,6 @@ export class SagaScenario {
   get history(): readonly HistoryEntry[] {
     return this.log;
   }
-  /** Fences sent (phase `fence`: steps given up on without a compensation); not awaited, so not expected. */
-  get fenced(): readonly OutgoingCommand[] {
-    return this.fences;
-  }
   /** Commands sent and not yet taken by expectCommand. */
   get unexpected(): readonly OutgoingCommand[] {
     return this.outgoing;
@@ -75,8 +69,7 @@ export class SagaScenario {
     });
     this.lastIgnored = decision.ignored;
     this.current = decision.state;
-    for (const command of decision.commands)
-      (command.phase === 'fence' ? this.fences : this.outgoing).push(command);
+    this.outgoing.push(...decision.commands);
     this.pendingTimers.push(...decision.timers);
     this.log.push(...decision.history);
     return this;
@@ -98,7 +91,7 @@ export class SagaScenario {
         `command ${want}: expected payload ${JSON.stringify(payload)}, got ${JSON.stringify(next.payload)}`,
       );
     }
-    this.last = next as OutgoingCommand & { phase: SagaPhase };
+    this.last = next;
     return this;
   }
 
@@ -112,11 +105,7 @@ export class SagaScenario {
   }
 
   /** Replies to the last expected command (or to `to`). Failure/error data default to a code. */
-  reply(
-    outcome: ReplyOutcome,
-    data?: unknown,
-    to: (OutgoingCommand & { phase: SagaPhase }) | undefined = this.last,
-  ): this {
+  reply(outcome: ReplyOutcome, data?: unknown, to: OutgoingCommand | undefined = this.last): this {
     if (!to) throw new Error('reply(): no command expected yet');
     const body =
       data ??

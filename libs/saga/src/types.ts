@@ -27,6 +27,11 @@ export const STEP_STATUS = {
   failed: 'failed',
   /** Forward step failed for good after its last attempt timed out: outcome unknown, so it is compensated. */
   timedOut: 'timed_out',
+  /**
+   * Its last attempt timed out and it has no compensation: a fence asks its participant whether
+   * it ran (then it succeeded) or not (then it never will), before the saga moves on.
+   */
+  resolving: 'resolving',
   /** Forward work was cancelled before any command was sent (nothing to undo). */
   cancelled: 'cancelled',
   /** A compensation command is in flight. */
@@ -41,10 +46,11 @@ export const STEP_STATUS = {
 } as const;
 export type StepStatus = (typeof STEP_STATUS)[keyof typeof STEP_STATUS];
 
-/** Message phases on the wire (DESIGN.md §5) that a saga step awaits replies for. */
-export type SagaPhase = 'execute' | 'compensate';
-/** Every phase a saga sends: a `fence` tells a participant never to run a step given up on. */
-export type CommandPhase = SagaPhase | 'fence';
+/**
+ * Message phases a saga sends (DESIGN.md §5). A `fence` tells a participant never to run a step,
+ * and answers whether it already had.
+ */
+export type SagaPhase = 'execute' | 'compensate' | 'fence';
 
 /** Reply outcomes on the wire (DESIGN.md §5). */
 export type ReplyOutcome = 'success' | 'failure' | 'error';
@@ -63,7 +69,7 @@ export interface StepState {
   status: StepStatus;
   /** Forward attempts sent so far (the `ce_attempt` of the last forward command). */
   attempts: number;
-  /** Compensation attempts sent so far. */
+  /** Compensation attempts sent so far (for a step without one: attempts of its fence). */
   compensationAttempts: number;
   /** `ce_id` of the command currently awaited (forward or compensation); replies to others are stale. */
   commandId?: string;
@@ -75,6 +81,8 @@ export interface StepState {
   participant?: string;
   /** Operator runs of the step (`ce_steprun`): absent means 1; each operator retry starts the next. */
   run?: number;
+  /** A fence was sent: the participant will never run the step from now on. */
+  fenced?: boolean;
   /** ms since epoch */
   startedAt?: number;
   /** ms since epoch */
@@ -132,7 +140,7 @@ export interface OutgoingCommand {
   participant: string;
   /** `ce_type`, e.g. `reserve`. */
   command: string;
-  phase: CommandPhase;
+  phase: SagaPhase;
   step: string;
   attempt: number;
   /** `ce_steprun`: which operator run of the step this attempt belongs to. */
@@ -160,6 +168,7 @@ export interface HistoryEntry {
     | 'step-fenced'
     /** The fence's reply said the step had run before it arrived: its effect remains. */
     | 'fence-found-effect'
+    | 'outcome-resolved'
     | 'step-succeeded'
     | 'step-failed'
     | 'compensation-started'

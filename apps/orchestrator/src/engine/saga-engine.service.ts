@@ -27,7 +27,6 @@ import {
   type OutgoingCommand,
   type SagaDefinition,
   type SagaEvent,
-  type SagaPhase,
   type SagaState,
   type TimerRequest,
 } from '@skald/saga';
@@ -236,22 +235,6 @@ export class SagaEngine {
           healthy: reply.outcome !== 'error',
           operation: { sagaId: execution.sagaId, step: execution.step, phase: execution.phase },
         });
-        if (execution.phase === 'fence') {
-          // nothing waits for a fence; it only matters if the step ran before the fence arrived
-          if ((reply.data as { executed?: unknown } | null)?.executed === true) {
-            ranBeforeFence.push({
-              sagaId: execution.sagaId,
-              type: 'fence-found-effect',
-              step: execution.step,
-              details: { participant: execution.participant },
-            });
-            ignored.push(
-              `saga ${execution.sagaId}: step ${execution.step} was given up on without a compensation, but participant ${execution.participant} had run it; its effect remains`,
-            );
-          }
-          results.push('fence-acknowledged');
-          continue;
-        }
         const saga = touched.get(execution.sagaId) ?? this.pending(locked.get(execution.sagaId)!);
         touched.set(execution.sagaId, saga);
         const decision = decide(
@@ -267,6 +250,22 @@ export class SagaEngine {
           },
           ctx,
         );
+        if (decision.ignored && execution.phase === 'fence') {
+          // a fence nothing waits for: it only matters if the step ran before the fence arrived
+          if ((reply.data as { executed?: unknown } | null)?.executed === true) {
+            ranBeforeFence.push({
+              sagaId: execution.sagaId,
+              type: 'fence-found-effect',
+              step: execution.step,
+              details: { participant: execution.participant },
+            });
+            ignored.push(
+              `saga ${execution.sagaId}: step ${execution.step} was given up on without a compensation, but participant ${execution.participant} had run it; its effect remains`,
+            );
+          }
+          results.push('fence-acknowledged');
+          continue;
+        }
         if (decision.ignored) {
           ignored.push(
             `reply ${reply.id} to command ${reply.correlationId} of saga ${reply.sagaId} ignored: ${decision.ignored}`,
@@ -447,9 +446,7 @@ export class SagaEngine {
     const refused: OutgoingCommand[] = [];
     for (let round = 0; round < MAX_FAIL_FAST_ROUNDS; round++) {
       // a fence is not awaited: it waits for the breaker like any command, never fails fast
-      const awaited = decision.commands.filter(
-        (c): c is OutgoingCommand & { phase: SagaPhase } => c.phase !== 'fence',
-      );
+      const awaited = decision.commands.filter((c) => c.phase !== 'fence');
       const [command] = await this.breakers.refusedNow(tx, awaited, ctx.now);
       if (!command) break;
       refused.push(command);

@@ -202,21 +202,49 @@ describe('compensation edges, SDK participants as a process', () => {
     assert.deepEqual(await effects(saga.id), [], 'nothing left behind');
   });
 
-  it('records in the history when a fenced step had run before its fence arrived', async () => {
+  it('records in the history when a cut-short step had run before its fence arrived', async () => {
+    await setSwitch('ledger.notify', 'slow');
+    await setSwitch('shipping.check', 'refuse');
+    const saga = await skald.startSaga('checked-order', {});
+    await skald.waitForStatus(saga.id, 'compensated');
+    await waitUntil(
+      async () => (await skald.history(saga.id)).some((h) => h.type === 'fence-found-effect'),
+      { timeoutMs: 20_000, what: 'the fence reply saying notify had run' },
+    );
+    assert.deepEqual(await effects(saga.id), ['notify:done'], 'declared not undoable, and known');
+  });
+
+  it('asks the participant of a step with no compensation whose outcome is unknown: it ran', async () => {
     await setSwitch('ledger.notify', 'ok');
     participants.child.kill('SIGSTOP');
     const saga = await skald.startSaga('late-notice', {});
     try {
-      await skald.waitForStatus(saga.id, 'compensated');
+      await waitUntil(async () => (await skald.saga(saga.id)).steps[0].status === 'resolving', {
+        timeoutMs: 20_000,
+        what: 'the step to time out and its outcome to be asked for',
+      });
     } finally {
       participants.child.kill('SIGCONT');
     }
-    await waitUntil(
-      async () => (await skald.history(saga.id)).some((h) => h.type === 'fence-found-effect'),
-      { timeoutMs: 20_000, what: 'the fence reply saying the step had run' },
-    );
-    // the participant ran the command it had been sent, then the fence: the effect is known
+    // the participant ran the command it had been sent, so the step succeeded after all
+    await skald.waitForStatus(saga.id, 'completed', 30_000);
     assert.deepEqual(await effects(saga.id), ['notify:done']);
+    const resolved = (await skald.history(saga.id)).find((h) => h.type === 'outcome-resolved');
+    assert.deepEqual(resolved?.details, { executed: true });
+  });
+
+  it('asks the participant of a step with no compensation whose outcome is unknown: it did not run', async () => {
+    await setSwitch('ledger.notify', 'slow-error');
+    const saga = await skald.startSaga('late-notice', {});
+    const done = await skald.waitForStatus(saga.id, 'compensated', 30_000);
+    assert.equal(done.steps[0].status, 'failed');
+    const resolved = (await skald.history(saga.id)).find((h) => h.type === 'outcome-resolved');
+    assert.deepEqual(resolved?.details, { executed: false });
+
+    await setSwitch('ledger.notify', 'ok');
+    const late = await redeliverFirstAttempt(saga.id, 'notify');
+    assert.equal((late.data as { code: string }).code, 'FENCED');
+    assert.deepEqual(await effects(saga.id), [], 'nothing left behind');
   });
 });
 
