@@ -131,6 +131,17 @@ describe('compensation edges, SDK participants as a process', () => {
     const first = tap.command(
       (c) => c.sagaId === sagaId && c.step === step && c.phase === 'execute' && c.attempt === 1,
     );
+    // a real late attempt sits on the partition before the fence or compensation that followed
+    // it; the copy goes after them only once all of the step's commands are published
+    const sent = (await skald.history(sagaId)).filter(
+      (h) => h.step === step && (h.type === 'command-sent' || h.type === 'step-fenced'),
+    ).length;
+    await waitUntil(
+      () =>
+        tap.commands.filter((c) => c.envelope.sagaId === sagaId && c.envelope.step === step)
+          .length >= sent,
+      { timeoutMs: 20_000, what: `every command of ${step} on the topic` },
+    );
     const answered = tap.replies.filter((r) => r.correlationId === first.envelope.id).length;
     await tap.redeliver(first);
     await waitUntil(
