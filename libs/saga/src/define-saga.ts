@@ -72,11 +72,16 @@ export type JsonSchema = { readonly [keyword: string]: unknown };
 
 /** JSON view of a definition, for GET /v1/saga-types. */
 export interface SagaDescription {
+  /** The saga type, as `POST /v1/sagas` and a saga resource call it. */
+  type: string;
+  /** The same as `type` (the first name of this field, kept for existing clients). */
   name: string;
   version: number;
   description?: string;
   deadlineMs?: number;
   inputSchema?: JsonSchema;
+  /** Every step name in order, parallel members included (the stages below group them). */
+  steps: string[];
   stages: {
     name: string;
     kind: 'step' | 'parallel';
@@ -336,11 +341,13 @@ function compile(
     step: (n) => byName.get(n)?.step,
     stageOf: (n) => byName.get(n)?.stage ?? -1,
     describe: () => ({
+      type: name,
       name,
       version: options.version,
       description: options.description,
       deadlineMs: options.deadlineMs,
       inputSchema,
+      steps: [...byName.keys()],
       stages: stages.map((stage) => ({
         name: stage.name,
         kind: stage.kind,

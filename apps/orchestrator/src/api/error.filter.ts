@@ -12,6 +12,7 @@ import { InvalidCursorError, isDatabaseUnavailable } from '@skald/persistence';
 import { IllegalTransitionError } from '@skald/saga';
 import { TransactionNotFoundError } from '@skald/two-phase';
 import {
+  DefinitionMissingError,
   IdempotencyConflictError,
   InvalidSagaInputError,
   SagaNotFoundError,
@@ -63,7 +64,12 @@ function describe(error: unknown): { status: number; message: string } {
   if (error instanceof SagaNotFoundError || error instanceof TransactionNotFoundError)
     return { status: 404, message: error.message };
   if (error instanceof SagaNotFoundError) return { status: 404, message: error.message };
-  if (error instanceof IdempotencyConflictError || error instanceof IllegalTransitionError)
+  // a saga whose definition is no longer registered is a state the system reaches: not a 5xx
+  if (
+    error instanceof IdempotencyConflictError ||
+    error instanceof IllegalTransitionError ||
+    error instanceof DefinitionMissingError
+  )
     return { status: 409, message: error.message };
   if (isDatabaseUnavailable(error))
     return { status: 503, message: 'the database is unavailable; retry later' };

@@ -17,9 +17,10 @@ export class SagaTypesController {
           type: 'array',
           items: {
             type: 'object',
-            required: ['name', 'version', 'stages'],
+            required: ['type', 'name', 'version', 'steps', 'stages'],
             properties: {
-              name: { type: 'string', example: 'book-trip' },
+              type: { type: 'string', example: 'book-trip', description: 'the saga type' },
+              name: { type: 'string', example: 'book-trip', description: 'the same as type' },
               version: { type: 'integer', example: 1 },
               description: { type: 'string' },
               deadlineMs: { type: 'integer' },
@@ -28,6 +29,11 @@ export class SagaTypesController {
                 additionalProperties: true,
                 description:
                   'JSON Schema (draft 2020-12) a new saga of this version must match; absent: any JSON object',
+              },
+              steps: {
+                type: 'array',
+                items: { type: 'string' },
+                description: 'every step name in order, parallel members included',
               },
               stages: { type: 'array', items: { type: 'object', additionalProperties: true } },
             },

@@ -50,7 +50,7 @@ export class DefinitionMissingError extends Error {
 
   constructor(type: string, version: number) {
     super(
-      `saga definition ${type} v${version} is not registered in this orchestrator; register every version that still has running sagas`,
+      `saga definition ${type} v${version} is not registered in this orchestrator; register every version that still has running sagas (SKALD_SAGAS, or SkaldModule.forRoot({ sagas })) and try again`,
     );
   }
 }

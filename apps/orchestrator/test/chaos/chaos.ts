@@ -5,7 +5,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import {
   repoRoot,
@@ -20,73 +19,31 @@ import {
   type OrchestratorProcess,
 } from '@skald/testing';
 import {
+  FAULT_KINDS,
+  faultSchedule,
+  parseChaosArgs,
+  UsageError,
+  type ChaosOptions,
+  type FaultKind,
+} from './chaos-cli';
+import {
   checkInvariants,
   FAULT_MARGIN_MS,
   type FaultWindow,
   type PlannedSaga,
 } from './chaos-invariants';
 
-const FAULT_KINDS = [
-  'orchestrator-kill',
-  'participant-kill',
-  'participant-freeze',
-  'orchestrator-pause',
-  'kafka-restart',
-  'postgres-restart',
-] as const;
-type FaultKind = (typeof FAULT_KINDS)[number];
-
-class UsageError extends Error {}
-
-function parseCli() {
-  const { values } = parseArgs({
-    options: {
-      sagas: { type: 'string', default: '200' },
-      faults: { type: 'string', default: '10' },
-      /** Comma-separated subset of the fault kinds. @default all */
-      kinds: { type: 'string', default: '' },
-      seed: { type: 'string', default: String(Date.now() % 100_000) },
-      'settle-seconds': { type: 'string', default: '240' },
-      /** How long participant-freeze keeps the participants stopped; longer than reserve-car's forward budget. */
-      'freeze-seconds': { type: 'string', default: '15' },
-    },
-  });
-  const integer = (name: keyof typeof values, min: number): number => {
-    const n = Number(values[name]);
-    if (!Number.isInteger(n) || n < min)
-      throw new UsageError(`--${name} must be an integer of at least ${min}, got ${values[name]}`);
-    return n;
-  };
-  const asked = String(values.kinds)
-    .split(',')
-    .map((k) => k.trim())
-    .filter(Boolean);
-  const unknown = asked.filter((k) => !(FAULT_KINDS as readonly string[]).includes(k));
-  if (unknown.length > 0)
-    throw new UsageError(
-      `--kinds: unknown fault kind${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; the kinds are ${FAULT_KINDS.join(', ')}`,
-    );
-  return {
-    sagas: integer('sagas', 1),
-    faults: integer('faults', 0),
-    kinds: asked.length > 0 ? [...new Set(asked as FaultKind[])] : [...FAULT_KINDS],
-    seed: integer('seed', 0),
-    settleSeconds: integer('settle-seconds', 1),
-    freezeMs: integer('freeze-seconds', 1) * 1_000,
-  };
-}
-
-let cli: ReturnType<typeof parseCli>;
+let cli: ChaosOptions;
 try {
-  cli = parseCli();
+  cli = parseChaosArgs(process.argv.slice(2));
 } catch (error) {
-  console.error(`chaos: ${error instanceof Error ? error.message : String(error)}`);
+  if (!(error instanceof UsageError)) throw error;
+  console.error(`chaos: ${error.message}`);
   process.exit(2);
 }
 const SAGAS = cli.sagas;
 const FAULTS = cli.faults;
 const SEED = cli.seed;
-const KINDS = cli.kinds;
 
 /** mulberry32: small, seeded, good enough to replay a run. */
 function rng(seed: number): () => number {
@@ -123,7 +80,7 @@ function plan(i: number): PlannedSaga {
 
 async function main(): Promise<number> {
   log(
-    `seed ${SEED} (replay with --seed ${SEED}), ${SAGAS} sagas, ${FAULTS} faults of ${KINDS.join(', ')}`,
+    `seed ${SEED} (replay with --seed ${SEED}), ${SAGAS} sagas, ${FAULTS} faults of ${cli.kinds.map((k) => `${k.kind}=${k.weight}`).join(', ')}`,
   );
   const base = runtimeDir(uniqueName('chaos'));
   let postgres: LocalPostgres = await startLocalPostgres({
@@ -248,10 +205,8 @@ async function main(): Promise<number> {
     }
   }
 
-  // every selected kind at least once when there are enough faults, then random ones of them
-  const kinds: FaultKind[] = Array.from({ length: FAULTS }, (_, i) =>
-    i < KINDS.length ? KINDS[i] : KINDS[Math.floor(random() * KINDS.length)],
-  ).sort(() => random() - 0.5);
+  // the kinds asked for, shared by weight, in a seeded random order
+  const kinds = faultSchedule(cli.kinds, FAULTS, random);
   const planned = Array.from({ length: SAGAS }, (_, i) => plan(i));
   const faultEvery = Math.max(1, Math.floor(SAGAS / (FAULTS + 1)));
 

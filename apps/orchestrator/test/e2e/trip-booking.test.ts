@@ -250,13 +250,17 @@ describe('trip booking end to end (orchestrator process, real Kafka and PostgreS
   it('lists the steps of every registered definition', async () => {
     const types = await skald.request<{
       items: {
+        type: string;
         name: string;
+        steps: string[];
         version: number;
         stages: { name: string; steps: { name: string }[] }[];
       }[];
     }>('GET', '/v1/saga-types');
     assert.equal(types.status, 200);
-    const stay = types.body.items.find((t) => t.name === 'book-stay')!;
+    const stay = types.body.items.find((t) => t.type === 'book-stay')!;
+    assert.equal(stay.name, 'book-stay', 'the old field stays');
+    assert.deepEqual(stay.steps, ['reserve-car', 'reserve-hotel', 'reserve-museum']);
     assert.deepEqual(
       stay.stages.map((s) => [s.name, s.steps.map((x) => x.name)]),
       [

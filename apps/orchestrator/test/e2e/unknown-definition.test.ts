@@ -48,5 +48,16 @@ describe('sagas whose definition is no longer registered', () => {
     assert.equal(orphanNow.status, 'running');
     assert.equal(orphanNow.steps[0].name, 'reserve-car', 'inspectable without its definition');
     assert.ok((await skald.counter('skald_timers_fired_total')) >= 1);
+
+    // an operator acting on it is told why not and what to do, not answered 500
+    for (const action of ['cancel', 'retry']) {
+      const res = await skald.request<{ message: string }>(
+        'POST',
+        `/v1/sagas/${orphan.id}/${action}`,
+        {},
+      );
+      assert.equal(res.status, 409, `${action}: ${JSON.stringify(res.body)}`);
+      assert.match(res.body.message, /book-trip v1 is not registered.*register every version/);
+    }
   });
 });
