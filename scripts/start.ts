@@ -1,7 +1,9 @@
 // `npm start`: the local stack (unless DATABASE_URL / KAFKA_BROKERS name servers), then the
 // orchestrator and the demo participants as child processes, then two demo sagas — one that
-// completes and one that compensates. Ctrl-C stops everything this script started.
+// completes and one that compensates. Ctrl-C stops everything this script started, and so does
+// the orchestrator exiting: without it nothing the rest does is of use.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { runtimeDir, startLocalStack, type LocalStack } from '@skald/testing';
 import { transferRequest } from '../apps/demo/src/banks';
@@ -28,12 +30,45 @@ function run(
     },
   });
   child.once('exit', (code, signal) => {
-    if (!stopping) console.error(`${name} exited (${code ?? signal}); Ctrl-C stops the rest`);
+    if (stopping) return;
+    if (name === 'orchestrator') {
+      console.error(`npm start: the orchestrator exited (${code ?? signal}); stopping everything`);
+      void stopAll().then(() => process.exit(1));
+    } else console.error(`${name} exited (${code ?? signal}); Ctrl-C stops the rest`);
   });
   return child;
 }
 
 let stopping = false;
+const children: ChildProcess[] = [];
+let stack: LocalStack | undefined;
+
+/** Stops the children this script started, then its stack; at most once. */
+let stopped: Promise<void> | undefined;
+function stopAll(): Promise<void> {
+  stopping = true;
+  stopped ??= (async () => {
+    await Promise.all(
+      children.map((child) => {
+        if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        return exited;
+      }),
+    );
+    await stack?.stop();
+  })();
+  return stopped;
+}
+
+/** True when nothing listens on the port yet (checked before anything is started). */
+function portIsFree(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, () => probe.close(() => resolve(true)));
+  });
+}
 
 async function waitForHealth(timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -95,8 +130,14 @@ async function demoTransfer(): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  if (!(await portIsFree())) {
+    console.error(
+      `npm start: port ${port} is in use; choose another with PORT, e.g. PORT=3001 npm start`,
+    );
+    process.exit(1);
+  }
   const started = Date.now();
-  const stack = await startLocalStack({
+  stack = await startLocalStack({
     log: (line) => console.log(line),
     // npm start keeps its data between runs; tests and the benchmark use throwaway stacks
     postgres: { persistent: true, dataDir: runtimeDir('start', 'pg') },
@@ -105,25 +146,18 @@ async function main(): Promise<void> {
   for (const line of stack.description) console.log(`started ${line}`);
   console.log(`stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
-  const children = [
+  // modules of yours in SKALD_SAGAS run beside the demo's saga, which the demo trips need
+  const sagas = [join(root, 'apps/demo/src/sagas/book-trip.ts'), process.env.SKALD_SAGAS]
+    .filter(Boolean)
+    .join(',');
+  children.push(
     run('orchestrator', 'apps/orchestrator/src/main.ts', stack, {
       PORT: String(port),
-      SKALD_SAGAS: process.env.SKALD_SAGAS ?? join(root, 'apps/demo/src/sagas/book-trip.ts'),
+      SKALD_SAGAS: sagas,
     }),
     run('demo participants', 'apps/demo/src/main.ts', stack, { SKALD_URL: api }),
-  ];
-  onStopSignal(async () => {
-    stopping = true;
-    await Promise.all(
-      children.map((child) => {
-        if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        return exited;
-      }),
-    );
-    await stack.stop();
-  });
+  );
+  onStopSignal(stopAll);
 
   if (!(await waitForHealth(60_000))) return;
   console.log(`\nSkald is up: ${api}  (API docs: ${api}/docs)\nTwo demo trips and a transfer:`);

@@ -50,7 +50,10 @@ async function bootstrap(): Promise<void> {
     });
   }
 
-  await app.listen(config.port);
+  await app.listen(config.port).catch((error: unknown) => {
+    if ((error as { code?: unknown }).code !== 'EADDRINUSE') throw error;
+    throw new ConfigError([`PORT ${config.port} is in use; choose a free port with PORT`]);
+  });
   logger.log(
     `Skald orchestrator ${config.instanceId} listening on http://localhost:${config.port} ` +
       `with saga types: ${[...new Set(sagas.map((s) => `${s.name} v${s.version}`))].join(', ') || '(none)'}`,

@@ -356,6 +356,13 @@ export class Participant {
       ? await processWithDatabase(this.options.database, this.options.name, command, invoke)
       : await processWithoutDatabase(invoke);
     crashPoint('participant:after-commit');
+    if (reply.outcome === 'error') {
+      const { code, message } = reply.data as { code: string; message: string };
+      this.log(
+        `handler failed (answered error, the orchestrator retries): saga=${command.sagaId} step=${command.step} ` +
+          `phase=${command.phase} command=${command.command} attempt=${command.attempt} code=${code} message=${JSON.stringify(message)}`,
+      );
+    }
     await this.sendReply(command.replyTo, command.id, command.sagaId, reply);
   }
 

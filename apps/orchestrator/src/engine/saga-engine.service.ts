@@ -426,8 +426,14 @@ export class SagaEngine {
       finished.map((p) => p.saga.id),
       now,
     );
-    for (const p of finished) {
-      this.metrics.sagasFinished.inc({ type: p.definition.name, status: p.saga.status });
+    for (const { definition, saga } of finished) {
+      this.metrics.sagasFinished.inc({ type: definition.name, status: saga.status });
+      if (saga.status === 'completed') continue;
+      const { id, type, version, status, error } = saga;
+      this.logger.warn(
+        { sagaId: id, type, version, status, step: error?.step, code: error?.code },
+        `saga ${id} (${type} v${version}) is ${status}: ${error?.code}: ${error?.message}`,
+      );
     }
     return prepared.map((p) => (!p.isNew || inserted.has(p.saga.id) ? p.saga : undefined));
   }
