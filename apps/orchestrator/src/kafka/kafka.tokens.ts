@@ -3,8 +3,12 @@ import { logLevel, type LogEntry } from 'kafkajs';
 
 export const KAFKA = Symbol('KAFKA');
 
-/** The longest any one Kafka client may take to disconnect on shutdown. */
-export const SHUTDOWN_STEP_MS = 4_000;
+/**
+ * The longest any one Kafka client may take to disconnect on shutdown. Shutdown stops the relay,
+ * the consumer, the admin and the producer one after another: with the broker gone, each takes
+ * this long, and together they must stay well inside main.ts's 20 s grace period.
+ */
+export const SHUTDOWN_STEP_MS = 2_000;
 
 const kafkaLogger = new Logger('kafkajs');
 
