@@ -20,16 +20,15 @@ const SHUTDOWN_GRACE_MS = 20_000;
 async function bootstrap(): Promise<void> {
   const config = loadOrchestratorConfig(process.env);
   const sagas = loadSagaModules(config.sagaModules);
+  // before any server is reached: a bad definition is a deploy error, whatever the database says
+  const rootModule = SkaldModule.forRoot({ config, sagas });
   await assertDatabaseReachable(config.databaseUrl);
   if (config.runMigrations) await runMigrations({ url: config.databaseUrl });
 
-  const app = await NestFactory.create<NestExpressApplication>(
-    SkaldModule.forRoot({ config, sagas }),
-    {
-      bufferLogs: true,
-      bodyParser: false,
-    },
-  );
+  const app = await NestFactory.create<NestExpressApplication>(rootModule, {
+    bufferLogs: true,
+    bodyParser: false,
+  });
   configureSkaldApp(app, config);
   const logger = app.get(Logger);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client } from 'pg';
 import {
@@ -38,6 +39,20 @@ describe('orchestrator start-up', () => {
       lines.map((l) => l.trim().split(' ')[1]),
       ['DATABASE_URL', 'KAFKA_BROKERS', 'PORT', 'SKALD_MIGRATIONS_RUN'],
     );
+  });
+
+  it('refuses a definition registered twice with one line and exit code 2', async () => {
+    const orchestrator = await spawnOrchestrator({
+      DATABASE_URL: 'postgres://nobody@127.0.0.1:1/x',
+      KAFKA_BROKERS: '127.0.0.1:1',
+      SKALD_SAGAS: join(__dirname, '../fixtures/registered-twice.ts'),
+    });
+    assert.equal(await orchestrator.exited(), 2);
+    assert.match(
+      orchestrator.output(),
+      /skald: saga "registered-twice" v1 is registered twice with different definitions; bump the version/,
+    );
+    assert.doesNotMatch(orchestrator.output(), /\n\s+at /, 'no stack trace');
   });
 
   describe('with reachable servers', () => {
