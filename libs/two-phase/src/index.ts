@@ -14,6 +14,8 @@
  * o = onReply(o.state, { index: 0, phase: 'prepare', outcome: 'success', data: {} }, o.dueAt, Date.now(), t);
  * o = onReply(o.state, { index: 1, phase: 'prepare', outcome: 'success', data: {} }, o.dueAt, Date.now(), t);
  * // o.state.status === 'committing', o.messages: a commit to each
+ * // unacknowledged for acknowledgeTimeoutMs: onTimer → status 'unacknowledged', decision kept;
+ * // an operator then resolve(o.state, { outcome: 'commit', reason }, Date.now(), t) → 'committed'
  */
 export { isTwoPhaseCommandId, toTwoPhaseCommandId } from './command-id';
 export { begin, onReply, onTimer, resolve } from './coordinator';
