@@ -3,6 +3,7 @@ import { CreateSagaTables1764000100000 } from './1764000100000-CreateSagaTables'
 import { AddFlowControl1764000200000 } from './1764000200000-AddFlowControl';
 import { CreateTwoPhaseTables1764100000000 } from './1764100000000-CreateTwoPhaseTables';
 import { AddBreakerFailingOperations1764300000000 } from './1764300000000-AddBreakerFailingOperations';
+import { AddTwoPhaseAcknowledgeDeadline1764400000000 } from './1764400000000-AddTwoPhaseAcknowledgeDeadline';
 
 /** Every migration, oldest first. Add new ones here: the list is explicit so a build bundles them all. */
 export const migrations = [
@@ -11,4 +12,5 @@ export const migrations = [
   AddFlowControl1764000200000,
   CreateTwoPhaseTables1764100000000,
   AddBreakerFailingOperations1764300000000,
+  AddTwoPhaseAcknowledgeDeadline1764400000000,
 ];

@@ -44,6 +44,8 @@ export interface BankOptions {
   coordinatorUrl?: string;
   /** @default 30_000 */
   inDoubtAfterMs?: number;
+  /** Longest wait between two questions about one transaction in doubt. @default 60_000 */
+  askAgainMaxMs?: number;
   log?: (message: string) => void;
 }
 
@@ -71,6 +73,7 @@ export function bankParticipant(bank: Bank, options: BankOptions): Participant {
       coordinatorUrl: options.coordinatorUrl,
       inDoubtAfterMs: options.inDoubtAfterMs,
       checkEveryMs: Math.min(5_000, options.inDoubtAfterMs ?? 5_000),
+      askAgainMaxMs: options.askAgainMaxMs,
     },
   })
     .onPrepare('debit', async (m: Movement, { tx }) => {

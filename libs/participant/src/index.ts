@@ -35,5 +35,6 @@ export {
   type ParticipantOptions,
   type TwoPhaseOptions,
 } from './participant';
+export { type InDoubtTransaction } from './in-doubt';
 export { PARTICIPANT_SCHEMA_SQL } from './schema';
 export { ensureTopics } from './topics';

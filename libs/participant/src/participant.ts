@@ -39,7 +39,7 @@ import {
   type Reply,
 } from './operations';
 import { PARTICIPANT_SCHEMA_SQL } from './schema';
-import { InDoubtResolver } from './in-doubt';
+import { InDoubtResolver, type InDoubtTransaction } from './in-doubt';
 import { processDecision, processPrepare, type InvokeTwoPhase } from './two-phase';
 
 /** What a handler knows about the command it handles. */
@@ -100,21 +100,30 @@ export interface ParticipantOptions {
 export interface TwoPhaseOptions {
   /**
    * The orchestrator's base URL, e.g. `http://skald:3000`. A transaction prepared here with no
-   * decision after `inDoubtAfterMs` is resolved by asking `GET <url>/v1/transactions/:id`
-   * (no record there: presumed abort). Without it, the participant waits for the coordinator,
-   * which re-sends its decision until acknowledged.
+   * decision after `inDoubtAfterMs` is resolved by asking `GET <url>/v1/transactions/:id`.
+   * Presumed abort only when the coordinator answers that it has no record (404, code
+   * TRANSACTION_UNKNOWN); any other answer keeps the transaction prepared, shown in `health()`
+   * and logged, and it asks again with backoff. Without it, the participant waits for the
+   * coordinator's re-sends of the decision (until SKALD_TWO_PHASE_ACK_TIMEOUT_MS on its side).
    */
   coordinatorUrl?: string;
   /** How long a prepared transaction waits for the decision before asking. @default 30_000 */
   inDoubtAfterMs?: number;
   /** How often to look for in-doubt transactions (and once at start). @default 5_000 */
   checkEveryMs?: number;
+  /**
+   * Questions about one transaction that get no decision back off from `checkEveryMs`
+   * (doubling, full jitter) up to this. @default 60_000
+   */
+  askAgainMaxMs?: number;
 }
 
 export interface ParticipantHealth {
   status: 'up' | 'down';
   consuming: boolean;
   lastError?: string;
+  /** With `twoPhase.coordinatorUrl`: transactions prepared here the coordinator gave no decision for. */
+  inDoubt?: InDoubtTransaction[];
 }
 
 const NAME = /^[A-Za-z0-9._-]{1,100}$/;
@@ -213,6 +222,7 @@ export class Participant {
         coordinatorUrl: this.options.twoPhase.coordinatorUrl,
         inDoubtAfterMs: this.options.twoPhase.inDoubtAfterMs ?? 30_000,
         checkEveryMs: this.options.twoPhase.checkEveryMs ?? 5_000,
+        askAgainMaxMs: this.options.twoPhase.askAgainMaxMs ?? 60_000,
         invoke: (t) =>
           this.invokeTwoPhase({
             sagaId: t.transactionId,
@@ -468,12 +478,13 @@ export class Participant {
     this.stopping = false;
   }
 
-  /** For your health endpoint: up while the consumer is in its group. */
+  /** For your health endpoint: up while the consumer is in its group; 2PC transactions in doubt. */
   health(): ParticipantHealth {
     return {
       status: this.consuming && !this.lastError ? 'up' : 'down',
       consuming: this.consuming,
       ...(this.lastError ? { lastError: this.lastError } : {}),
+      ...(this.inDoubt ? { inDoubt: this.inDoubt.inDoubt() } : {}),
     };
   }
 }

@@ -2,7 +2,7 @@
 // ⚠ A YES vote is sent only after the prepare log row ('prepared', with what commit needs) and the
 // handler's reservation committed together; commit and abort change that row and apply the
 // handler's writes in one transaction. Break this and a participant can vote YES and forget.
-import { type CommandEnvelope, type Outcome } from '@skald/protocol';
+import { PROTOCOL_ERROR_CODES, type CommandEnvelope, type Outcome } from '@skald/protocol';
 import { inTransaction, type OpenTransaction, type ParticipantDatabase } from './database';
 import { handle, replyInTransaction, runHandler, RollBack, type Reply } from './operations';
 
@@ -185,27 +185,58 @@ export async function findInDoubt(
   );
 }
 
+/** What the coordinator's answer means for a transaction prepared here. */
+export type CoordinatorAnswer =
+  { decision: Decision; presumed: boolean } | { decision: undefined; why: string };
+
+const inDoubt = (why: string): CoordinatorAnswer => ({ decision: undefined, why });
+
 /**
- * Asks the coordinator (GET <url>/v1/transactions/:id) what became of a transaction. Presumed
- * abort: a transaction the coordinator has no record of (404) was never decided, so it aborts.
- * `undefined`: not decided yet, or the coordinator is unreachable — ask again later.
+ * Reads the answer to GET <url>/v1/transactions/:id. Presumed abort ONLY on a 404 whose JSON body
+ * has the code TRANSACTION_UNKNOWN: the coordinator itself has no record of the transaction.
+ * A 404 from anything else (a wrong URL, a proxy), a 5xx, a 401, a body that is not about this
+ * transaction: in doubt. ⚠ Presuming abort on those would abort what the coordinator committed.
  */
+export function readCoordinatorAnswer(
+  transactionId: string,
+  status: number,
+  body: unknown,
+): CoordinatorAnswer {
+  const fields = (typeof body === 'object' && body !== null ? body : {}) as {
+    id?: unknown;
+    code?: unknown;
+    status?: unknown;
+    decision?: unknown;
+  };
+  if (status === 404) {
+    return fields.code === PROTOCOL_ERROR_CODES.transactionUnknown
+      ? { decision: 'abort', presumed: true }
+      : inDoubt(
+          `HTTP 404 without code ${PROTOCOL_ERROR_CODES.transactionUnknown}: not the coordinator's answer`,
+        );
+  }
+  if (status !== 200) return inDoubt(`HTTP ${status}`);
+  if (fields.id !== transactionId) return inDoubt('HTTP 200, but not about this transaction');
+  if (fields.decision === 'commit' || fields.decision === 'abort')
+    return { decision: fields.decision, presumed: false };
+  return inDoubt(`undecided (${String(fields.status)})`);
+}
+
+/** Asks the coordinator what became of a transaction; a network failure keeps it in doubt. */
 export async function askCoordinator(
   coordinatorUrl: string,
   transactionId: string,
-): Promise<Decision | undefined> {
+): Promise<CoordinatorAnswer> {
   let res: Response;
+  let body: unknown;
   try {
     res = await fetch(`${coordinatorUrl.replace(/\/$/, '')}/v1/transactions/${transactionId}`, {
       signal: AbortSignal.timeout(5_000),
     });
-  } catch {
-    return undefined;
+    body = await res.json().catch(() => undefined);
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause?.code;
+    return inDoubt(`coordinator unreachable: ${cause ?? (error as Error).message}`);
   }
-  if (res.status === 404) return 'abort';
-  if (res.status !== 200) return undefined;
-  const { status } = (await res.json()) as { status?: string };
-  if (status === 'committing' || status === 'committed') return 'commit';
-  if (status === 'aborting' || status === 'aborted') return 'abort';
-  return undefined;
+  return readCoordinatorAnswer(transactionId, res.status, body);
 }

@@ -39,9 +39,11 @@ export {
   type SagaRecord,
   type TimerRecord,
 } from './saga-store';
+export { type Page } from './keyset-page';
 export {
   TwoPhaseStore,
   TwoPhaseTransaction,
+  type TransactionListFilter,
   type TwoPhaseCommandRecord,
   type TwoPhaseCommandRow,
   type TwoPhaseRecord,

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { SagaHistoryEntity, SagaInstanceEntity } from './entities';
-import { InvalidCursorError } from './errors';
+import { decodeCursor, pageOf, type Page } from './keyset-page';
 import {
   IN_FLIGHT_SQL,
   PARTICIPANT_COLUMNS,
@@ -29,29 +29,6 @@ export interface SagaListFilter {
   cursor?: string;
 }
 
-function encodeCursor(saga: SagaInstanceEntity): string {
-  return Buffer.from(JSON.stringify([saga.createdAt.toISOString(), saga.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [
-      string,
-      string,
-    ];
-    const date = new Date(createdAt);
-    if (Number.isNaN(date.getTime()) || typeof id !== 'string') throw new Error('bad shape');
-    return { createdAt: date, id };
-  } catch (error) {
-    throw new InvalidCursorError(
-      'cursor is not one this API returned (pass nextCursor unchanged)',
-      {
-        cause: error,
-      },
-    );
-  }
-}
-
 /** The REST API's reads: one saga, its history, and keyset-paged lists (newest first). */
 export class SagaQueries {
   constructor(private readonly dataSource: DataSource) {}
@@ -69,9 +46,7 @@ export class SagaQueries {
       .getMany();
   }
 
-  async list(
-    filter: SagaListFilter,
-  ): Promise<{ items: SagaInstanceEntity[]; nextCursor: string | null }> {
+  async list(filter: SagaListFilter): Promise<Page<SagaInstanceEntity>> {
     const query = this.dataSource
       .getRepository(SagaInstanceEntity)
       .createQueryBuilder('s')
@@ -84,12 +59,7 @@ export class SagaQueries {
       const after = decodeCursor(filter.cursor);
       query.andWhere('(s.createdAt, s.id) < (:createdAt, :id)', after);
     }
-    const rows = await query.getMany();
-    const items = rows.slice(0, filter.limit);
-    return {
-      items,
-      nextCursor: rows.length > filter.limit ? encodeCursor(items[items.length - 1]) : null,
-    };
+    return pageOf(await query.getMany(), filter.limit);
   }
 
   async participants(): Promise<ParticipantOverview[]> {

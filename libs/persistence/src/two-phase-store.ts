@@ -2,7 +2,8 @@
 // transaction. ⚠ The status change to committing/aborting (the decision) and the outbox rows that
 // announce it commit together: never write a decision's messages outside that transaction.
 import type { DataSource, EntityManager } from 'typeorm';
-import type { TransactionState } from '@skald/two-phase';
+import { TERMINAL_TRANSACTION_STATUSES, type TransactionState } from '@skald/two-phase';
+import { decodeCursor, pageOf, type Page } from './keyset-page';
 import { OUTBOX_CHANNEL } from './saga-store';
 
 /** A transaction row: the protocol state plus its timer and idempotency keys. */
@@ -19,6 +20,13 @@ export interface TwoPhaseView extends TwoPhaseRecord {
   updatedAt: Date;
   decidedAt: Date | null;
   endedAt: Date | null;
+}
+
+export interface TransactionListFilter {
+  status?: string;
+  limit: number;
+  /** Opaque, from a previous page's `nextCursor`. */
+  cursor?: string;
 }
 
 export interface TwoPhaseCommandRow {
@@ -44,19 +52,24 @@ export interface TwoPhaseCommandRecord {
 
 const COLUMNS = `id, status, participants, decision, reason, timeout_ms AS "timeoutMs",
   prepare_deadline_at AS "prepareDeadlineAt", round, due_at AS "dueAt",
+  acknowledge_deadline_at AS "acknowledgeDeadlineAt", resends, resolution,
   idempotency_key AS "idempotencyKey", request_hash AS "requestHash",
   created_at AS "createdAt", updated_at AS "updatedAt", decided_at AS "decidedAt", ended_at AS "endedAt"`;
 
-type Row = Omit<TwoPhaseView, 'prepareDeadlineAt' | 'dueAt'> & {
+type Row = Omit<TwoPhaseView, 'prepareDeadlineAt' | 'dueAt' | 'acknowledgeDeadlineAt'> & {
   prepareDeadlineAt: Date;
   dueAt: Date | null;
+  acknowledgeDeadlineAt: Date | null;
 };
+
+const ms = (date: Date | null) => (date ? date.getTime() : null);
 
 function toView(row: Row): TwoPhaseView {
   return {
     ...row,
     prepareDeadlineAt: row.prepareDeadlineAt.getTime(),
-    dueAt: row.dueAt ? row.dueAt.getTime() : null,
+    dueAt: ms(row.dueAt),
+    acknowledgeDeadlineAt: ms(row.acknowledgeDeadlineAt),
   };
 }
 
@@ -110,14 +123,20 @@ export class TwoPhaseTransaction {
     return rows[0] && toView(rows[0]);
   }
 
-  /** Writes the new state; `decided_at` is set once, by the write that logs the decision. */
+  /**
+   * Writes the new state; `decided_at` is set once, by the write that logs the decision, and
+   * `ended_at` by the write that reaches a terminal status (a late acknowledgement keeps it).
+   */
   async update(tx: TwoPhaseRecord, now: number): Promise<void> {
     await this.manager.query(
       `UPDATE skald.two_phase_transaction
          SET status = $2::text, participants = $3, decision = $4, reason = $5, round = $6, due_at = $7,
              updated_at = $8::timestamptz,
              decided_at = CASE WHEN $4::text IS NOT NULL THEN coalesce(decided_at, $8::timestamptz) END,
-             ended_at = CASE WHEN $2::text IN ('committed', 'aborted') THEN $8::timestamptz END
+             ended_at = CASE WHEN $2::text = ANY($9::text[])
+               THEN CASE WHEN status = $2::text THEN coalesce(ended_at, $8::timestamptz) ELSE $8::timestamptz END
+             END,
+             acknowledge_deadline_at = $10, resends = $11, resolution = $12
        WHERE id = $1`,
       [
         tx.id,
@@ -128,6 +147,10 @@ export class TwoPhaseTransaction {
         tx.round,
         at(tx.dueAt),
         new Date(now),
+        TERMINAL_TRANSACTION_STATUSES,
+        at(tx.acknowledgeDeadlineAt),
+        tx.resends,
+        tx.resolution ? json(tx.resolution) : null,
       ],
     );
   }
@@ -200,5 +223,18 @@ export class TwoPhaseStore {
       [id],
     );
     return rows[0] && toView(rows[0]);
+  }
+
+  /** Newest first, optionally of one status; keyset-paged like the saga list. */
+  async list(filter: TransactionListFilter): Promise<Page<TwoPhaseView>> {
+    const after = filter.cursor ? decodeCursor(filter.cursor) : undefined;
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT ${COLUMNS} FROM skald.two_phase_transaction
+       WHERE ($1::text IS NULL OR status = $1)
+         AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3::uuid))
+       ORDER BY created_at DESC, id DESC LIMIT $4`,
+      [filter.status ?? null, after?.createdAt ?? null, after?.id ?? null, filter.limit + 1],
+    );
+    return pageOf(rows.map(toView), filter.limit);
   }
 }

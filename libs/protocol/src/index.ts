@@ -22,6 +22,7 @@ export {
   type ReplyErrorBody,
   type WireMessage,
 } from './envelope';
+export { backoffDelayMs, type BackoffPolicy } from './backoff';
 export { crashPoint } from './crash-point';
 export { ProtocolError } from './errors';
 export {

@@ -62,4 +62,10 @@ export const PROTOCOL_ERROR_CODES = {
   unknownCommand: 'UNKNOWN_COMMAND',
   /** The command arrived after its compensation: refused, not executed. */
   fenced: 'FENCED',
+  /**
+   * HTTP, not Kafka: the `code` in the body of the coordinator's 404 to
+   * `GET /v1/transactions/:id` when it has no record of the transaction. The only answer on which
+   * a participant in doubt may presume abort; any other answer keeps it in doubt.
+   */
+  transactionUnknown: 'TRANSACTION_UNKNOWN',
 } as const;

@@ -1,3 +1,6 @@
+// the delay before a step's next attempt: one formula, shared with 2PC and the participant SDK
+export { backoffDelayMs } from '@skald/protocol';
+
 export interface RetryPolicyOptions {
   /** Attempts in all, the first included. @default 3 (compensations: 10) */
   maxAttempts?: number;
@@ -50,18 +53,4 @@ export function compileRetryPolicy(
       ...(options?.nonRetryableCodes ?? defaults.nonRetryableCodes),
     ]),
   });
-}
-
-/** Delay before the attempt after `failedAttempt` (1-based). */
-export function backoffDelayMs(
-  policy: CompiledRetryPolicy,
-  failedAttempt: number,
-  random: () => number,
-): number {
-  const base =
-    policy.backoff === 'fixed'
-      ? policy.initialMs
-      : policy.initialMs * 2 ** Math.max(0, failedAttempt - 1);
-  const cap = Math.min(policy.maxMs, base);
-  return policy.jitter === 'full' ? Math.floor(random() * cap) : cap;
 }

@@ -1,10 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isTwoPhaseCommandId, toTwoPhaseCommandId } from './command-id';
-import { begin, onReply, onTimer, transition, type Outcome } from './coordinator';
+import { begin, onReply, onTimer, resolve } from './coordinator';
+import { transition, type Outcome } from './state';
 import { IllegalTransitionError } from '@skald/saga';
 
-const t = { resendMs: 1_000 };
+// random = 0.999: the largest delay full jitter allows, so the backoff is visible
+const t = {
+  resendMs: 1_000,
+  resendMaxMs: 8_000,
+  acknowledgeTimeoutMs: 60_000,
+  random: () => 0.999,
+};
 const start = (now = 0): Outcome =>
   begin(
     {
@@ -120,6 +127,130 @@ describe('2PC coordinator', () => {
   it('refuses an illegal status change', () => {
     const o = vote(start(), 1, 'failure');
     assert.throws(() => transition(o.state, 'committing'), IllegalTransitionError);
+  });
+
+  it('backs off the re-sends of a decision, doubling up to resendMaxMs', () => {
+    let o = vote(start(), 0, 'failure', 0);
+    assert.equal(o.dueAt, 1_000);
+    const gaps: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const now = o.dueAt!;
+      o = onTimer(o.state, now, t);
+      assert.deepEqual(
+        o.messages.map((m) => [m.participant, m.phase]),
+        [['bank-b', 'abort']],
+      );
+      gaps.push(o.dueAt! - now);
+    }
+    assert.deepEqual(gaps, [1_000, 1_998, 3_996, 7_992, 7_992, 7_992]);
+    // never more often than resendMs, whatever the jitter draws
+    const low = onTimer(vote(start(), 0, 'failure', 0).state, 1_000, { ...t, random: () => 0 });
+    assert.equal(low.dueAt, 2_000);
+  });
+
+  it('stops at the acknowledgement deadline: unacknowledged, naming who never acknowledged', () => {
+    let o = vote(start(), 0, 'failure', 0);
+    assert.equal(o.state.acknowledgeDeadlineAt, 60_000);
+    while (o.dueAt !== null && o.dueAt < 60_000) o = onTimer(o.state, o.dueAt, t);
+    assert.equal(o.dueAt, 60_000, 'the last re-send is cut short by the deadline');
+    o = onTimer(o.state, 60_000, t);
+    assert.equal(o.state.status, 'unacknowledged');
+    assert.equal(o.state.decision, 'abort');
+    assert.deepEqual(o.messages, []);
+    assert.equal(o.dueAt, null);
+    assert.deepEqual(
+      o.state.participants.filter((p) => !p.acknowledged).map((p) => p.participant),
+      ['bank-b'],
+    );
+    assert.match(onTimer(o.state, 61_000, t).ignored!, /finished/);
+  });
+
+  it('ends a commit nobody acknowledged the same way, and a late acknowledgement finishes it', () => {
+    let o = vote(vote(start(), 0, 'success', 0), 1, 'success', 0);
+    o = ack(o, 0, 'commit');
+    o = onTimer(o.state, 60_000, t);
+    assert.equal(o.state.status, 'unacknowledged');
+    assert.equal(o.state.decision, 'commit');
+    o = ack(o, 1, 'commit');
+    assert.equal(o.state.status, 'committed');
+  });
+
+  it('gives a transaction decided before the deadline existed its deadline from now', () => {
+    const o = vote(start(), 0, 'failure', 0);
+    const legacy = { ...o.state, acknowledgeDeadlineAt: null };
+    const next = onTimer(legacy, 100_000, t);
+    assert.equal(next.state.status, 'aborting');
+    assert.equal(next.state.acknowledgeDeadlineAt, 160_000);
+  });
+
+  describe('resolved by an operator', () => {
+    const unacknowledgedAbort = () => onTimer(vote(start(), 0, 'failure', 0).state, 60_000, t);
+
+    it('ends an unacknowledged transaction with its own decision, keeping reason and names', () => {
+      const o = resolve(
+        unacknowledgedAbort().state,
+        { outcome: 'abort', reason: 'bank-b checked' },
+        70_000,
+        t,
+      );
+      assert.equal(o.state.status, 'aborted');
+      assert.deepEqual(o.state.resolution, {
+        outcome: 'abort',
+        reason: 'bank-b checked',
+        at: 70_000,
+        unacknowledged: ['bank-b'],
+      });
+      assert.deepEqual(o.messages, []);
+      assert.equal(o.dueAt, null);
+    });
+
+    it('never changes a logged decision', () => {
+      assert.throws(
+        () => resolve(unacknowledgedAbort().state, { outcome: 'commit', reason: 'x' }, 70_000, t),
+        (e: unknown) => e instanceof IllegalTransitionError && /decided "abort"/.test(e.message),
+      );
+      const committing = vote(vote(start(), 0, 'success'), 1, 'success');
+      assert.throws(
+        () => resolve(committing.state, { outcome: 'abort', reason: 'x' }, 70_000, t),
+        /decided "commit"/,
+      );
+      assert.equal(
+        resolve(committing.state, { outcome: 'commit', reason: 'x' }, 70_000, t).state.status,
+        'committed',
+      );
+    });
+
+    it('may abort an undecided transaction (the aborts go out), never commit it', () => {
+      assert.throws(
+        () => resolve(start().state, { outcome: 'commit', reason: 'x' }, 10, t),
+        /undecided \(preparing\)/,
+      );
+      const o = resolve(
+        vote(start(), 0, 'success').state,
+        { outcome: 'abort', reason: 'stuck' },
+        20,
+        t,
+      );
+      assert.equal(o.state.status, 'aborting');
+      assert.equal(o.state.reason?.code, 'RESOLVED_BY_OPERATOR');
+      assert.equal(o.state.resolution?.reason, 'stuck');
+      assert.deepEqual(
+        o.messages.map((m) => [m.participant, m.phase]),
+        [
+          ['bank-a', 'abort'],
+          ['bank-b', 'abort'],
+        ],
+      );
+    });
+
+    it('refuses to resolve a finished transaction', () => {
+      const aborted = ack(vote(start(), 1, 'failure'), 0, 'abort');
+      assert.equal(aborted.state.status, 'aborted');
+      assert.throws(
+        () => resolve(aborted.state, { outcome: 'abort', reason: 'x' }, 30, t),
+        /already aborted/,
+      );
+    });
   });
 
   it('marks 2PC command ids so replies can be routed without a lookup', () => {

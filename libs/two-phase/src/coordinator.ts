@@ -1,114 +1,24 @@
 // The 2PC coordinator as pure functions: (state, event, now) → new state, commands to send, next
 // timer. No I/O and no clock: the orchestrator persists each result in ONE transaction with the
 // outbox rows, so a decision is durable before any participant can hear it.
+import { backoffDelayMs, type BackoffPolicy } from '@skald/protocol';
 import { IllegalTransitionError } from '@skald/saga';
-
-export const TRANSACTION_STATUS = {
-  preparing: 'preparing',
-  committing: 'committing',
-  committed: 'committed',
-  aborting: 'aborting',
-  aborted: 'aborted',
-} as const;
-export type TransactionStatus = (typeof TRANSACTION_STATUS)[keyof typeof TRANSACTION_STATUS];
-
-/** Every legal status change. Leaving `preparing` is the decision: it happens once, either way. */
-export const VALID_TRANSACTION_TRANSITIONS: Readonly<
-  Record<TransactionStatus, readonly TransactionStatus[]>
-> = {
-  preparing: ['committing', 'aborting'],
-  committing: ['committed'],
-  aborting: ['aborted'],
-  committed: [],
-  aborted: [],
-};
-
-export const TERMINAL_TRANSACTION_STATUSES: readonly TransactionStatus[] = ['committed', 'aborted'];
-
-export const VOTES = { yes: 'yes', no: 'no' } as const;
-export type Vote = (typeof VOTES)[keyof typeof VOTES];
-
-export type Decision = 'commit' | 'abort';
-export type TwoPhasePhase = 'prepare' | 'commit' | 'abort';
-
-/** Why a transaction aborted, or what a participant answered when it could not vote or apply. */
-export interface TwoPhaseError {
-  code: string;
-  message: string;
-  participant?: string;
-}
-
-export interface TransactionParticipant {
-  participant: string;
-  command: string;
-  payload: unknown;
-  vote: Vote | null;
-  /** The participant confirmed it applied the decision (or, voting NO, holds nothing to undo). */
-  acknowledged: boolean;
-  /** The last failure or error it answered, if any. */
-  error: TwoPhaseError | null;
-}
-
-export interface TransactionState {
-  id: string;
-  status: TransactionStatus;
-  participants: TransactionParticipant[];
-  /** Set once, when the status leaves `preparing`: the decision log. */
-  decision: Decision | null;
-  reason: TwoPhaseError | null;
-  timeoutMs: number;
-  /** Epoch ms: no decision by then → abort. */
-  prepareDeadlineAt: number;
-  /** Messages sent so far; each send carries the next number as its attempt. */
-  round: number;
-}
-
-/** A message for the participant at `index`; the SDK names the operation (transaction id, `step`). */
-export interface OutgoingMessage {
-  index: number;
-  step: string;
-  participant: string;
-  command: string;
-  phase: TwoPhasePhase;
-  attempt: number;
-  payload: unknown;
-}
-
-export interface Outcome {
-  state: TransactionState;
-  messages: OutgoingMessage[];
-  /** When the coordinator must look again (resend, prepare timeout); null when done. */
-  dueAt: number | null;
-  /** Set when the event changed nothing; says why. */
-  ignored?: string;
-}
-
-export interface CoordinatorTimings {
-  /** Unanswered prepares and unacknowledged decisions are re-sent this often. */
-  resendMs: number;
-}
-
-export interface TransactionRequest {
-  id: string;
-  participants: { participant: string; command: string; payload: unknown }[];
-  timeoutMs: number;
-}
-
-export type ReplyOutcome = 'success' | 'failure' | 'error';
-
-/** The step name (`ce_sagastep`) of the participant at `index`: its position, stable for the transaction. */
-export const stepOf = (index: number): string => String(index);
-
-/** Moves the status through the transition table; throws IllegalTransitionError otherwise. */
-export function transition(state: TransactionState, to: TransactionStatus): TransactionState {
-  if (!VALID_TRANSACTION_TRANSITIONS[state.status].includes(to)) {
-    throw new IllegalTransitionError(
-      `transaction ${state.id} cannot go from ${state.status} to ${to}`,
-    );
-  }
-  return { ...state, status: to };
-}
-
+import {
+  stepOf,
+  TERMINAL_TRANSACTION_STATUSES,
+  transition,
+  type CoordinatorTimings,
+  type Decision,
+  type OutgoingMessage,
+  type Outcome,
+  type ReplyOutcome,
+  type TransactionParticipant,
+  type TransactionRequest,
+  type TransactionState,
+  type TransactionStatus,
+  type TwoPhaseError,
+  type TwoPhasePhase,
+} from './state';
 function send(
   state: TransactionState,
   phase: TwoPhasePhase,
@@ -149,6 +59,9 @@ export function begin(request: TransactionRequest, now: number, t: CoordinatorTi
     timeoutMs: request.timeoutMs,
     prepareDeadlineAt: now + request.timeoutMs,
     round: 0,
+    acknowledgeDeadlineAt: null,
+    resends: 0,
+    resolution: null,
   };
   const sent = send(
     state,
@@ -167,10 +80,13 @@ function decide(
   t: CoordinatorTimings,
 ): Outcome {
   let next = transition(state, decision === 'commit' ? 'committing' : 'aborting');
+  const acknowledgeDeadlineAt = now + t.acknowledgeTimeoutMs;
   next = {
     ...next,
     decision,
     reason,
+    acknowledgeDeadlineAt,
+    resends: 0,
     // a NO voter rolled back its own work and holds nothing: it needs no abort
     participants: next.participants.map((p) =>
       p.vote === 'no' ? { ...p, acknowledged: true } : p,
@@ -181,21 +97,35 @@ function decide(
     decision,
     pending(next, (p) => !p.acknowledged),
   );
-  return finishIfAcknowledged({ ...sent, dueAt: now + t.resendMs });
+  return finishIfAcknowledged({
+    ...sent,
+    dueAt: Math.min(now + t.resendMs, acknowledgeDeadlineAt),
+  });
 }
+
+/** The status a decided transaction ends in once its decision is known to be applied everywhere. */
+const finalStatus = (decision: Decision): TransactionStatus =>
+  decision === 'commit' ? 'committed' : 'aborted';
 
 function finishIfAcknowledged(outcome: Outcome): Outcome {
   const { state } = outcome;
-  if (state.status === 'preparing' || state.participants.some((p) => !p.acknowledged))
-    return outcome;
-  if (state.status === 'committing' || state.status === 'aborting') {
-    return {
-      ...outcome,
-      state: transition(state, state.status === 'committing' ? 'committed' : 'aborted'),
-      dueAt: null,
-    };
-  }
-  return outcome;
+  if (state.decision === null || state.participants.some((p) => !p.acknowledged)) return outcome;
+  if (state.status === finalStatus(state.decision)) return outcome;
+  return { ...outcome, state: transition(state, finalStatus(state.decision)), dueAt: null };
+}
+
+const unacknowledgedBy = (state: TransactionState): string[] =>
+  state.participants.filter((p) => !p.acknowledged).map((p) => p.participant);
+
+/** How long to wait before the re-send after `resends` of them: backing off, never under resendMs. */
+function resendDelayMs(resends: number, t: CoordinatorTimings): number {
+  const policy: BackoffPolicy = {
+    backoff: 'exponential',
+    initialMs: t.resendMs,
+    maxMs: Math.max(t.resendMs, t.resendMaxMs),
+    jitter: 'full',
+  };
+  return Math.max(t.resendMs, backoffDelayMs(policy, resends, t.random));
 }
 
 const ignore = (state: TransactionState, dueAt: number | null, why: string): Outcome => ({
@@ -310,10 +240,68 @@ export function onTimer(state: TransactionState, now: number, t: CoordinatorTimi
     );
     return { ...sent, dueAt: Math.min(now + t.resendMs, state.prepareDeadlineAt) };
   }
+  // a transaction decided before acknowledgeDeadlineAt existed gets the deadline from now
+  const deadline = state.acknowledgeDeadlineAt ?? now + t.acknowledgeTimeoutMs;
+  if (now >= deadline) {
+    return {
+      state: { ...transition(state, 'unacknowledged'), acknowledgeDeadlineAt: deadline },
+      messages: [],
+      dueAt: null,
+    };
+  }
+  const resends = state.resends + 1;
   const sent = send(
-    state,
+    { ...state, acknowledgeDeadlineAt: deadline, resends },
     state.decision!,
     pending(state, (p) => !p.acknowledged),
   );
-  return { ...sent, dueAt: now + t.resendMs };
+  return { ...sent, dueAt: Math.min(now + resendDelayMs(resends, t), deadline) };
+}
+
+/**
+ * An operator resolves a transaction by hand, with a reason kept on it. Legal:
+ * - `abort` of a `preparing` transaction: the operator takes the abort decision (aborts go out);
+ * - the transaction's own decision, while it is `committing`, `aborting` or `unacknowledged`: the
+ *   operator vouches that the participants that did not acknowledge applied it (or will, by
+ *   asking the coordinator); nothing more is sent and it ends `committed` / `aborted`.
+ * Anything else — contradicting a logged decision, committing an undecided transaction,
+ * resolving a finished one — throws IllegalTransitionError.
+ */
+export function resolve(
+  state: TransactionState,
+  request: { outcome: Decision; reason: string },
+  now: number,
+  t: CoordinatorTimings,
+): Outcome {
+  const { outcome, reason } = request;
+  const resolution = { outcome, reason, at: now, unacknowledged: unacknowledgedBy(state) };
+  if (state.status === 'committed' || state.status === 'aborted') {
+    throw new IllegalTransitionError(
+      `transaction ${state.id} is already ${state.status}: there is nothing to resolve`,
+    );
+  }
+  if (state.decision === null) {
+    if (outcome === 'commit') {
+      throw new IllegalTransitionError(
+        `transaction ${state.id} is undecided (preparing): only YES votes from every participant can commit it; resolve it with outcome "abort", or let its prepare timeout abort it`,
+      );
+    }
+    return decide(
+      { ...state, resolution },
+      'abort',
+      { code: 'RESOLVED_BY_OPERATOR', message: `aborted by an operator: ${reason}` },
+      now,
+      t,
+    );
+  }
+  if (outcome !== state.decision) {
+    throw new IllegalTransitionError(
+      `transaction ${state.id} was decided "${state.decision}"; a logged decision is never changed, so it can only be resolved with outcome "${state.decision}"`,
+    );
+  }
+  return {
+    state: { ...transition(state, finalStatus(state.decision)), resolution },
+    messages: [],
+    dueAt: null,
+  };
 }

@@ -1,12 +1,17 @@
 // Errors of the 2PC model. Each carries a string `code` and says whether retrying can help.
 // An illegal status change throws the saga model's IllegalTransitionError: one error, one meaning.
+import { PROTOCOL_ERROR_CODES } from '@skald/protocol';
 
+/**
+ * The coordinator has no record of the transaction. Its code is on the wire (the 404 body of
+ * GET /v1/transactions/:id): a participant in doubt presumes abort on it, and on nothing else.
+ */
 export class TransactionNotFoundError extends Error {
   override readonly name = 'TransactionNotFoundError';
-  readonly code = 'TRANSACTION_NOT_FOUND';
+  readonly code = PROTOCOL_ERROR_CODES.transactionUnknown;
   readonly retryable = false;
 
   constructor(readonly transactionId: string) {
-    super(`transaction ${transactionId} does not exist`);
+    super(`the coordinator has no record of transaction ${transactionId}`);
   }
 }

@@ -6,7 +6,7 @@
  *
  * @example
  * import { begin, onReply, onTimer } from '@skald/two-phase';
- * const t = { resendMs: 2_000 };
+ * const t = { resendMs: 2_000, resendMaxMs: 60_000, acknowledgeTimeoutMs: 3_600_000, random: Math.random };
  * let o = begin({ id, timeoutMs: 30_000, participants: [
  *   { participant: 'bank-a', command: 'debit', payload: { amount: 10 } },
  *   { participant: 'bank-b', command: 'credit', payload: { amount: 10 } }] }, Date.now(), t);
@@ -14,12 +14,12 @@
  * o = onReply(o.state, { index: 0, phase: 'prepare', outcome: 'success', data: {} }, o.dueAt, Date.now(), t);
  * o = onReply(o.state, { index: 1, phase: 'prepare', outcome: 'success', data: {} }, o.dueAt, Date.now(), t);
  * // o.state.status === 'committing', o.messages: a commit to each
+ * // unacknowledged for acknowledgeTimeoutMs: onTimer → status 'unacknowledged', decision kept;
+ * // an operator then resolve(o.state, { outcome: 'commit', reason }, Date.now(), t) → 'committed'
  */
 export { isTwoPhaseCommandId, toTwoPhaseCommandId } from './command-id';
+export { begin, onReply, onTimer, resolve } from './coordinator';
 export {
-  begin,
-  onReply,
-  onTimer,
   stepOf,
   transition,
   TERMINAL_TRANSACTION_STATUSES,
@@ -33,10 +33,11 @@ export {
   type ReplyOutcome,
   type TransactionParticipant,
   type TransactionRequest,
+  type TransactionResolution,
   type TransactionState,
   type TransactionStatus,
   type TwoPhaseError,
   type TwoPhasePhase,
   type Vote,
-} from './coordinator';
+} from './state';
 export { TransactionNotFoundError } from './errors';

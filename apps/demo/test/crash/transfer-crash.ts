@@ -42,7 +42,12 @@ export async function transferWorld(options: {
   inDoubtAfterMs?: number;
 }): Promise<TransferWorld> {
   // a fixed port, so the banks' coordinatorUrl still works after a restart
-  const orchestratorEnv = { PORT: String(await findFreePort()), SKALD_TWO_PHASE_RESEND_MS: '500' };
+  // re-sends of a decision back off: capped at 2 s so a restarted bank hears it soon
+  const orchestratorEnv = {
+    PORT: String(await findFreePort()),
+    SKALD_TWO_PHASE_RESEND_MS: '500',
+    SKALD_TWO_PHASE_RESEND_MAX_MS: '2000',
+  };
   const skald = await OrchestratorHarness.start({
     sagas: [],
     env: {

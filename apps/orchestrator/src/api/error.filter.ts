@@ -1,4 +1,4 @@
-// The one place that maps errors to HTTP: `{ statusCode, error, message }` (DESIGN.md §4).
+// The one place that maps errors to HTTP: `{ statusCode, error, message, code? }` (DESIGN.md §4).
 import {
   Catch,
   HttpException,
@@ -76,6 +76,17 @@ function describe(error: unknown): { status: number; message: string } {
   return { status: 500, message: 'internal error' };
 }
 
+/**
+ * The `code` of Skald's own errors answered with a 4xx (e.g. TRANSACTION_UNKNOWN, on which a
+ * participant in doubt presumes abort): machine-readable where the message is for people.
+ */
+function codeOf(error: unknown, status: number): string | undefined {
+  if (status >= 500 || error instanceof HttpException || !(error instanceof Error))
+    return undefined;
+  const { code } = error as { code?: unknown };
+  return typeof code === 'string' ? code : undefined;
+}
+
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('http');
@@ -91,10 +102,12 @@ export class ErrorFilter implements ExceptionFilter {
     const { status, message } = describe(error);
     if (status >= 500)
       this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    const code = codeOf(error, status);
     res.status(status).json({
       statusCode: status,
       error: REASONS[status] ?? HttpStatus[status] ?? 'Error',
       message,
+      ...(code ? { code } : {}),
     });
   }
 }

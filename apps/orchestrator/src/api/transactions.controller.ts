@@ -4,16 +4,22 @@ import {
   Controller,
   Get,
   Headers,
+  HttpCode,
   Param,
   ParseUUIDPipe,
   Post,
+  Query,
   Res,
 } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { TwoPhaseView } from '@skald/persistence';
 import { TwoPhaseCoordinator } from '../two-phase/two-phase-coordinator.service';
-import { BeginTransactionDto } from './dto/transaction.dto';
+import {
+  BeginTransactionDto,
+  ListTransactionsQueryDto,
+  ResolveTransactionDto,
+} from './dto/transaction.dto';
 import { idempotencyKey } from './idempotency-key';
 
 const TransactionId = () =>
@@ -21,11 +27,17 @@ const TransactionId = () =>
 
 /** The transaction resource of DESIGN.md §4. */
 function transactionResource(tx: TwoPhaseView) {
+  const unacknowledged = tx.participants.filter((p) => !p.acknowledged).map((p) => p.participant);
   return {
     id: tx.id,
     status: tx.status,
     decision: tx.decision ?? undefined,
     reason: tx.reason ?? undefined,
+    // who has not acknowledged the decision, once the coordinator stopped re-sending it
+    unacknowledged: tx.status === 'unacknowledged' || tx.resolution ? unacknowledged : undefined,
+    resolution: tx.resolution
+      ? { ...tx.resolution, at: new Date(tx.resolution.at).toISOString() }
+      : undefined,
     timeoutMs: tx.timeoutMs,
     participants: tx.participants.map((p) => ({
       participant: p.participant,
@@ -38,6 +50,10 @@ function transactionResource(tx: TwoPhaseView) {
     createdAt: tx.createdAt.toISOString(),
     updatedAt: tx.updatedAt.toISOString(),
     prepareDeadlineAt: new Date(tx.prepareDeadlineAt).toISOString(),
+    acknowledgeDeadlineAt:
+      tx.acknowledgeDeadlineAt === null
+        ? undefined
+        : new Date(tx.acknowledgeDeadlineAt).toISOString(),
     decidedAt: tx.decidedAt?.toISOString(),
     endedAt: tx.endedAt?.toISOString(),
   };
@@ -75,12 +91,40 @@ export class TransactionsController {
     return transactionResource(await this.coordinator.get(id));
   }
 
+  @Get()
+  @ApiOperation({ summary: 'List transactions, newest first, with cursor paging' })
+  async list(@Query() query: ListTransactionsQueryDto) {
+    const page = await this.coordinator.list({ ...query, limit: query.limit ?? 50 });
+    return { items: page.items.map(transactionResource), nextCursor: page.nextCursor };
+  }
+
   @Get(':id')
   @ApiOperation({
     summary:
-      'Inspect: preparing, committing, committed, aborting or aborted, with each vote (404: never decided, presume abort)',
+      'Inspect: preparing, committing, committed, aborting, aborted or unacknowledged, with each vote and acknowledgement',
+  })
+  @ApiResponse({
+    status: 404,
+    description:
+      "no record of the transaction: the body's code is TRANSACTION_UNKNOWN, on which (and only on which) a participant in doubt presumes abort",
   })
   async get(@Param('id', TransactionId()) id: string) {
+    return transactionResource(await this.coordinator.get(id));
+  }
+
+  @Post(':id/resolve')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Operator: resolve a transaction by hand with a reason — end a decided one (committing, aborting, unacknowledged) with its own decision, or abort one still preparing',
+  })
+  @ApiResponse({ status: 200, description: 'resolved; the transaction with its resolution' })
+  @ApiResponse({
+    status: 409,
+    description: 'the outcome contradicts the logged decision, or the transaction is finished',
+  })
+  async resolve(@Param('id', TransactionId()) id: string, @Body() body: ResolveTransactionDto) {
+    await this.coordinator.resolve(id, { outcome: body.outcome, reason: body.reason });
     return transactionResource(await this.coordinator.get(id));
   }
 }

@@ -76,6 +76,8 @@ describe('loadOrchestratorConfig', () => {
       inboxRetentionMs: 60_000,
       twoPhaseResendMs: 2_000,
       twoPhaseTimeoutMs: 30_000,
+      twoPhaseResendMaxMs: 60_000,
+      twoPhaseAckTimeoutMs: 3_600_000,
     });
   });
 

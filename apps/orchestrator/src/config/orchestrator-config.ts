@@ -128,6 +128,14 @@ class OrchestratorEnv {
   })
   SKALD_TWO_PHASE_TIMEOUT_MS?: number;
 
+  /** 2PC: re-sends of an unacknowledged decision back off up to this. */
+  @IntegerBetween(50, 3_600_000)
+  SKALD_TWO_PHASE_RESEND_MAX_MS?: number;
+
+  /** 2PC: how long a decision is re-sent before the transaction is `unacknowledged` (max 30 days). */
+  @IntegerBetween(100, 2_592_000_000)
+  SKALD_TWO_PHASE_ACK_TIMEOUT_MS?: number;
+
   @IsOptional()
   @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL?: LogLevel;
@@ -169,8 +177,12 @@ export interface CompiledOrchestratorConfig {
   readonly leaseMs: number;
   /** Reply ids older than this are pruned from the orchestrator's inbox. */
   readonly inboxRetentionMs: number;
-  /** 2PC: unanswered prepares and unacknowledged decisions are re-sent this often. */
+  /** 2PC: unanswered prepares are re-sent this often; a decision first after this, then backing off. */
   readonly twoPhaseResendMs: number;
+  /** 2PC: the longest wait between two re-sends of a decision. */
+  readonly twoPhaseResendMaxMs: number;
+  /** 2PC: a decision unacknowledged this long after it was taken → status `unacknowledged`. */
+  readonly twoPhaseAckTimeoutMs: number;
   /** 2PC: prepare timeout of a transaction that names none (no decision by then → abort). */
   readonly twoPhaseTimeoutMs: number;
 }
@@ -210,6 +222,8 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv): CompiledOrchestr
     SKALD_INBOX_RETENTION_MS: env.SKALD_INBOX_RETENTION_MS,
     SKALD_TWO_PHASE_RESEND_MS: env.SKALD_TWO_PHASE_RESEND_MS,
     SKALD_TWO_PHASE_TIMEOUT_MS: env.SKALD_TWO_PHASE_TIMEOUT_MS,
+    SKALD_TWO_PHASE_RESEND_MAX_MS: env.SKALD_TWO_PHASE_RESEND_MAX_MS,
+    SKALD_TWO_PHASE_ACK_TIMEOUT_MS: env.SKALD_TWO_PHASE_ACK_TIMEOUT_MS,
   });
   const errors = validateSync(raw, { skipUndefinedProperties: false });
   if (errors.length > 0) {
@@ -251,5 +265,7 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv): CompiledOrchestr
     inboxRetentionMs: raw.SKALD_INBOX_RETENTION_MS ?? 7 * 24 * 3_600_000,
     twoPhaseResendMs: raw.SKALD_TWO_PHASE_RESEND_MS ?? 2_000,
     twoPhaseTimeoutMs: raw.SKALD_TWO_PHASE_TIMEOUT_MS ?? 30_000,
+    twoPhaseResendMaxMs: raw.SKALD_TWO_PHASE_RESEND_MAX_MS ?? 60_000,
+    twoPhaseAckTimeoutMs: raw.SKALD_TWO_PHASE_ACK_TIMEOUT_MS ?? 3_600_000,
   };
 }

@@ -56,7 +56,7 @@ export class SkaldMetrics {
   });
   readonly transactions = new Counter({
     name: 'skald_transactions_total',
-    help: '2PC transactions started, committed and aborted (label event)',
+    help: '2PC transactions started, committed, aborted and left unacknowledged (label event)',
     labelNames: ['event'],
     registers: [this.registry],
   });

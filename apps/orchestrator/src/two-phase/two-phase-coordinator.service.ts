@@ -13,6 +13,8 @@ import {
 } from '@skald/protocol';
 import {
   TwoPhaseStore,
+  type Page,
+  type TransactionListFilter,
   type TwoPhaseRecord,
   type TwoPhaseTransaction,
   type TwoPhaseView,
@@ -21,10 +23,15 @@ import {
   begin,
   onReply,
   onTimer,
+  resolve,
   toTwoPhaseCommandId,
+  TERMINAL_TRANSACTION_STATUSES,
   TransactionNotFoundError,
   type CoordinatorTimings,
+  type Decision,
   type Outcome,
+  type TransactionState,
+  type TransactionStatus,
   type TwoPhasePhase,
 } from '@skald/two-phase';
 import type { CompiledOrchestratorConfig } from '../config/orchestrator-config';
@@ -43,6 +50,14 @@ export interface BeginTransactionRequest {
 
 const SOURCE = 'skald-coordinator';
 
+function unacknowledgedMessage(state: TransactionState, timeoutMs: number): string {
+  const silent = state.participants.filter((p) => !p.acknowledged).map((p) => p.participant);
+  return (
+    `transaction ${state.id} is unacknowledged: its ${state.decision} decision was re-sent for ${timeoutMs} ms ` +
+    `and never acknowledged by ${silent.join(', ')}; check them, then POST /v1/transactions/${state.id}/resolve`
+  );
+}
+
 @Injectable()
 export class TwoPhaseCoordinator {
   private readonly logger = new Logger(TwoPhaseCoordinator.name);
@@ -54,7 +69,12 @@ export class TwoPhaseCoordinator {
     private readonly metrics: SkaldMetrics,
     @Inject(ORCHESTRATOR_CONFIG) private readonly config: CompiledOrchestratorConfig,
   ) {
-    this.timings = { resendMs: config.twoPhaseResendMs };
+    this.timings = {
+      resendMs: config.twoPhaseResendMs,
+      resendMaxMs: config.twoPhaseResendMaxMs,
+      acknowledgeTimeoutMs: config.twoPhaseAckTimeoutMs,
+      random: Math.random,
+    };
   }
 
   /**
@@ -123,9 +143,9 @@ export class TwoPhaseCoordinator {
       );
       if (outcome.ignored) return { result: 'stale' as const, reason: outcome.ignored };
       await this.persist(tx, current, outcome, now);
-      return { result: 'applied' as const, outcome };
+      return { result: 'applied' as const, outcome, was: current.status };
     });
-    if (result.outcome) this.afterCommit(result.outcome);
+    if (result.outcome) this.afterCommit(result.outcome, result.was);
     else {
       // stale replies are routine (a re-sent message is answered twice); the others are not
       this.logger[result.result === 'stale' ? 'debug' : 'warn'](
@@ -143,16 +163,41 @@ export class TwoPhaseCoordinator {
       if (!current) return undefined;
       const outcome = onTimer(current, now, this.timings);
       await this.persist(tx, current, outcome, now);
-      return outcome;
+      return { outcome, was: current.status };
     });
-    if (fired) this.afterCommit(fired);
+    if (fired) this.afterCommit(fired.outcome, fired.was);
     return fired !== undefined;
+  }
+
+  /**
+   * An operator resolves a transaction by hand (rules: `resolve` of @skald/two-phase); the reason
+   * and time are kept on it. Throws IllegalTransitionError for a move the rules forbid.
+   */
+  async resolve(id: string, request: { outcome: Decision; reason: string }): Promise<void> {
+    const now = Date.now();
+    const { outcome, was } = await this.store.transaction(async (tx) => {
+      const current = await tx.lock(id);
+      if (!current) throw new TransactionNotFoundError(id);
+      const resolved = resolve(current, request, now, this.timings);
+      await this.persist(tx, current, resolved, now);
+      return { outcome: resolved, was: current.status };
+    });
+    const { state } = outcome;
+    this.logger.warn(
+      `transaction ${id} (${was}) resolved by an operator with outcome ${request.outcome}, now ${state.status}; ` +
+        `unacknowledged: ${state.resolution!.unacknowledged.join(', ') || 'none'}; reason: ${JSON.stringify(request.reason)}`,
+    );
+    this.afterCommit(outcome, was);
   }
 
   async get(id: string): Promise<TwoPhaseView> {
     const found = await this.store.find(id);
     if (!found) throw new TransactionNotFoundError(id);
     return found;
+  }
+
+  list(filter: TransactionListFilter): Promise<Page<TwoPhaseView>> {
+    return this.store.list(filter);
   }
 
   private async persist(
@@ -206,7 +251,8 @@ export class TwoPhaseCoordinator {
     );
   }
 
-  private afterCommit(outcome: Outcome): void {
+  /** After the commit of an event's outcome; `was` is the status before the event. */
+  private afterCommit(outcome: Outcome, was: TransactionStatus): void {
     const { state } = outcome;
     const decided = outcome.messages.some((m) => m.phase !== 'prepare');
     if (decided && state.participants.every((p) => !p.acknowledged || p.vote === 'no')) {
@@ -215,8 +261,10 @@ export class TwoPhaseCoordinator {
     if (state.status === 'preparing' && state.participants.some((p) => p.vote !== null)) {
       crashPoint('twopc:coordinator-after-some-votes');
     }
-    if (state.status === 'committed' || state.status === 'aborted')
+    if (state.status !== was && TERMINAL_TRANSACTION_STATUSES.includes(state.status))
       this.metrics.transactions.inc({ event: state.status });
+    if (state.status === 'unacknowledged' && was !== 'unacknowledged')
+      this.logger.warn(unacknowledgedMessage(state, this.timings.acknowledgeTimeoutMs));
     if (outcome.messages.length > 0) this.outbox.signal();
     this.logger.debug(`transaction ${state.id} is ${state.status}`);
   }

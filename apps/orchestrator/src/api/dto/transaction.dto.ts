@@ -5,15 +5,19 @@ import {
   ArrayMinSize,
   IsArray,
   IsDefined,
+  IsIn,
   IsInt,
+  IsNotEmpty,
   IsOptional,
   IsString,
   Length,
   Matches,
   Max,
+  MaxLength,
   Min,
   ValidateNested,
 } from 'class-validator';
+import { TRANSACTION_STATUS, type Decision } from '@skald/two-phase';
 
 export class TransactionParticipantDto {
   @ApiProperty({ example: 'bank-a', description: 'Consumes <prefix>.commands.<participant>' })
@@ -65,4 +69,41 @@ export class BeginTransactionDto {
   @IsString()
   @Length(1, 200)
   idempotencyKey?: string;
+}
+
+export class ListTransactionsQueryDto {
+  @ApiPropertyOptional({ enum: Object.values(TRANSACTION_STATUS) })
+  @IsOptional()
+  @IsIn(Object.values(TRANSACTION_STATUS))
+  status?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  cursor?: string;
+}
+
+export class ResolveTransactionDto {
+  @ApiProperty({
+    enum: ['commit', 'abort'],
+    description:
+      "The transaction's own decision (committing, aborting, unacknowledged → committed / aborted), or abort for one still preparing",
+  })
+  @IsIn(['commit', 'abort'])
+  outcome!: Decision;
+
+  @ApiProperty({ example: 'bank-b applied the abort by hand, ticket OPS-42' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(1000)
+  reason!: string;
 }
