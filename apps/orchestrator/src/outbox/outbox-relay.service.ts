@@ -28,7 +28,8 @@ import { KafkaPublisher } from '../kafka/kafka-publisher';
 import { SHUTDOWN_STEP_MS } from '../kafka/kafka.tokens';
 import { SkaldMetrics } from '../metrics/metrics.module';
 import { retryTokens, sendAllowance, type FlowControlOptions } from '../resilience/flow-control';
-import { isTopicError, TopicHolds } from './topic-holds';
+import { isTopicError } from '../kafka/kafka-errors';
+import { TopicHolds } from './topic-holds';
 
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {

@@ -4,6 +4,7 @@
 // Per instance, in memory: each relay finds out for itself, and a restart simply tries again.
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { KafkaAdmin } from '../kafka/kafka-admin';
+import { kafkaErrorCode } from '../kafka/kafka-errors';
 import { SkaldMetrics } from '../metrics/metrics.module';
 
 /** Why and since when a topic's records wait (GET /v1/participants shows it as `held`). */
@@ -18,36 +19,6 @@ export interface TopicHold {
   since: number;
   /** When the topic is checked again (ms since epoch); once it answers, the next batch sends. */
   nextAttemptAt: number;
-}
-
-/** Errors about one topic or its records, not about the broker: only that topic is held. */
-const TOPIC_ERRORS = new Set([
-  'UNKNOWN_TOPIC_OR_PARTITION',
-  'TOPIC_AUTHORIZATION_FAILED',
-  'INVALID_TOPIC_EXCEPTION',
-  'POLICY_VIOLATION',
-  'MESSAGE_TOO_LARGE',
-  'RECORD_LIST_TOO_LARGE',
-  'INVALID_RECORD',
-  'KafkaJSMetadataNotLoaded',
-]);
-
-/**
- * The code of a kafkajs error: the broker's error code if it gave one (the retrier wraps it as
- * the cause), else the name of the innermost error.
- */
-export function kafkaErrorCode(error: Error): string {
-  let innermost = error;
-  for (let e: unknown = error; e instanceof Error; e = e.cause) {
-    const type = (e as { type?: unknown }).type;
-    if (typeof type === 'string') return type;
-    innermost = e;
-  }
-  return innermost.name;
-}
-
-export function isTopicError(error: Error): boolean {
-  return TOPIC_ERRORS.has(kafkaErrorCode(error));
 }
 
 const FIRST_CHECK_MS = 500;

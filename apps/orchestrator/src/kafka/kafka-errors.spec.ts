@@ -5,7 +5,7 @@ import {
   KafkaJSNumberOfRetriesExceeded,
   KafkaJSProtocolError,
 } from 'kafkajs';
-import { isTopicError, kafkaErrorCode } from './topic-holds';
+import { isTopicError, kafkaErrorCode } from './kafka-errors';
 
 // the errors kafkajs' producer throws, as built by kafkajs itself
 const brokerAnswer = (type: string) =>
