@@ -28,7 +28,9 @@ import { HealthController } from './health/health.controller';
 import { Housekeeper } from './housekeeping/housekeeper.service';
 import { KafkaModule } from './kafka/kafka.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { CommandTopics } from './outbox/command-topics.service';
 import { OutboxRelay } from './outbox/outbox-relay.service';
+import { TopicHolds } from './outbox/topic-holds';
 import { SagaDefinitions } from './registry/saga-definitions';
 import { ParticipantBreakers } from './resilience/participant-breakers.service';
 import { ParticipantGauges } from './resilience/participant-gauges';
@@ -109,7 +111,9 @@ export class SkaldModule {
         ParticipantGauges,
         SagaEngine,
         SagaViews,
+        TopicHolds,
         OutboxRelay,
+        CommandTopics,
         TimerPoller,
         ReplyConsumer,
         Housekeeper,

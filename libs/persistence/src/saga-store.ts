@@ -339,13 +339,15 @@ export class SagaTransaction {
 
   /**
    * Claims unpublished records, oldest first: up to `slots` of each named participant (what its
-   * breaker and bulkhead allow) and up to `ungated` written before flow control existed. A saga's
-   * records go to one relay at a time (transaction-scoped advisory lock on the saga id), so several
-   * relays keep per-saga order; SKIP LOCKED keeps them from publishing the same row twice.
+   * breaker and bulkhead allow) and up to `ungated` without one (2PC messages, and rows written
+   * before flow control existed), none addressed to `heldTopics` (topics the broker refuses right
+   * now). A saga's records go to one relay at a time (transaction-scoped advisory lock on the saga
+   * id), so several relays keep per-saga order; SKIP LOCKED keeps them from publishing a row twice.
    */
   async claimOutbox(
     allowances: { participant: string; slots: number }[],
     ungated: number,
+    heldTopics: readonly string[] = [],
   ): Promise<OutboxRecord[]> {
     const columns = `id, saga_id AS "sagaId", topic, message_key AS key, headers, payload,
                      participant, command_id AS "commandId", attempt`;
@@ -354,21 +356,22 @@ export class SagaTransaction {
       `SELECT o.* FROM unnest($1::text[], $2::int[]) AS a(participant, slots)
        CROSS JOIN LATERAL (
          SELECT ${columns} FROM skald.outbox
-         WHERE participant = a.participant AND ${sagaLock}
+         WHERE participant = a.participant AND topic <> ALL($4::text[]) AND ${sagaLock}
          ORDER BY id LIMIT a.slots FOR UPDATE SKIP LOCKED) o
        UNION ALL
        SELECT u.* FROM (
          SELECT ${columns} FROM skald.outbox
-         WHERE participant IS NULL AND ${sagaLock}
+         WHERE participant IS NULL AND topic <> ALL($4::text[]) AND ${sagaLock}
          ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) u
        ORDER BY id`,
-      [allowances.map((a) => a.participant), allowances.map((a) => a.slots), ungated],
+      [allowances.map((a) => a.participant), allowances.map((a) => a.slots), ungated, heldTopics],
     );
   }
 
   /**
-   * Marks commands as sent, before they are: they now count against their participant's bulkhead,
-   * and their step timeouts start. (A reply cannot overtake this: it waits on these rows' locks.)
+   * Marks commands as sent, once Kafka acknowledged them: they now count against their
+   * participant's bulkhead, and their step timeouts start. A reply applied in between has already
+   * released its command (`released_at`, so it is not counted) and removed its step timeout.
    */
   async markDispatched(commandIds: string[], now: number): Promise<void> {
     if (commandIds.length === 0) return;

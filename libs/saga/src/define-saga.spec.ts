@@ -4,6 +4,7 @@ import {
   command,
   defineSaga,
   isSagaDefinition,
+  participantsOf,
   type JsonSchema,
   type StepOptions,
 } from './define-saga';
@@ -240,5 +241,27 @@ describe('SagaRegistry', () => {
           .build(),
       /step charge: its compensation goes to participant "refunds" but its command went to "payments"/,
     );
+  });
+});
+
+describe('participantsOf', () => {
+  it('lists the participants every saga addresses, forward and compensation, not the chosen ones', () => {
+    const saga = defineSaga('ship', { version: 1 })
+      .input<{ warehouse: string; express: boolean; amount: number }>()
+      .step('charge', {
+        invoke: (s) => command('payments', 'charge', { cents: s.input.amount * 100 }),
+        compensate: () => command('payments', 'refund'),
+      })
+      .parallel('pack', (g) =>
+        g
+          .step('box', { invoke: () => command('boxes', 'fold') })
+          .step('pick', { invoke: (s) => command(`warehouse-${s.input.warehouse}`, 'pick') }),
+      )
+      .step('send', {
+        invoke: (s) => command(s.input.warehouse, 'send'),
+        compensate: (s) => command(s.input.warehouse, 'recall'),
+      })
+      .build();
+    assert.deepEqual(participantsOf(saga), ['boxes', 'payments']);
   });
 });

@@ -27,6 +27,7 @@ export {
   defineSaga,
   isSagaDefinition,
   ParallelGroup,
+  participantsOf,
   SagaBuilder,
   type CommandSpec,
   type CompiledStep,

@@ -25,6 +25,11 @@ export interface LocalKafkaOptions {
   port?: number;
   /** Partitions of auto-created topics. @default 4 */
   defaultPartitions?: number;
+  /**
+   * `auto.create.topics.enable`: false makes the broker refuse to produce to a topic nobody
+   * created, as production brokers often do. @default true
+   */
+  autoCreateTopics?: boolean;
   /** How long to wait for the broker to accept a topic. @default 90_000 */
   startTimeoutMs?: number;
   log?: (line: string) => void;
@@ -113,6 +118,7 @@ function serverProperties(o: {
   controllerPort: number;
   logDir: string;
   partitions: number;
+  autoCreateTopics: boolean;
 }): string {
   return [
     'process.roles=broker,controller',
@@ -125,7 +131,7 @@ function serverProperties(o: {
     'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
     `log.dirs=${o.logDir}`,
     `num.partitions=${o.partitions}`,
-    'auto.create.topics.enable=true',
+    `auto.create.topics.enable=${o.autoCreateTopics}`,
     'offsets.topic.replication.factor=1',
     'offsets.topic.num.partitions=4',
     'transaction.state.log.replication.factor=1',
@@ -237,7 +243,13 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
 
   writeFileSync(
     propsFile,
-    serverProperties({ port, controllerPort, logDir, partitions: options.defaultPartitions ?? 4 }),
+    serverProperties({
+      port,
+      controllerPort,
+      logDir,
+      partitions: options.defaultPartitions ?? 4,
+      autoCreateTopics: options.autoCreateTopics ?? true,
+    }),
   );
 
   if (!existsSync(join(logDir, 'meta.properties'))) {

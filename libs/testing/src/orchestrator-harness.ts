@@ -12,6 +12,8 @@ export interface HarnessOptions {
   sagas: string[];
   /** Extra environment for the orchestrator. */
   env?: NodeJS.ProcessEnv;
+  /** Kafka brokers of the orchestrator and its scripted participants. @default $KAFKA_BROKERS */
+  brokers?: string[];
 }
 
 export interface JsonResponse<T = unknown> {
@@ -52,11 +54,13 @@ export interface HistoryItem {
  */
 export class OrchestratorHarness {
   readonly topicPrefix = `t${randomBytes(4).toString('hex')}`;
-  readonly brokers = process.env.KAFKA_BROKERS!.split(',');
+  readonly brokers: string[];
   db!: TestDatabase;
   process!: OrchestratorProcess;
 
-  private constructor(private options: HarnessOptions) {}
+  private constructor(private options: HarnessOptions) {
+    this.brokers = options.brokers ?? process.env.KAFKA_BROKERS!.split(',');
+  }
 
   static async start(options: HarnessOptions): Promise<OrchestratorHarness> {
     const harness = new OrchestratorHarness(options);

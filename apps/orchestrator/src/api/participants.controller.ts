@@ -10,7 +10,7 @@ export class ParticipantsController {
   @Get()
   @ApiOperation({
     summary:
-      'Participants commands were sent to: circuit breaker (closed, open, half-open), commands in flight and waiting',
+      'Participants commands were sent to: circuit breaker (closed, open, half-open), commands in flight and waiting, and `held` when the broker refuses its topic',
   })
   list() {
     return this.views.participants();

@@ -1,12 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SagaQueries, type SagaListFilter, type SagaRecord } from '@skald/persistence';
+import { commandTopic } from '@skald/protocol';
 import { TERMINAL_SAGA_STATUSES } from '@skald/saga';
 import type { CompiledOrchestratorConfig } from '../config/orchestrator-config';
 import { ORCHESTRATOR_CONFIG } from '../config/orchestrator-config.token';
-import { breakerState, waitReason } from '../resilience/flow-control';
+import { TopicHolds } from '../outbox/topic-holds';
+import { breakerState, waitReason, WAIT_REASONS } from '../resilience/flow-control';
 import { SagaNotFoundError } from '../engine/errors';
 import { SagaDefinitions } from '../registry/saga-definitions';
 import { historyResource, sagaResource, type StepWaiting } from './saga-resource';
+
+const iso = (ms: number | null) => (ms === null ? undefined : new Date(ms).toISOString());
 
 /** Reads for the REST API, shaped as DESIGN.md §4 resources. */
 @Injectable()
@@ -14,6 +18,7 @@ export class SagaViews {
   constructor(
     private readonly queries: SagaQueries,
     private readonly definitions: SagaDefinitions,
+    private readonly holds: TopicHolds,
     @Inject(ORCHESTRATOR_CONFIG) private readonly config: CompiledOrchestratorConfig,
   ) {}
 
@@ -46,7 +51,7 @@ export class SagaViews {
     );
   }
 
-  /** Steps whose command waits in the outbox, with the reason (breaker, bulkhead, retry budget). */
+  /** Steps whose command waits in the outbox, with the reason (breaker, bulkhead, retry budget, topic). */
   private async waiting(sagaId: string): Promise<Map<string, StepWaiting>> {
     const commands = await this.queries.waitingCommands(sagaId);
     if (commands.length === 0) return new Map();
@@ -55,9 +60,11 @@ export class SagaViews {
     return new Map(
       commands.map((c) => {
         const flow = participants.get(c.participant);
-        const reason = flow
-          ? waitReason(flow, flow.inFlight, c.attempt, now, this.config.flowControl)
-          : 'queued';
+        const reason = this.heldTopicOf(c.participant)
+          ? WAIT_REASONS.topicUnavailable
+          : flow
+            ? waitReason(flow, flow.inFlight, c.attempt, now, this.config.flowControl)
+            : WAIT_REASONS.queued;
         return [c.step, { participant: c.participant, reason }];
       }),
     );
@@ -67,7 +74,6 @@ export class SagaViews {
   async participants() {
     const now = Date.now();
     const options = this.config.flowControl;
-    const iso = (ms: number | null) => (ms === null ? undefined : new Date(ms).toISOString());
     return {
       items: (await this.queries.participants()).map((p) => ({
         name: p.name,
@@ -80,8 +86,15 @@ export class SagaViews {
         inFlight: p.inFlight,
         maxInFlight: options.maxInFlight,
         queued: p.queued,
+        held: this.heldTopicOf(p.name),
       })),
     };
+  }
+
+  /** Why this instance's relay holds the participant's commands back, if it does. */
+  private heldTopicOf(participant: string) {
+    const hold = this.holds.get(commandTopic(this.config.topicPrefix, participant));
+    return hold && { ...hold, since: iso(hold.since), nextAttemptAt: iso(hold.nextAttemptAt) };
   }
 
   async history(id: string) {

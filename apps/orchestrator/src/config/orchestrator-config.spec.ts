@@ -22,6 +22,7 @@ describe('loadOrchestratorConfig', () => {
     const config = loadOrchestratorConfig(valid);
     assert.equal(config.port, 3000);
     assert.equal(config.topicPrefix, 'skald');
+    assert.equal(config.topicReplication, -1, "the broker's default.replication.factor");
     assert.equal(config.runMigrations, true);
     assert.deepEqual(config.kafkaBrokers, ['localhost:9092']);
   });
@@ -38,6 +39,7 @@ describe('loadOrchestratorConfig', () => {
       SKALD_INSTANCE_ID: 'orch-1',
       SKALD_SAGAS: 'dist/a.js, dist/b.js',
       SKALD_TOPIC_PARTITIONS: '8',
+      SKALD_TOPIC_REPLICATION: '3',
       SKALD_BODY_LIMIT: '2mb',
       SKALD_TIMER_POLL_MS: '50',
       SKALD_MAX_IN_FLIGHT: '16',
@@ -60,6 +62,7 @@ describe('loadOrchestratorConfig', () => {
       instanceId: 'orch-1',
       sagaModules: ['dist/a.js', 'dist/b.js'],
       topicPartitions: 8,
+      topicReplication: 3,
       bodyLimit: '2mb',
       timerPollMs: 50,
       outboxPollMs: 1_000,

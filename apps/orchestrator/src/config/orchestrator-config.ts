@@ -76,6 +76,9 @@ class OrchestratorEnv {
   @IntegerBetween(1, 1000)
   SKALD_TOPIC_PARTITIONS?: number;
 
+  @IntegerBetween(1, 100)
+  SKALD_TOPIC_REPLICATION?: number;
+
   @IsOptional()
   @Matches(/^\d+(kb|mb)$/i, { message: 'SKALD_BODY_LIMIT must look like 512kb or 1mb' })
   SKALD_BODY_LIMIT?: string;
@@ -161,8 +164,10 @@ export interface CompiledOrchestratorConfig {
   readonly instanceId: string;
   /** Modules to load saga definitions from (SKALD_SAGAS). */
   readonly sagaModules: readonly string[];
-  /** Partitions of the reply and dead-letter topics when Skald creates them. */
+  /** Partitions of the topics Skald creates: replies, dead letters, participants' commands. */
   readonly topicPartitions: number;
+  /** Replication factor of the topics Skald creates; -1: the broker's default.replication.factor. */
+  readonly topicReplication: number;
   /** Largest accepted request body, e.g. `1mb`. */
   readonly bodyLimit: string;
   /** How often the timer poller looks for due timers when idle. */
@@ -210,6 +215,7 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv): CompiledOrchestr
     SKALD_INSTANCE_ID: env.SKALD_INSTANCE_ID,
     SKALD_SAGAS: env.SKALD_SAGAS,
     SKALD_TOPIC_PARTITIONS: env.SKALD_TOPIC_PARTITIONS,
+    SKALD_TOPIC_REPLICATION: env.SKALD_TOPIC_REPLICATION,
     SKALD_BODY_LIMIT: env.SKALD_BODY_LIMIT,
     SKALD_TIMER_POLL_MS: env.SKALD_TIMER_POLL_MS,
     SKALD_MAX_IN_FLIGHT: env.SKALD_MAX_IN_FLIGHT,
@@ -249,6 +255,7 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv): CompiledOrchestr
       .map((p) => p.trim())
       .filter(Boolean),
     topicPartitions: raw.SKALD_TOPIC_PARTITIONS ?? 4,
+    topicReplication: raw.SKALD_TOPIC_REPLICATION ?? -1,
     bodyLimit: raw.SKALD_BODY_LIMIT ?? '1mb',
     timerPollMs: raw.SKALD_TIMER_POLL_MS ?? 100,
     outboxPollMs: 1_000,

@@ -1,7 +1,22 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { Admin, Kafka } from 'kafkajs';
+import type { CompiledOrchestratorConfig } from '../config/orchestrator-config';
 import { bounded } from './bounded';
 import { KAFKA, SHUTDOWN_STEP_MS } from './kafka.tokens';
+
+/** How Skald creates a topic; an existing topic is never changed. */
+export interface TopicLayout {
+  partitions: number;
+  /** -1: the broker's default.replication.factor */
+  replicationFactor: number;
+}
+
+/** The layout of every topic Skald creates (SKALD_TOPIC_PARTITIONS, SKALD_TOPIC_REPLICATION). */
+export function topicLayout(
+  config: Pick<CompiledOrchestratorConfig, 'topicPartitions' | 'topicReplication'>,
+): TopicLayout {
+  return { partitions: config.topicPartitions, replicationFactor: config.topicReplication };
+}
 
 /** A long-lived admin client for health checks and topic set-up; reconnects after a broker outage. */
 @Injectable()
@@ -32,8 +47,11 @@ export class KafkaAdmin implements OnApplicationShutdown {
     });
   }
 
-  /** Creates the topics that do not exist yet (existing ones are left as they are). */
-  async ensureTopics(topics: string[], partitions: number, timeoutMs = 30_000): Promise<void> {
+  /**
+   * Creates the topics that do not exist yet (existing ones are left as they are, whoever made
+   * them: a participant's SDK may have created its own topic with other settings).
+   */
+  async ensureTopics(topics: string[], layout: TopicLayout, timeoutMs = 30_000): Promise<void> {
     // other instances may create the same topics at once; metadata lags creation a little
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -43,7 +61,11 @@ export class KafkaAdmin implements OnApplicationShutdown {
           const missing = topics.filter((t) => !existing.has(t));
           if (missing.length) {
             await admin.createTopics({
-              topics: missing.map((topic) => ({ topic, numPartitions: partitions })),
+              topics: missing.map((topic) => ({
+                topic,
+                numPartitions: layout.partitions,
+                replicationFactor: layout.replicationFactor,
+              })),
             });
           }
           await admin.fetchTopicMetadata({ topics });
@@ -53,6 +75,11 @@ export class KafkaAdmin implements OnApplicationShutdown {
         await new Promise((r) => setTimeout(r, 200));
       }
     }
+  }
+
+  /** Resolves when the broker serves `topic`; throws (e.g. UNKNOWN_TOPIC_OR_PARTITION) otherwise. */
+  async checkTopic(topic: string): Promise<void> {
+    await this.use((admin) => admin.fetchTopicMetadata({ topics: [topic] }));
   }
 
   async onApplicationShutdown(): Promise<void> {

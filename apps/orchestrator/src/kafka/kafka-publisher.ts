@@ -43,7 +43,19 @@ export class KafkaPublisher implements OnApplicationShutdown {
 
   /** Sends in the given order (per topic-partition order is kept); throws if any record was not acknowledged. */
   async publish(records: OutgoingRecord[]): Promise<void> {
-    if (records.length === 0) return;
+    const failures = await this.publishPerTopic(records);
+    const [failure] = failures.values();
+    if (failure) throw failure;
+  }
+
+  /**
+   * Sends each topic's records in their order, the topics side by side, so that a topic the broker
+   * refuses (missing, not authorized, ...) fails alone. Resolves with the error of each topic not
+   * acknowledged; every other topic's records were acknowledged (acks=all).
+   */
+  async publishPerTopic(records: OutgoingRecord[]): Promise<Map<string, Error>> {
+    const failures = new Map<string, Error>();
+    if (records.length === 0) return failures;
     const producer = await this.connected();
     const byTopic = new Map<string, OutgoingRecord[]>();
     for (const record of records) {
@@ -51,21 +63,29 @@ export class KafkaPublisher implements OnApplicationShutdown {
       list.push(record);
       byTopic.set(record.topic, list);
     }
-    try {
-      await producer.sendBatch({
-        acks: -1,
-        topicMessages: [...byTopic].map(([topic, list]) => ({
-          topic,
-          messages: list.map(({ key, value, headers }) => ({ key, value, headers })),
-        })),
-      });
-    } catch (error) {
-      // start from a fresh producer: after a broker outage kafkajs may keep a broken one
+    // one request per topic: kafkajs fails a whole batch when one of its topics has no metadata
+    await Promise.all(
+      [...byTopic].map(async ([topic, list]) => {
+        try {
+          await producer.sendBatch({
+            acks: -1,
+            topicMessages: [
+              { topic, messages: list.map(({ key, value, headers }) => ({ key, value, headers })) },
+            ],
+          });
+        } catch (error) {
+          failures.set(topic, error as Error);
+        }
+      }),
+    );
+    if (failures.size > 0) {
+      // start from a fresh producer: after a broker outage kafkajs may keep a broken one, and a
+      // deleted topic stays in its metadata requests, failing every later send
       this.connecting = undefined;
       this.producer = undefined;
       await producer.disconnect().catch(() => undefined);
-      throw error;
     }
+    return failures;
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -29,6 +29,12 @@ export class SkaldMetrics {
     help: 'Outbox records published to Kafka',
     registers: [this.registry],
   });
+  readonly outboxPublishFailures = new Counter({
+    name: 'skald_outbox_publish_failures_total',
+    help: "Sends of a topic's outbox records the broker refused (the topic is then held, its records wait), by topic and error",
+    labelNames: ['topic', 'error'],
+    registers: [this.registry],
+  });
   readonly deadLetters = new Counter({
     name: 'skald_dead_letters_total',
     help: 'Messages parked on the dead-letter topic, by source topic',

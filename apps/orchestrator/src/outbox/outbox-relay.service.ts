@@ -1,6 +1,8 @@
 // Relay: claim rows (SKIP LOCKED) → publish (acks=all) → delete, in one transaction per batch.
 // Flow control happens here, where commands leave: each participant gets only what its breaker,
 // bulkhead and retry budget allow; the rest waits in the outbox (in Postgres, not in memory).
+// Each topic is sent on its own: one the broker refuses is held (TopicHolds), its rows wait, and
+// every other topic keeps flowing.
 import {
   Inject,
   Injectable,
@@ -26,26 +28,32 @@ import { KafkaPublisher } from '../kafka/kafka-publisher';
 import { SHUTDOWN_STEP_MS } from '../kafka/kafka.tokens';
 import { SkaldMetrics } from '../metrics/metrics.module';
 import { retryTokens, sendAllowance, type FlowControlOptions } from '../resilience/flow-control';
+import { isTopicError } from '../kafka/kafka-errors';
+import { TopicHolds } from './topic-holds';
 
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(OutboxRelay.name);
   private readonly loop: WakeableLoop;
   private listener: NotificationListener | undefined;
-  private unsubscribe: (() => void) | undefined;
+  private unsubscribe: (() => void)[] = [];
 
   constructor(
     private readonly store: SagaStore,
     private readonly publisher: KafkaPublisher,
     private readonly signal: OutboxSignal,
     private readonly metrics: SkaldMetrics,
+    private readonly holds: TopicHolds,
     @Inject(ORCHESTRATOR_CONFIG) private readonly config: CompiledOrchestratorConfig,
   ) {
     this.loop = new WakeableLoop('outbox relay', () => this.publishBatch(), config.outboxPollMs);
   }
 
   onApplicationBootstrap(): void {
-    this.unsubscribe = this.signal.onSignal(() => this.loop.poke());
+    this.unsubscribe = [
+      this.signal.onSignal(() => this.loop.poke()),
+      this.holds.onRetry(() => this.loop.poke()),
+    ];
     this.listener = listenForNotifications(
       this.config.databaseUrl,
       OUTBOX_CHANNEL,
@@ -68,18 +76,15 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
           slots: Math.min(batchSize, sendAllowance(p, p.inFlight, now, this.flow).slots),
         }))
         .filter((a) => a.slots > 0);
-      const claimed = await tx.claimOutbox(allowances, batchSize);
+      const claimed = await tx.claimOutbox(allowances, batchSize, this.holds.blocked());
       const { send, tokensLeft } = withinRetryBudget(claimed, participants, now, this.flow);
       if (send.length === 0) return { published: 0, more: false };
       await tx.relaxDurability();
-      const commandIds = send.flatMap((r) => (r.commandId ? [r.commandId] : []));
-      await tx.markDispatched(commandIds, now);
-      // ⚠ delete only after Kafka acknowledged: a failed send rolls back and the rows stay queued
-      await this.publisher.publish(
-        send.map((r) => ({ topic: r.topic, key: r.key, value: r.payload, headers: r.headers })),
-      );
+      // ⚠ delete only after Kafka acknowledged: rows of a refused topic, or of a failed batch, stay queued
+      const sent = await this.publishPerTopic(send);
       crashPoint('orchestrator:after-publish-before-mark');
-      await tx.deleteOutbox(send.map((r) => r.id));
+      await tx.markDispatched(commandIdsOf(sent), now);
+      await tx.deleteOutbox(sent.map((r) => r.id));
       for (const [participant, tokens] of tokensLeft) {
         await tx.participants.saveRetryTokens(participant, tokens, now);
       }
@@ -87,7 +92,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
         (a) => send.filter((r) => r.participant === a.participant).length >= a.slots,
       );
       return {
-        published: send.length,
+        published: sent.length,
         more: full || send.filter((r) => r.participant === null).length >= batchSize,
       };
     });
@@ -95,16 +100,42 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     return more;
   }
 
+  /**
+   * Publishes each topic's records on its own; returns the records Kafka acknowledged. A topic
+   * the broker refuses is held with its records. When every topic failed and none for a reason of
+   * its own, the broker is at fault: this throws, and the batch is rolled back to be tried again.
+   */
+  private async publishPerTopic(records: OutboxRecord[]): Promise<OutboxRecord[]> {
+    const failures = await this.publisher.publishPerTopic(
+      records.map((r) => ({ topic: r.topic, key: r.key, value: r.payload, headers: r.headers })),
+    );
+    const topics = new Set(records.map((r) => r.topic));
+    const errors = [...failures.values()];
+    if (errors.length === topics.size && !errors.some(isTopicError)) throw errors[0];
+    const now = Date.now();
+    for (const topic of topics) {
+      const error = failures.get(topic);
+      if (!error) this.holds.sent(topic);
+      else
+        this.holds.sendFailed(topic, error, records.filter((r) => r.topic === topic).length, now);
+    }
+    return failures.size === 0 ? records : records.filter((r) => !failures.has(r.topic));
+  }
+
   private get flow(): FlowControlOptions {
     return this.config.flowControl;
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.unsubscribe?.();
+    for (const unsubscribe of this.unsubscribe) unsubscribe();
     // a publish stuck on an unreachable broker is abandoned: its transaction rolls back, rows stay
     await bounded(this.loop.stop(), SHUTDOWN_STEP_MS);
     await this.listener?.close();
   }
+}
+
+function commandIdsOf(records: OutboxRecord[]): string[] {
+  return records.flatMap((r) => (r.commandId ? [r.commandId] : []));
 }
 
 /**

@@ -19,7 +19,7 @@ import type { CompiledOrchestratorConfig } from '../config/orchestrator-config';
 import { ORCHESTRATOR_CONFIG } from '../config/orchestrator-config.token';
 import { DefinitionMissingError } from '../engine/errors';
 import { SagaEngine } from '../engine/saga-engine.service';
-import { KafkaAdmin } from '../kafka/kafka-admin';
+import { KafkaAdmin, topicLayout } from '../kafka/kafka-admin';
 import { KafkaPublisher } from '../kafka/kafka-publisher';
 import {
   KafkaSubscriptions,
@@ -58,7 +58,7 @@ export class ReplyConsumer implements OnApplicationBootstrap, OnModuleDestroy {
       try {
         await this.admin.ensureTopics(
           [replyTopic(prefix), deadLetterTopic(prefix)],
-          this.config.topicPartitions,
+          topicLayout(this.config),
         );
         this.subscription = await this.subscriptions.subscribe({
           groupId: `${prefix}.orchestrator`,

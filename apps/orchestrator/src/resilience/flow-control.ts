@@ -12,6 +12,8 @@ export const WAIT_REASONS = {
   circuitOpen: 'circuit-open',
   bulkheadFull: 'bulkhead-full',
   retryBudget: 'retry-budget-spent',
+  /** The broker refused its topic (e.g. it does not exist); the relay checks it with backoff. */
+  topicUnavailable: 'topic-unavailable',
 } as const;
 export type WaitReason = (typeof WAIT_REASONS)[keyof typeof WAIT_REASONS];
 
