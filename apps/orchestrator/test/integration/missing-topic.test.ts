@@ -50,16 +50,17 @@ describe('a broker that does not create topics on its own', () => {
 
   it('gets the command topics of the participants the definitions name, and no guessed ones', async () => {
     const prefix = skald.topicPrefix;
-    await waitUntil(async () => (await topicsOf(prefix)).includes(`${prefix}.commands.stock`), {
-      timeoutMs: 20_000,
-      what: 'the orchestrator to create the stock topic',
-    });
+    const expected = [`${prefix}.commands.stock`, `${prefix}.dlq`, `${prefix}.replies`];
+    // the reply consumer creates its topics apart from the command topics: wait for all three
+    await waitUntil(
+      async () => {
+        const topics = await topicsOf(prefix);
+        return expected.every((t) => topics.includes(t));
+      },
+      { timeoutMs: 20_000, what: 'the orchestrator to create the stock, reply and DLQ topics' },
+    );
     // `warehouse-${input}` is not known before a saga runs: no topic is made up for it
-    assert.deepEqual(await topicsOf(prefix), [
-      `${prefix}.commands.stock`,
-      `${prefix}.dlq`,
-      `${prefix}.replies`,
-    ]);
+    assert.deepEqual(await topicsOf(prefix), expected);
   });
 
   it('holds the commands of a topic that does not exist, and sends every other topic', async () => {
