@@ -23,11 +23,14 @@ export {
   type WireMessage,
 } from './envelope';
 export { crashPoint } from './crash-point';
+export { describeFailure, isTransientFailure, printable } from './failure';
 export { ProtocolError } from './errors';
 export {
   CONTENT_TYPE,
   DEFAULT_TOPIC_PREFIX,
   HEADERS,
+  isTopicName,
+  MAX_HEADER_BYTES,
   OUTCOMES,
   PHASES,
   PROTOCOL_ERROR_CODES,
