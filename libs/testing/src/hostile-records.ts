@@ -80,20 +80,26 @@ const hostileHeaderValue: fc.Arbitrary<string | Buffer | null> = fc.oneof(
 
 /**
  * Mutations of a record whose headers are `headerNames` (and a made-up header now and then): at
- * least one change, each header set to a hostile value or removed (null).
+ * least one change; headers set to a hostile value or removed (null), the value or key replaced.
+ * About a third change the value alone, so the record still decodes and reaches the code behind.
  */
 export function recordMutation(headerNames: string[]): fc.Arbitrary<RecordMutation> {
   const name = fc.oneof(
     { weight: 5, arbitrary: fc.constantFrom(...headerNames) },
     { weight: 1, arbitrary: fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 20 }) },
   );
+  const headerChanges = fc.array(fc.record({ name, value: hostileHeaderValue }), {
+    minLength: 1,
+    maxLength: 3,
+  });
   return fc
     .record({
-      headers: fc.array(fc.record({ name, value: hostileHeaderValue }), { maxLength: 3 }),
+      headers: sometimes(headerChanges, 1),
       value: sometimes(hostileValue, 1),
       key: sometimes(fc.oneof(fc.constant(null), hostileString), 4),
     })
-    .filter((m) => m.headers.length > 0 || m.value !== undefined || m.key !== undefined);
+    .filter((m) => m.headers !== undefined || m.value !== undefined || m.key !== undefined)
+    .map((m) => ({ ...m, headers: m.headers ?? [] }));
 }
 
 export function applyMutation(record: RawRecord, mutation: RecordMutation): RawRecord {
