@@ -60,6 +60,17 @@ describe('participant SDK: a poison command is dead-lettered and the partition m
     );
   });
 
+  it('a reply Kafka refuses (over its size limit, after the commit): parked, the effect stays once', async () => {
+    const command = p.command({ data: { model: 'mini', big: true } });
+    const reason = await poisonThenGood(encodeCommand(command));
+    assert.match(
+      reason,
+      /cannot process command: KafkaJSProtocolError: .*larger than the max message size/,
+    );
+    assert.equal(await p.carsOf(command.sagaId), 1, 'committed before the reply failed, once');
+    assert.equal(p.rig.replies.filter((r) => r.correlationId === command.id).length, 0);
+  });
+
   it('a database that is down is waited for, not a reason to dead-letter', async () => {
     const parkedBefore = p.rig.deadLetters.length;
     p.unreachable = true;
