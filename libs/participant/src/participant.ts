@@ -15,7 +15,9 @@ import {
   deadLetterTopic,
   decodeCommand,
   DEFAULT_TOPIC_PREFIX,
+  describeFailure,
   encodeReply,
+  isTransientFailure,
   ProtocolError,
   PROTOCOL_ERROR_CODES,
   readCorrelation,
@@ -308,22 +310,35 @@ export class Participant {
     }
   }
 
+  /**
+   * Throwing makes kafkajs deliver the message again, and everything behind it on its partition
+   * waits: so only a transient failure throws; one a retry cannot change is parked on the
+   * dead-letter topic (unanswered: its transaction rolled back, or it already committed).
+   */
   private async onMessage(
     message: KafkaMessage,
     origin: { topic: string; partition: number; offset: string },
   ): Promise<void> {
     const wire: WireMessage = { key: message.key, value: message.value, headers: message.headers };
+    try {
+      await this.process(wire, origin);
+    } catch (error) {
+      if (this.stopping || isTransientFailure(error)) throw error;
+      await this.park(wire, origin, `cannot process command: ${describeFailure(error)}`);
+    }
+  }
+
+  private async process(
+    wire: WireMessage,
+    origin: { topic: string; partition: number; offset: string },
+  ): Promise<void> {
     let command: CommandEnvelope;
     try {
       command = decodeCommand(wire);
     } catch (error) {
-      if (!(error instanceof ProtocolError)) throw error;
-      await this.reject(
-        wire,
-        origin,
-        PROTOCOL_ERROR_CODES.malformed,
-        `malformed command: ${error.message}`,
-      );
+      // decoding is pure: whatever it throws, it throws on every delivery
+      const why = error instanceof ProtocolError ? error.message : describeFailure(error);
+      await this.reject(wire, origin, PROTOCOL_ERROR_CODES.malformed, `malformed command: ${why}`);
       return;
     }
     if (command.phase === 'fence') {
@@ -446,22 +461,38 @@ export class Participant {
     code: string,
     reason: string,
   ): Promise<void> {
-    this.log(
-      `${origin.topic}[${origin.partition}]@${origin.offset}: ${reason}; parked on ${deadLetterTopic(this.prefix)}`,
-    );
-    await this.producer!.send({
-      topic: deadLetterTopic(this.prefix),
-      acks: -1,
-      messages: [deadLetter(message, reason, origin)],
-    });
+    await this.park(message, origin, reason);
     const { id, sagaId, replyTo } = readCorrelation(message);
-    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-    if (id && sagaId && replyTo && uuid.test(id) && uuid.test(sagaId)) {
+    if (id && sagaId && replyTo) {
       await this.sendReply(replyTo, id, sagaId, {
         outcome: 'failure',
         data: { code, message: reason },
       });
     }
+  }
+
+  /** Puts a message on the dead-letter topic with its reason, and logs one line. */
+  private async park(
+    message: WireMessage,
+    origin: { topic: string; partition: number; offset: string },
+    reason: string,
+  ): Promise<void> {
+    const where = `${origin.topic}[${origin.partition}]@${origin.offset}`;
+    try {
+      await this.producer!.send({
+        topic: deadLetterTopic(this.prefix),
+        acks: -1,
+        messages: [deadLetter(message, reason, origin)],
+      });
+    } catch (error) {
+      if (this.stopping || isTransientFailure(error)) throw error;
+      // e.g. the dead letter is over the broker's size limit: skipping it is all that is left
+      this.log(
+        `${where}: ${reason}; skipped, ${deadLetterTopic(this.prefix)} refused it (${describeFailure(error)})`,
+      );
+      return;
+    }
+    this.log(`${where}: ${reason}; parked on ${deadLetterTopic(this.prefix)}`);
   }
 
   /** Stops fetching, lets in-flight handlers finish (up to shutdownTimeoutMs), commits, disconnects. */

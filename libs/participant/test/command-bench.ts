@@ -28,6 +28,8 @@ export class CommandRig {
   }
   readonly replies: ReplyEnvelope[] = [];
   readonly deadLetters: { reason: string; message: WireMessage }[] = [];
+  /** Replies that do not decode (why, for each). */
+  readonly refusedReplies: string[] = [];
   private producer!: Producer;
   private consumer!: Consumer;
 
@@ -43,8 +45,14 @@ export class CommandRig {
     await this.consumer.run({
       eachMessage: async ({ topic, message }) => {
         const wire = { key: message.key, value: message.value, headers: message.headers };
-        if (topic === replyTopic(this.prefix)) this.replies.push(decodeReply(wire));
-        else
+        if (topic === replyTopic(this.prefix)) {
+          try {
+            this.replies.push(decodeReply(wire));
+          } catch (error) {
+            // a reply the orchestrator would refuse: a bug of the participant's, for tests to see
+            this.refusedReplies.push((error as Error).message);
+          }
+        } else
           this.deadLetters.push({
             reason: message.headers?.skald_dlq_reason?.toString() ?? '',
             message: wire,
@@ -74,15 +82,27 @@ export class CommandRig {
     await this.sendRaw(participant, ...commands.map((c) => encodeCommand(c)));
   }
 
+  /** Sends records as given (`partition` pins one); resolves with the offset of each. */
   async sendRaw(
     participant: string,
     ...messages: {
-      key: string | null;
+      key: string | Buffer | null;
       value: string | Buffer | null;
-      headers?: Record<string, string>;
+      headers?: Record<string, string | Buffer>;
+      partition?: number;
     }[]
-  ) {
-    await this.producer.send({ topic: commandTopic(this.prefix, participant), messages });
+  ): Promise<string[]> {
+    const offsets: string[] = [];
+    // one send per record: kafkajs reports one base offset per partition and send
+    for (const message of messages) {
+      const [sent] = await this.producer.send({
+        topic: commandTopic(this.prefix, participant),
+        acks: -1,
+        messages: [message],
+      });
+      offsets.push(sent.baseOffset!);
+    }
+    return offsets;
   }
 
   async waitForReplies(

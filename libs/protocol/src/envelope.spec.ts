@@ -1,8 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeCommand, decodeReply, deadLetter, encodeCommand, encodeReply } from './envelope';
+import {
+  decodeCommand,
+  decodeReply,
+  deadLetter,
+  encodeCommand,
+  encodeReply,
+  readCorrelation,
+} from './envelope';
 import { ProtocolError } from './errors';
-import { HEADERS } from './wire';
+import { HEADERS, isTopicName, MAX_HEADER_BYTES } from './wire';
 
 const sagaId = '4b9f6a3e-8a1d-4c39-9d1e-3f1f2a6b7c8d';
 const commandId = '0e4a1c2b-5d6f-4a7b-8c9d-0e1f2a3b4c5d';
@@ -83,6 +90,46 @@ describe('command envelopes', () => {
       /content-type must be application\/json/,
     ],
     ['invalid JSON', { ...encodeCommand(command), value: '{"model":' }, /value is not valid JSON/],
+    [
+      'a control character in a header',
+      withHeader(HEADERS.sagaStep, 'reserve\ncar'),
+      /header ce_sagastep has a control character.*"reserve\\u000acar"/,
+    ],
+    [
+      'U+0000 in a header',
+      withHeader(HEADERS.source, 'a\u0000b'),
+      /header ce_source has a control/,
+    ],
+    [
+      'a header longer than MAX_HEADER_BYTES',
+      withHeader(HEADERS.sagaStep, 'é'.repeat(MAX_HEADER_BYTES / 2 + 1)),
+      /header ce_sagastep is 1026 bytes long, at most 1024 allowed/,
+    ],
+    [
+      'a ce_replyto with a space',
+      withHeader(HEADERS.replyTo, 'my replies'),
+      /ce_replyto must be a Kafka topic name/,
+    ],
+    [
+      'a ce_replyto of ".."',
+      withHeader(HEADERS.replyTo, '..'),
+      /ce_replyto must be a Kafka topic name/,
+    ],
+    [
+      'a ce_replyto of 250 characters',
+      withHeader(HEADERS.replyTo, 'r'.repeat(250)),
+      /ce_replyto must be a Kafka topic name/,
+    ],
+    [
+      'U+0000 in a JSON string',
+      { ...encodeCommand(command), value: '{"model":"mi\\u0000ni"}' },
+      /value has a string with U\+0000 or a lone surrogate.*"mi\\u0000ni"/,
+    ],
+    [
+      'a lone surrogate in a JSON key',
+      { ...encodeCommand(command), value: '{"a":[{"\\ud800":1}]}' },
+      /value has a string with U\+0000 or a lone surrogate/,
+    ],
   ];
   for (const [name, message, pattern] of bad) {
     it(`reject ${name} with a ProtocolError naming it`, () => {
@@ -92,6 +139,66 @@ describe('command envelopes', () => {
       );
     });
   }
+
+  it('quote nothing unprintable from a value that is not JSON (the parser may cut a surrogate pair)', () => {
+    const value = '񍣟𚎫񫿸𗝥🕥򥶽򕵢񊎮򇨨'.repeat(3);
+    assert.throws(
+      () => decodeCommand({ ...encodeCommand(command), value }),
+      (e: unknown) =>
+        e instanceof ProtocolError &&
+        /value is not valid JSON/.test(e.message) &&
+        !/[\p{Cs}\p{Cc}]/u.test(e.message),
+    );
+  });
+
+  it('accept what jsonb stores: an escaped backslash before "u0000", surrogate pairs, emoji', () => {
+    const value = '{"path":"C:\\\\u0000","smile":"\\ud83d\\ude00","raw":"😀"}';
+    assert.deepEqual(decodeCommand({ ...encodeCommand(command), value }).data, {
+      path: 'C:\\u0000',
+      smile: '😀',
+      raw: '😀',
+    });
+  });
+
+  it('accept a header of exactly MAX_HEADER_BYTES, and a topic name of 249 characters', () => {
+    const step = 's'.repeat(MAX_HEADER_BYTES);
+    assert.equal(decodeCommand(withHeader(HEADERS.sagaStep, step)).step, step);
+    assert.equal(decodeCommand(withHeader(HEADERS.replyTo, 'r'.repeat(249))).replyTo.length, 249);
+  });
+});
+
+describe('topic names', () => {
+  it("follow Kafka's grammar", () => {
+    for (const name of ['skald.replies', 'a', 'A_b-9.x', '...', 't'.repeat(249)])
+      assert.ok(isTopicName(name), name);
+    for (const name of ['', '.', '..', 'a b', 'a/b', 'ü', 't'.repeat(250), 'a\u0000'])
+      assert.ok(!isTopicName(name), JSON.stringify(name));
+  });
+});
+
+describe('correlation of a rejected message', () => {
+  it('gives only the headers it can be answered with', () => {
+    const record = encodeCommand(command);
+    assert.deepEqual(readCorrelation(record), {
+      id: commandId,
+      sagaId,
+      replyTo: 'skald.replies',
+    });
+    const bad = {
+      ...record,
+      headers: {
+        ...record.headers,
+        ce_id: 'x',
+        ce_replyto: 'bad topic',
+        ce_sagaid: `${sagaId}\u0000`,
+      },
+    };
+    assert.deepEqual(readCorrelation(bad), {
+      id: undefined,
+      sagaId: undefined,
+      replyTo: undefined,
+    });
+  });
 });
 
 describe('reply envelopes', () => {
@@ -113,6 +220,16 @@ describe('reply envelopes', () => {
     const record = encodeReply(reply);
     record.headers.ce_outcome = 'maybe';
     assert.throws(() => decodeReply(record), /ce_outcome must be one of success, failure, error/);
+  });
+
+  it('reject U+0000 in the value and a control character in any header', () => {
+    assert.throws(
+      () => decodeReply({ ...encodeReply(reply), value: '{"code":"X","message":"\\u0000"}' }),
+      /value has a string with U\+0000/,
+    );
+    const record = encodeReply(reply);
+    record.headers.ce_source = 'cars\u007f';
+    assert.throws(() => decodeReply(record), /header ce_source has a control character/);
   });
 
   it('reject a command sent to the reply topic', () => {

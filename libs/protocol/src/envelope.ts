@@ -1,7 +1,10 @@
 import { ProtocolError } from './errors';
+import { FORBIDDEN_IN_ATTRIBUTES, printable } from './failure';
 import {
   CONTENT_TYPE,
   HEADERS,
+  isTopicName,
+  MAX_HEADER_BYTES,
   OUTCOMES,
   PHASES,
   REPLY_TYPE,
@@ -64,10 +67,32 @@ export interface ReplyErrorBody {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function header(message: WireMessage, name: string): string | undefined {
+/** A header value quoted for an error message: short, and with nothing unprintable in it. */
+const quote = (value: string, max = 64): string => `"${printable(value, max)}"`;
+
+/** The header's value (the last, if repeated), or why the wire contract forbids it. */
+function readHeader(message: WireMessage, name: string): { value?: string; problem?: string } {
   const raw = message.headers?.[name];
-  const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
-  return value === undefined ? undefined : value.toString();
+  const last = Array.isArray(raw) ? raw[raw.length - 1] : raw;
+  if (last === undefined) return {};
+  const bytes = typeof last === 'string' ? Buffer.byteLength(last) : last.length;
+  if (bytes > MAX_HEADER_BYTES)
+    return {
+      problem: `header ${name} is ${bytes} bytes long, at most ${MAX_HEADER_BYTES} allowed`,
+    };
+  const value = last.toString();
+  if (FORBIDDEN_IN_ATTRIBUTES.test(value)) {
+    return {
+      problem: `header ${name} has a control character, lone surrogate or noncharacter, which CloudEvents forbids: ${quote(value)}`,
+    };
+  }
+  return { value };
+}
+
+function header(message: WireMessage, name: string): string | undefined {
+  const { value, problem } = readHeader(message, name);
+  if (problem) throw new ProtocolError(problem);
+  return value;
 }
 
 function required(message: WireMessage, name: string): string {
@@ -79,7 +104,17 @@ function required(message: WireMessage, name: string): string {
 function uuid(message: WireMessage, name: string): string {
   const value = required(message, name);
   if (!UUID.test(value))
-    throw new ProtocolError(`header ${name} must be a UUID, got "${value.slice(0, 64)}"`);
+    throw new ProtocolError(`header ${name} must be a UUID, got ${quote(value)}`);
+  return value;
+}
+
+function topicName(message: WireMessage, name: string): string {
+  const value = required(message, name);
+  if (!isTopicName(value)) {
+    throw new ProtocolError(
+      `header ${name} must be a Kafka topic name (1-249 of a-z A-Z 0-9 . _ -, not "." or ".."), got ${quote(value)}`,
+    );
+  }
   return value;
 }
 
@@ -92,7 +127,7 @@ function oneOf<T extends string>(
   const values = Object.values(allowed);
   if (!values.includes(value as T)) {
     throw new ProtocolError(
-      `header ${name} must be one of ${values.join(', ')}, got "${value.slice(0, 64)}"`,
+      `header ${name} must be one of ${values.join(', ')}, got ${quote(value)}`,
     );
   }
   return value as T;
@@ -101,31 +136,62 @@ function oneOf<T extends string>(
 function positiveInteger(name: string, text: string): number {
   const value = Number(text);
   if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(value) || value < 1)
-    throw new ProtocolError(
-      `header ${name} must be a positive integer, got "${text.slice(0, 32)}"`,
-    );
+    throw new ProtocolError(`header ${name} must be a positive integer, got ${quote(text, 32)}`);
   return value;
 }
 
 function commonHeaders(message: WireMessage): void {
   const spec = required(message, HEADERS.specVersion);
   if (spec !== SPEC_VERSION)
-    throw new ProtocolError(`header ${HEADERS.specVersion} must be ${SPEC_VERSION}, got "${spec}"`);
+    throw new ProtocolError(
+      `header ${HEADERS.specVersion} must be ${SPEC_VERSION}, got ${quote(spec)}`,
+    );
   const contentType = header(message, HEADERS.contentType);
   if (contentType !== undefined && !contentType.startsWith(CONTENT_TYPE)) {
     throw new ProtocolError(
-      `header ${HEADERS.contentType} must be ${CONTENT_TYPE}, got "${contentType}"`,
+      `header ${HEADERS.contentType} must be ${CONTENT_TYPE}, got ${quote(contentType)}`,
     );
   }
 }
 
+// PostgreSQL's jsonb, where Skald and its participants keep payloads, refuses these in strings
+const UNSTORABLE_IN_JSON = /\u0000|\p{Cs}/u;
+
+/** The first string (key or value) in `value` that jsonb cannot store; iterative, as nesting is unbounded. */
+function unstorableString(value: unknown): string | undefined {
+  const pending = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (typeof next === 'string') {
+      if (UNSTORABLE_IN_JSON.test(next)) return next;
+    } else if (typeof next === 'object' && next !== null) {
+      for (const [key, child] of Object.entries(next)) {
+        if (UNSTORABLE_IN_JSON.test(key)) return key;
+        pending.push(child);
+      }
+    }
+  }
+  return undefined;
+}
+
 function jsonValue(message: WireMessage): unknown {
   if (message.value === null || message.value.length === 0) return null;
+  const text = message.value.toString();
+  let value: unknown;
   try {
-    return JSON.parse(message.value.toString()) as unknown;
+    value = JSON.parse(text) as unknown;
   } catch (error) {
-    throw new ProtocolError(`value is not valid JSON (${(error as Error).message})`);
+    // the parser quotes the text, maybe cut inside a surrogate pair
+    throw new ProtocolError(`value is not valid JSON (${printable((error as Error).message)})`);
   }
+  // U+0000 and lone surrogates can only come in as \u escapes
+  const unstorable = text.includes('\\u') ? unstorableString(value) : undefined;
+  if (unstorable !== undefined) {
+    throw new ProtocolError(
+      `value has a string with U+0000 or a lone surrogate, which PostgreSQL cannot store: ${quote(unstorable)}`,
+    );
+  }
+  return value;
 }
 
 function baseHeaders(e: {
@@ -202,7 +268,7 @@ export function decodeCommand(message: WireMessage): CommandEnvelope {
     attempt,
     run,
     phase: oneOf(message, HEADERS.phase, PHASES),
-    replyTo: required(message, HEADERS.replyTo),
+    replyTo: topicName(message, HEADERS.replyTo),
     traceParent: header(message, HEADERS.traceParent),
     data: jsonValue(message),
   };
@@ -213,9 +279,7 @@ export function decodeReply(message: WireMessage): ReplyEnvelope {
   commonHeaders(message);
   const type = required(message, HEADERS.type);
   if (type !== REPLY_TYPE)
-    throw new ProtocolError(
-      `header ${HEADERS.type} must be ${REPLY_TYPE}, got "${type.slice(0, 64)}"`,
-    );
+    throw new ProtocolError(`header ${HEADERS.type} must be ${REPLY_TYPE}, got ${quote(type)}`);
   const outcome = oneOf(message, HEADERS.outcome, OUTCOMES);
   const data = jsonValue(message);
   if (outcome !== OUTCOMES.success && !isReplyErrorBody(data)) {
@@ -244,16 +308,21 @@ export function isReplyErrorBody(value: unknown): value is ReplyErrorBody {
   );
 }
 
-/** The correlation ids of a message that failed validation, when present, so it can still be answered. */
+/** The correlation headers of a message that failed validation, each only if usable, so it can still be answered. */
 export function readCorrelation(message: WireMessage): {
   id?: string;
   sagaId?: string;
   replyTo?: string;
 } {
+  const usable = (name: string, valid: (value: string) => boolean) => {
+    const { value } = readHeader(message, name);
+    return value !== undefined && valid(value) ? value : undefined;
+  };
+  const isUuid = (value: string) => UUID.test(value);
   return {
-    id: header(message, HEADERS.id),
-    sagaId: header(message, HEADERS.sagaId),
-    replyTo: header(message, HEADERS.replyTo),
+    id: usable(HEADERS.id, isUuid),
+    sagaId: usable(HEADERS.sagaId, isUuid),
+    replyTo: usable(HEADERS.replyTo, isTopicName),
   };
 }
 

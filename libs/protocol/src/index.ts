@@ -24,11 +24,14 @@ export {
 } from './envelope';
 export { backoffDelayMs, type BackoffPolicy } from './backoff';
 export { crashPoint } from './crash-point';
+export { describeFailure, isTransientFailure, printable } from './failure';
 export { ProtocolError } from './errors';
 export {
   CONTENT_TYPE,
   DEFAULT_TOPIC_PREFIX,
   HEADERS,
+  isTopicName,
+  MAX_HEADER_BYTES,
   OUTCOMES,
   PHASES,
   PROTOCOL_ERROR_CODES,

@@ -8,6 +8,10 @@ export const commandTopic = (prefix: string, participant: string): string =>
 export const replyTopic = (prefix: string): string => `${prefix}.replies`;
 export const deadLetterTopic = (prefix: string): string => `${prefix}.dlq`;
 
+/** Kafka's topic-name grammar: 1-249 of [a-zA-Z0-9._-], and not "." or "..". */
+export const isTopicName = (name: string): boolean =>
+  /^[a-zA-Z0-9._-]{1,249}$/.test(name) && name !== '.' && name !== '..';
+
 /** CloudEvents 1.0 attributes in Kafka binary content mode, plus Skald's extensions. */
 export const HEADERS = {
   specVersion: 'ce_specversion',
@@ -32,6 +36,9 @@ export const HEADERS = {
   deadLetterPartition: 'skald_dlq_partition',
   deadLetterOffset: 'skald_dlq_offset',
 } as const;
+
+/** The longest header value a decoder accepts, in bytes (Skald's own are far shorter). */
+export const MAX_HEADER_BYTES = 1024;
 
 export const SPEC_VERSION = '1.0';
 export const CONTENT_TYPE = 'application/json';

@@ -12,6 +12,13 @@
 export { startTestProcess, type TestProcess } from './child-process';
 export { LocalStackError } from './errors';
 export { findFreePort } from './free-port';
+export {
+  applyMutation,
+  hostileString,
+  recordMutation,
+  type RawRecord,
+  type RecordMutation,
+} from './hostile-records';
 export { cacheDir, repoRoot, runtimeDir } from './paths';
 export {
   ensureKafkaJars,

@@ -1,4 +1,6 @@
 // Reply consumer: validate envelope → engine (inbox dedupe + decide, one transaction) → offset.
+// A reply that can never apply (malformed, or failing for a reason a retry cannot change) is
+// parked on the dead-letter topic, so the replies behind it on its partition are not held up.
 import {
   Inject,
   Injectable,
@@ -10,6 +12,8 @@ import {
   deadLetter,
   deadLetterTopic,
   decodeReply,
+  describeFailure,
+  isTransientFailure,
   ProtocolError,
   replyTopic,
   type ReplyEnvelope,
@@ -17,8 +21,7 @@ import {
 import { isTwoPhaseCommandId } from '@skald/two-phase';
 import type { CompiledOrchestratorConfig } from '../config/orchestrator-config';
 import { ORCHESTRATOR_CONFIG } from '../config/orchestrator-config.token';
-import { DefinitionMissingError } from '../engine/errors';
-import { SagaEngine } from '../engine/saga-engine.service';
+import { SagaEngine, type ReplyResult } from '../engine/saga-engine.service';
 import { KafkaAdmin, topicLayout } from '../kafka/kafka-admin';
 import { KafkaPublisher } from '../kafka/kafka-publisher';
 import {
@@ -87,14 +90,15 @@ export class ReplyConsumer implements OnApplicationBootstrap, OnModuleDestroy {
       try {
         reply = decodeReply(consumed.message);
       } catch (error) {
-        if (!(error instanceof ProtocolError)) throw error;
-        await this.park(consumed, `malformed reply: ${error.message}`);
+        // decoding is pure: whatever it throws, it throws on every delivery
+        const why = error instanceof ProtocolError ? error.message : describeFailure(error);
+        await this.park(consumed, `malformed reply: ${why}`);
         this.metrics.replies.inc({ result: 'malformed' });
         continue;
       }
       // 2PC command ids carry their own UUID version: routed without a lookup on the saga path
       if (isTwoPhaseCommandId(reply.correlationId)) {
-        this.metrics.replies.inc({ result: await this.twoPhase.handleReply(reply) });
+        await this.applyOrPark(consumed, () => this.twoPhase.handleReply(reply));
       } else sagaReplies.push({ reply, consumed });
     }
     if (sagaReplies.length === 0) return;
@@ -102,30 +106,47 @@ export class ReplyConsumer implements OnApplicationBootstrap, OnModuleDestroy {
       const results = await this.engine.handleReplies(sagaReplies.map((r) => r.reply));
       for (const result of results) this.metrics.replies.inc({ result });
     } catch (error) {
-      if (!(error instanceof DefinitionMissingError)) throw error;
-      // one reply can never apply here: apply the others one by one and park that one
-      for (const { reply, consumed } of sagaReplies) await this.handleOne(reply, consumed);
+      this.rethrowIfTransient(error);
+      // one reply can never apply: apply the others one by one and park that one
+      for (const { reply, consumed } of sagaReplies)
+        await this.applyOrPark(consumed, () => this.engine.handleReply(reply));
     }
   }
 
-  private async handleOne(reply: ReplyEnvelope, consumed: ConsumedMessage): Promise<void> {
+  /** Applies one reply; parks it when it fails for good (its transaction rolled back: no saga changed). */
+  private async applyOrPark(
+    consumed: ConsumedMessage,
+    apply: () => Promise<ReplyResult>,
+  ): Promise<void> {
     try {
-      this.metrics.replies.inc({ result: await this.engine.handleReply(reply) });
+      this.metrics.replies.inc({ result: await apply() });
     } catch (error) {
-      // cannot ever apply here: park it for an operator instead of blocking the partition
-      if (!(error instanceof DefinitionMissingError)) throw error;
-      await this.park(consumed, error.message);
+      this.rethrowIfTransient(error);
+      await this.park(consumed, `reply cannot be applied: ${describeFailure(error)}`);
       this.metrics.replies.inc({ result: 'dead-lettered' });
     }
   }
 
+  /** A transient failure (or any while stopping, which may be the shutdown itself) retries the batch. */
+  private rethrowIfTransient(error: unknown): void {
+    if (this.stopped || isTransientFailure(error)) throw error;
+  }
+
   private async park({ message, origin }: ConsumedMessage, reason: string): Promise<void> {
-    this.logger.warn(
-      `${origin.topic}[${origin.partition}]@${origin.offset} parked on the dead-letter topic: ${reason}`,
-    );
-    await this.publisher.publish([
-      { topic: deadLetterTopic(this.config.topicPrefix), ...deadLetter(message, reason, origin) },
-    ]);
+    const where = `${origin.topic}[${origin.partition}]@${origin.offset}`;
+    try {
+      await this.publisher.publish([
+        { topic: deadLetterTopic(this.config.topicPrefix), ...deadLetter(message, reason, origin) },
+      ]);
+    } catch (error) {
+      this.rethrowIfTransient(error);
+      // e.g. the dead letter is over the broker's size limit: skipping it is all that is left
+      this.logger.error(
+        `${where} skipped, the dead-letter topic refused it (${describeFailure(error)}); it was: ${reason}`,
+      );
+      return;
+    }
+    this.logger.warn(`${where} parked on the dead-letter topic: ${reason}`);
     this.metrics.deadLetters.inc({ topic: origin.topic });
   }
 
