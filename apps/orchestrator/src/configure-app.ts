@@ -1,6 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import { refuseUnstorableStrings } from './api/json-body';
 import { withStartSagaExample } from './api/start-saga-example';
 import type { CompiledOrchestratorConfig } from './config/orchestrator-config';
 import { SagaDefinitions } from './registry/saga-definitions';
@@ -14,7 +15,7 @@ export function configureSkaldApp(
   config: CompiledOrchestratorConfig,
 ): void {
   app.useLogger(app.get(Logger));
-  app.useBodyParser('json', { limit: config.bodyLimit });
+  app.useBodyParser('json', { limit: config.bodyLimit, reviver: refuseUnstorableStrings });
   const openApi = new DocumentBuilder()
     .setTitle('Skald')
     .setDescription('Durable saga orchestration over Kafka and PostgreSQL')

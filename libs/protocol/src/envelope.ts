@@ -157,16 +157,21 @@ function commonHeaders(message: WireMessage): void {
 // PostgreSQL's jsonb, where Skald and its participants keep payloads, refuses these in strings
 const UNSTORABLE_IN_JSON = /\u0000|\p{Cs}/u;
 
+/** Whether PostgreSQL's jsonb can store this string (as a JSON key or value): no U+0000, no lone surrogate. */
+export function isStorableInJsonb(text: string): boolean {
+  return !UNSTORABLE_IN_JSON.test(text);
+}
+
 /** The first string (key or value) in `value` that jsonb cannot store; iterative, as nesting is unbounded. */
 function unstorableString(value: unknown): string | undefined {
   const pending = [value];
   while (pending.length > 0) {
     const next = pending.pop();
     if (typeof next === 'string') {
-      if (UNSTORABLE_IN_JSON.test(next)) return next;
+      if (!isStorableInJsonb(next)) return next;
     } else if (typeof next === 'object' && next !== null) {
       for (const [key, child] of Object.entries(next)) {
-        if (UNSTORABLE_IN_JSON.test(key)) return key;
+        if (!isStorableInJsonb(key)) return key;
         pending.push(child);
       }
     }

@@ -16,6 +16,7 @@ export {
   encodeCommand,
   encodeReply,
   isReplyErrorBody,
+  isStorableInJsonb,
   readCorrelation,
   type CommandEnvelope,
   type ReplyEnvelope,

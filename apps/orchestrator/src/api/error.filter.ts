@@ -18,6 +18,7 @@ import {
   SagaNotFoundError,
   UnknownSagaTypeError,
 } from '../engine/errors';
+import { parseFailureMessage } from './json-body';
 
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
@@ -35,7 +36,7 @@ function bodyParserError(error: unknown): { status: number; message: string } | 
   if (e?.type === 'entity.too.large')
     return { status: 413, message: `request body is larger than the limit of ${e.limit} bytes` };
   if (e?.type === 'entity.parse.failed')
-    return { status: 400, message: `request body is not valid JSON: ${e.message}` };
+    return { status: 400, message: parseFailureMessage(e.message ?? '') };
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported')
     return { status: 415, message: e.message ?? 'unsupported encoding' };
   return undefined;
@@ -63,7 +64,6 @@ function describe(error: unknown): { status: number; message: string } {
     return { status: 400, message: error.message };
   if (error instanceof SagaNotFoundError || error instanceof TransactionNotFoundError)
     return { status: 404, message: error.message };
-  if (error instanceof SagaNotFoundError) return { status: 404, message: error.message };
   // a saga whose definition is no longer registered is a state the system reaches: not a 5xx
   if (
     error instanceof IdempotencyConflictError ||
