@@ -68,6 +68,7 @@ export class SkaldModule {
         KafkaModule.forRoot({
           brokers: config.kafkaBrokers,
           clientId: `skald-${config.instanceId}`,
+          logLevel: config.logLevel,
         }),
         MetricsModule,
       ],

@@ -25,6 +25,12 @@ export {
 export { crashPoint } from './crash-point';
 export { ProtocolError } from './errors';
 export {
+  kafkaLogLine,
+  kafkaLogSeverity,
+  type KafkaLogEntry,
+  type KafkaLogSeverity,
+} from './kafka-log';
+export {
   CONTENT_TYPE,
   DEFAULT_TOPIC_PREFIX,
   HEADERS,
