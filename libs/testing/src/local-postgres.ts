@@ -166,6 +166,7 @@ export async function startLocalPostgres(
     if (!existsSync(join(dataDir, 'PG_VERSION'))) await initCluster(binaries, dataDir, owner);
     server = await startServer(binaries, dataDir, port, flags, owner);
   } catch (error) {
+    if (!persistent) rmSync(dataDir, { recursive: true, force: true });
     if (error instanceof LocalStackError) throw error;
     throw new LocalStackError(
       `Could not start the embedded PostgreSQL in ${dataDir} on port ${port}: ${error instanceof Error ? error.message : String(error)}. ` +
