@@ -1,5 +1,5 @@
-# The orchestrator image. Build: docker build -t skald .   (docker-compose.yml builds it for you)
-FROM node:20-bookworm-slim AS build
+# The orchestrator image, on Node 24 (active LTS). Build: docker build -t skald .   (docker-compose.yml builds it for you)
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci
@@ -9,7 +9,7 @@ COPY libs libs
 COPY migrations migrations
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production PORT=3000
 WORKDIR /app
 COPY --from=build /app/package.json ./

@@ -1,13 +1,15 @@
-// `npm run stack`: only the servers (embedded PostgreSQL + local Kafka), until Ctrl-C.
-import { startLocalStack } from '@skald/testing';
+// `npm run stack`: only the servers (embedded PostgreSQL + local Kafka), until Ctrl-C. They keep
+// their ports (STABLE_PORTS) run after run while those are free.
+import { STABLE_PORTS, startLocalStack } from '@skald/testing';
 import { onStopSignal } from './stop-signal';
 
 async function main(): Promise<void> {
-  const stack = await startLocalStack({ log: (line) => console.log(line) });
+  const stack = await startLocalStack({
+    log: (line) => console.log(line),
+    preferredPorts: STABLE_PORTS,
+  });
   for (const line of stack.description) console.log(`started ${line}`);
-  console.log(
-    `\nexport DATABASE_URL=${stack.databaseUrl}\nexport KAFKA_BROKERS=${stack.kafkaBrokers}\n`,
-  );
+  console.log(`\n${stack.exports.join('\n')}\n`);
   console.log('Ctrl-C stops them.');
   onStopSignal(() => stack.stop());
 }

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { runtimeDir, startLocalStack, type LocalStack } from '@skald/testing';
+import { runtimeDir, STABLE_PORTS, startLocalStack, type LocalStack } from '@skald/testing';
 import { transferRequest } from '../apps/demo/src/banks';
 import { onStopSignal } from './stop-signal';
 
@@ -142,6 +142,7 @@ async function main(): Promise<void> {
     // npm start keeps its data between runs; tests and the benchmark use throwaway stacks
     postgres: { persistent: true, dataDir: runtimeDir('start', 'pg') },
     kafka: { persistent: true, dataDir: runtimeDir('start', 'kafka') },
+    preferredPorts: STABLE_PORTS,
   });
   for (const line of stack.description) console.log(`started ${line}`);
   console.log(`stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -169,6 +170,8 @@ async function main(): Promise<void> {
     -d '${JSON.stringify(trip('Rome'))}'
 Switches: car.model "unobtainium" (refused), hotel.city "Flakyville" (fails twice, then retried),
 flight.to "Atlantis" (refused), amount over 5000 (card declined).
+A participant of your own connects with:
+  ${stack.exports.join('\n  ')}
 Ctrl-C stops the orchestrator, the participants, Kafka and PostgreSQL.`);
 }
 

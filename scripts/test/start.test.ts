@@ -76,5 +76,8 @@ describe('npm start', () => {
       await started.stop('SIGINT');
     }
     assert.match(started.output(), /a trip to Oslo: saga [0-9a-f-]+ is completed/);
+    // what a participant of one's own needs, ready to paste into a shell
+    const exports = `export DATABASE_URL=${db.url}\n  export KAFKA_BROKERS=${process.env.KAFKA_BROKERS}`;
+    assert.ok(started.output().includes(exports), started.output());
   });
 });

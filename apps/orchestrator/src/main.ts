@@ -2,7 +2,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Logger } from 'nestjs-pino';
 import {
   assertDatabaseReachable,
   DatabaseUnreachableError,
@@ -29,8 +28,7 @@ async function bootstrap(): Promise<void> {
     bufferLogs: true,
     bodyParser: false,
   });
-  configureSkaldApp(app, config);
-  const logger = app.get(Logger);
+  const logger = configureSkaldApp(app, config);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       logger.log(`${signal} received: finishing in-flight work, then exiting`);

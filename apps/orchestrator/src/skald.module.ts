@@ -4,7 +4,6 @@ import { Module, ValidationPipe, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { LoggerModule } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import {
   dataSourceOptions,
@@ -27,6 +26,7 @@ import { SagaEngine } from './engine/saga-engine.service';
 import { HealthController } from './health/health.controller';
 import { Housekeeper } from './housekeeping/housekeeper.service';
 import { KafkaModule } from './kafka/kafka.module';
+import { createPinoLogger, PinoLogger } from './logging/pino-logger';
 import { MetricsModule } from './metrics/metrics.module';
 import { CommandTopics } from './outbox/command-topics.service';
 import { OutboxRelay } from './outbox/outbox-relay.service';
@@ -50,15 +50,6 @@ export class SkaldModule {
     return {
       module: SkaldModule,
       imports: [
-        LoggerModule.forRoot({
-          pinoHttp: {
-            level: config.logLevel,
-            name: config.instanceId,
-            // request logs only for failures: health probes would drown everything else
-            customLogLevel: (_req, res, error) =>
-              error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'silent',
-          },
-        }),
         TypeOrmModule.forRoot({
           ...dataSourceOptions({ url: config.databaseUrl, poolSize: config.dbPoolSize }),
           // migrations run before the app is built (main.ts), under an advisory lock
@@ -70,6 +61,7 @@ export class SkaldModule {
         KafkaModule.forRoot({
           brokers: config.kafkaBrokers,
           clientId: `skald-${config.instanceId}`,
+          logLevel: config.logLevel,
         }),
         MetricsModule,
       ],
@@ -82,6 +74,11 @@ export class SkaldModule {
       ],
       providers: [
         { provide: ORCHESTRATOR_CONFIG, useValue: config },
+        // the app's logger (configureSkaldApp installs it)
+        {
+          provide: PinoLogger,
+          useValue: createPinoLogger({ level: config.logLevel, name: config.instanceId }),
+        },
         // built here, not by the injector: a bad definition fails forRoot() with its own message
         { provide: SagaDefinitions, useValue: new SagaDefinitions(sagas) },
         {

@@ -1,13 +1,7 @@
 // No NestJS here: the SDK must be usable from any Node service.
 import { randomUUID } from 'node:crypto';
-import {
-  Kafka,
-  logLevel,
-  Partitioners,
-  type Consumer,
-  type KafkaMessage,
-  type Producer,
-} from 'kafkajs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Kafka, Partitioners, type Consumer, type KafkaMessage, type Producer } from 'kafkajs';
 import {
   commandTopic,
   crashPoint,
@@ -32,6 +26,7 @@ import {
   type TransactionClient,
 } from './database';
 import { ParticipantConfigError } from './errors';
+import { createKafka } from './kafka-client';
 import { ensureTopics } from './topics';
 import {
   processFence,
@@ -91,9 +86,15 @@ export interface ParticipantOptions {
   topicPrefix?: string;
   /** Partitions handled in parallel; one saga's commands stay in order. @default 4 */
   concurrency?: number;
-  /** How long stop() waits for in-flight handlers. @default 10_000 */
+  /**
+   * The most stop() takes: it waits this long for in-flight handlers and the disconnects.
+   * @default 10_000
+   */
   shutdownTimeoutMs?: number;
-  /** Where the SDK reports trouble (malformed messages, crashes). @default console.warn */
+  /**
+   * Where the SDK reports trouble (malformed messages, crashes, and the errors kafkajs logs, but
+   * not the ones it retries by itself). @default console.warn
+   */
   log?: (message: string) => void;
   /** Two-phase commit (onPrepare / onCommit / onAbort; needs `database`). */
   twoPhase?: TwoPhaseOptions;
@@ -140,7 +141,8 @@ export class Participant {
   private consuming = false;
   private inDoubt: InDoubtResolver | undefined;
   private lastError: string | undefined;
-  private stopping = false;
+  /** Aborted by stop(): no consumer is (re)started after that, and waits for one end. */
+  private lifetime = new AbortController();
 
   constructor(private readonly options: ParticipantOptions) {
     if (!NAME.test(options.name)) {
@@ -148,16 +150,12 @@ export class Participant {
         `participant name ${JSON.stringify(options.name)} must be 1-100 letters, digits, ".", "_" or "-"`,
       );
     }
+    this.log = options.log ?? ((m) => console.warn(`[skald:${options.name}] ${m}`)); // eslint-disable-line no-console
     this.kafka =
       options.kafka instanceof Kafka
         ? options.kafka
-        : new Kafka({
-            clientId: options.kafka.clientId ?? `skald-participant-${options.name}`,
-            brokers: options.kafka.brokers,
-            logLevel: logLevel.ERROR,
-          });
+        : createKafka(options.kafka, `skald-participant-${options.name}`, this.log);
     this.prefix = options.topicPrefix ?? DEFAULT_TOPIC_PREFIX;
-    this.log = options.log ?? ((m) => console.warn(`[skald:${options.name}] ${m}`)); // eslint-disable-line no-console
   }
 
   private register(phase: Phase, command: string, handler: CommandHandler): this {
@@ -201,6 +199,7 @@ export class Participant {
 
   /** Connects, creates the tables when asked, and starts consuming. */
   async start(): Promise<void> {
+    this.lifetime = new AbortController();
     const twoPhase = [...this.handlers.keys()].some((k) => /^(prepare|commit|abort):/.test(k));
     if (twoPhase && !this.options.database)
       throw new ParticipantConfigError(
@@ -271,13 +270,17 @@ export class Participant {
       maxWaitTimeInMs: 50,
       sessionTimeout: 10_000,
       heartbeatInterval: 1_000,
+      // a crash after stop() must not start the consumer again
+      retry: { restartOnFailure: () => Promise.resolve(!this.lifetime.signal.aborted) },
     });
     consumer.on(consumer.events.CRASH, (e) => {
       this.lastError = String(e.payload.error);
-      this.log(`consumer crashed: ${this.lastError}`);
+      // one kafkajs restarts by itself is in kafkajs' log (quiet when expected, as at start-up)
+      if (e.payload.restart || this.lifetime.signal.aborted) return;
       // kafkajs gives up on errors it deems non-retriable (e.g. "Failed to find group coordinator"
       // while a broker restarts); a participant must not stop consuming for good, so start afresh
-      if (!e.payload.restart && !this.stopping) void this.restartConsumer(topic);
+      this.log(`consumer crashed: ${this.lastError}; starting a new one`);
+      void this.restartConsumer(topic, this.lifetime.signal);
     });
     consumer.on(consumer.events.GROUP_JOIN, () => {
       this.consuming = true;
@@ -286,6 +289,11 @@ export class Participant {
     consumer.on(consumer.events.STOP, () => (this.consuming = false));
     this.consumer = consumer;
     await consumer.connect();
+    // stop() came while connecting: it disconnected this consumer, which must not run now
+    if (this.lifetime.signal.aborted) {
+      await consumer.disconnect();
+      return;
+    }
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
       partitionsConsumedConcurrently: this.options.concurrency ?? 4,
@@ -295,14 +303,16 @@ export class Participant {
     });
   }
 
-  private async restartConsumer(topic: string): Promise<void> {
-    for (let failures = 0; !this.stopping; failures++) {
-      await new Promise((r) => setTimeout(r, Math.min(10_000, 500 * 2 ** failures)));
-      if (this.stopping) return;
+  private async restartConsumer(topic: string, stopped: AbortSignal): Promise<void> {
+    for (let failures = 0; !stopped.aborted; failures++) {
+      const backoffMs = Math.min(10_000, 500 * 2 ** failures);
+      await sleep(backoffMs, undefined, { signal: stopped }).catch(() => undefined);
+      if (stopped.aborted) return;
       try {
         await this.consumer?.disconnect().catch(() => undefined);
+        if (stopped.aborted) return;
         await this.runConsumer(topic);
-        this.log('consumer restarted');
+        if (!stopped.aborted) this.log('consumer restarted');
         return;
       } catch (error) {
         this.log(`consumer restart failed, retrying: ${String(error)}`);
@@ -323,7 +333,7 @@ export class Participant {
     try {
       await this.process(wire, origin);
     } catch (error) {
-      if (this.stopping || isTransientFailure(error)) throw error;
+      if (this.lifetime.signal.aborted || isTransientFailure(error)) throw error;
       await this.park(wire, origin, `cannot process command: ${describeFailure(error)}`);
     }
   }
@@ -485,7 +495,7 @@ export class Participant {
         messages: [deadLetter(message, reason, origin)],
       });
     } catch (error) {
-      if (this.stopping || isTransientFailure(error)) throw error;
+      if (this.lifetime.signal.aborted || isTransientFailure(error)) throw error;
       // e.g. the dead letter is over the broker's size limit: skipping it is all that is left
       this.log(
         `${where}: ${reason}; skipped, ${deadLetterTopic(this.prefix)} refused it (${describeFailure(error)})`,
@@ -495,18 +505,27 @@ export class Participant {
     this.log(`${where}: ${reason}; parked on ${deadLetterTopic(this.prefix)}`);
   }
 
-  /** Stops fetching, lets in-flight handlers finish (up to shutdownTimeoutMs), commits, disconnects. */
+  /**
+   * Stops fetching, lets in-flight handlers finish, commits, disconnects: all within
+   * shutdownTimeoutMs. With the broker gone the disconnects may not finish; stop() returns anyway,
+   * and nothing is started again.
+   */
   async stop(): Promise<void> {
-    this.stopping = true;
-    await this.inDoubt?.stop();
+    this.lifetime.abort();
     const timeoutMs = this.options.shutdownTimeoutMs ?? 10_000;
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
-    await Promise.race([this.consumer?.disconnect(), timedOut]);
-    clearTimeout(timer);
-    await this.producer?.disconnect();
+    const deadline = new AbortController();
+    const timedOut = sleep(timeoutMs, 'timed out' as const, { signal: deadline.signal });
+    const outcome = await Promise.race([this.disconnect(), timedOut.catch(() => undefined)]);
+    deadline.abort();
+    if (outcome === 'timed out')
+      this.log(`stop(): not disconnected after ${timeoutMs} ms (shutdownTimeoutMs); returning`);
     this.consuming = false;
-    this.stopping = false;
+  }
+
+  private async disconnect(): Promise<void> {
+    await this.inDoubt?.stop();
+    await this.consumer?.disconnect().catch((e: unknown) => this.log(`consumer: ${String(e)}`));
+    await this.producer?.disconnect().catch((e: unknown) => this.log(`producer: ${String(e)}`));
   }
 
   /** For your health endpoint: up while the consumer is in its group; 2PC transactions in doubt. */

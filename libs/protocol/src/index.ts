@@ -28,6 +28,12 @@ export { crashPoint } from './crash-point';
 export { describeFailure, isTransientFailure, printable } from './failure';
 export { ProtocolError } from './errors';
 export {
+  kafkaLogLine,
+  kafkaLogSeverity,
+  type KafkaLogEntry,
+  type KafkaLogSeverity,
+} from './kafka-log';
+export {
   CONTENT_TYPE,
   DEFAULT_TOPIC_PREFIX,
   HEADERS,

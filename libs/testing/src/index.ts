@@ -46,6 +46,11 @@ export {
   type ScriptedParticipant,
   type ScriptedParticipantOptions,
 } from './scripted-participant';
-export { startLocalStack, type LocalStack, type LocalStackOptions } from './local-stack';
+export {
+  STABLE_PORTS,
+  startLocalStack,
+  type LocalStack,
+  type LocalStackOptions,
+} from './local-stack';
 export { createTestDatabase, uniqueName, type TestDatabase } from './test-database';
 export { waitUntil } from './wait-until';

@@ -4,11 +4,20 @@ import { Kafka, logLevel } from 'kafkajs';
 import { KafkaAdmin } from './kafka-admin';
 import { KafkaPublisher } from './kafka-publisher';
 import { KafkaSubscriptions } from './kafka-subscriptions';
+import type { LogLevel } from '../config/orchestrator-config';
 import { KAFKA, logEntry } from './kafka.tokens';
 
 export interface KafkaModuleOptions {
   brokers: readonly string[];
   clientId: string;
+  /** The app's LOG_LEVEL: kafkajs logs only what the app's logger would print. */
+  logLevel: LogLevel;
+}
+
+/** kafkajs' level for the app's: its debug entries only when the app logs debug. */
+function kafkaLogLevel(level: LogLevel): logLevel {
+  if (level === 'debug' || level === 'trace') return logLevel.DEBUG;
+  return level === 'error' || level === 'fatal' ? logLevel.ERROR : logLevel.WARN;
 }
 
 @Module({})
@@ -26,7 +35,7 @@ export class KafkaModule {
               brokers: [...options.brokers],
               connectionTimeout: 3_000,
               requestTimeout: 10_000,
-              logLevel: logLevel.WARN,
+              logLevel: kafkaLogLevel(options.logLevel),
               logCreator: () => logEntry,
             }),
         },

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { logLevel, type LogEntry } from 'kafkajs';
+import type { LogEntry } from 'kafkajs';
+import { kafkaLogLine, kafkaLogSeverity } from '@skald/protocol';
 
 export const KAFKA = Symbol('KAFKA');
 
@@ -12,12 +13,14 @@ export const SHUTDOWN_STEP_MS = 2_000;
 
 const kafkaLogger = new Logger('kafkajs');
 
-/** Routes kafkajs logs into the app's logger. */
-export function logEntry({ namespace, level, log }: LogEntry): void {
-  // kafkajs repeats timestamp, logger name and a full stack on every line; keep the facts only
-  const { message, timestamp: _t, logger: _l, stack: _s, ...extra } = log;
-  const line = `${namespace}: ${message} ${JSON.stringify(extra)}`;
-  if (level === logLevel.ERROR) kafkaLogger.error(line);
-  else if (level === logLevel.WARN) kafkaLogger.warn(line);
+/**
+ * Routes kafkajs logs into the app's logger, as loud as they deserve: the error answers kafkajs
+ * logs and then retries while a broker starts or a topic is created go to debug (kafkaLogSeverity).
+ */
+export function logEntry(entry: LogEntry): void {
+  const line = kafkaLogLine(entry);
+  const severity = kafkaLogSeverity(entry);
+  if (severity === 'error') kafkaLogger.error(line);
+  else if (severity === 'warn') kafkaLogger.warn(line);
   else kafkaLogger.debug(line);
 }
