@@ -95,7 +95,7 @@ const fenced = (command: CommandEnvelope, why: string): Reply => ({
 });
 
 /**
- * Effectively-once and fenced (DESIGN.md §2 guarantees 3 and 5). Per (saga, step) the operation
+ * Effectively-once and fenced (docs/guarantees.md, guarantees 3 and 5). Per (saga, step) the operation
  * row says what happened; a redelivered command or a later attempt of the same run gets the
  * stored reply; a compensation of a step never executed, or a fence, is recorded and answered
  * without calling the handler, and that step's command arriving afterwards is refused (FENCED).

@@ -77,7 +77,7 @@ export interface ParticipantOptions {
   kafka: { brokers: string[]; clientId?: string } | Kafka;
   /**
    * Your PostgreSQL (pg Pool or TypeORM DataSource). With it, each command runs effectively once
-   * and fenced (see README); without it, delivery is at-least-once and handlers must be idempotent.
+   * and fenced (see docs/participants.md); without it, delivery is at-least-once and handlers must be idempotent.
    */
   database?: ParticipantDatabase;
   /** Create the SDK's tables at start (else run PARTICIPANT_SCHEMA_SQL as a migration). @default false */

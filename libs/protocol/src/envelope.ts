@@ -20,7 +20,7 @@ export interface WireMessage {
   headers?: Record<string, Buffer | string | (Buffer | string)[] | undefined>;
 }
 
-/** A command to a participant (DESIGN.md §5). */
+/** A command to a participant (docs/protocol.md). */
 export interface CommandEnvelope {
   /** `ce_id`: unique per message and attempt. */
   id: string;

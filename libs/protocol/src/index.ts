@@ -1,5 +1,5 @@
 /**
- * Skald's wire protocol (DESIGN.md §5): CloudEvents 1.0 in Kafka binary content mode. Topic and
+ * Skald's wire protocol (docs/protocol.md): CloudEvents 1.0 in Kafka binary content mode. Topic and
  * header names, phases, outcomes, and encoders/decoders for commands and replies. Imports nothing.
  *
  * @example

@@ -1,4 +1,4 @@
-// The wire contract of DESIGN.md §5: topic names, header names, phases and outcomes.
+// The wire contract of docs/protocol.md: topic names, header names, phases and outcomes.
 // Every wire name is written here once; nothing else in Skald spells them.
 
 export const DEFAULT_TOPIC_PREFIX = 'skald';

@@ -47,12 +47,12 @@ export const STEP_STATUS = {
 export type StepStatus = (typeof STEP_STATUS)[keyof typeof STEP_STATUS];
 
 /**
- * Message phases a saga sends (DESIGN.md §5). A `fence` tells a participant never to run a step,
+ * Message phases a saga sends (docs/protocol.md). A `fence` tells a participant never to run a step,
  * and answers whether it already had.
  */
 export type SagaPhase = 'execute' | 'compensate' | 'fence';
 
-/** Reply outcomes on the wire (DESIGN.md §5). */
+/** Reply outcomes on the wire (docs/protocol.md). */
 export type ReplyOutcome = 'success' | 'failure' | 'error';
 
 /** An error recorded on a saga or a step, JSON-serialisable. */

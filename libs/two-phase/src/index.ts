@@ -1,5 +1,5 @@
 /**
- * Two-phase commit (DESIGN.md §2 guarantee 8), the coordinator's protocol as pure functions: a
+ * Two-phase commit (docs/guarantees.md, guarantee 8), the coordinator's protocol as pure functions: a
  * transaction's state, the transition table of its status, and what to send after each event.
  * No NestJS, no I/O, no clock: the orchestrator's `two-phase/` module persists every outcome in one
  * PostgreSQL transaction together with its outbox rows.

@@ -1,4 +1,4 @@
-// The demo's trip booking saga (DESIGN.md §7): car → hotel → flight → charge (the pivot).
+// The demo's trip booking saga (docs/operations.md, `npm start` and the demo): car → hotel → flight → charge (the pivot).
 import { command, defineSaga } from '@skald/saga';
 import { tripInputSchema } from './trip-input.schema';
 

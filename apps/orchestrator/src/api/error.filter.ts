@@ -1,4 +1,4 @@
-// The one place that maps errors to HTTP: `{ statusCode, error, message, code? }` (DESIGN.md §4).
+// The one place that maps errors to HTTP: `{ statusCode, error, message, code? }` (docs/rest-api.md#errors).
 import {
   Catch,
   HttpException,

@@ -7,7 +7,7 @@ export interface StepWaiting {
   reason: string;
 }
 
-/** The saga resource of DESIGN.md §4; `waiting` adds why a step's command has not been sent yet. */
+/** The saga resource of docs/rest-api.md (Sagas); `waiting` adds why a step's command has not been sent yet. */
 export function sagaResource(
   saga: SagaInstanceEntity,
   definition: SagaDefinition | undefined,

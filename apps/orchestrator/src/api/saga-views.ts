@@ -12,7 +12,7 @@ import { historyResource, sagaResource, type StepWaiting } from './saga-resource
 
 const iso = (ms: number | null) => (ms === null ? undefined : new Date(ms).toISOString());
 
-/** Reads for the REST API, shaped as DESIGN.md §4 resources. */
+/** Reads for the REST API, shaped as the resources of docs/rest-api.md. */
 @Injectable()
 export class SagaViews {
   constructor(

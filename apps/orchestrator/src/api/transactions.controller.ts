@@ -25,7 +25,7 @@ import { idempotencyKey } from './idempotency-key';
 const TransactionId = () =>
   new ParseUUIDPipe({ exceptionFactory: () => new BadRequestException('id must be a UUID') });
 
-/** The transaction resource of DESIGN.md §4. */
+/** The transaction resource of docs/rest-api.md (Transactions). */
 function transactionResource(tx: TwoPhaseView) {
   const unacknowledged = tx.participants.filter((p) => !p.acknowledged).map((p) => p.participant);
   return {
