@@ -1,14 +1,30 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ProtocolError } from './errors';
-import { describeFailure, isTransientFailure, printable } from './failure';
+import { ProtocolError, SkaldError } from './errors';
+import {
+  describeFailure,
+  isRetryable,
+  isTransientFailure,
+  isUnreachable,
+  printable,
+} from './failure';
 
 /** An error shaped like the ones pg, TypeORM and kafkajs throw (only their shape counts). */
 function shaped(message: string, fields: Record<string, unknown>): Error {
   return Object.assign(new Error(message), fields);
 }
 
-describe('isTransientFailure', () => {
+/** Two Skald errors, one of each answer. */
+class Transient extends SkaldError {
+  readonly code = 'TEST_TRANSIENT';
+  readonly retryable = true;
+}
+class Permanent extends SkaldError {
+  readonly code = 'TEST_PERMANENT';
+  readonly retryable = false;
+}
+
+describe('isRetryable', () => {
   const transient: [string, unknown][] = [
     [
       'a refused connection',
@@ -47,8 +63,7 @@ describe('isTransientFailure', () => {
       shaped('lease lost', { code: 'LEASE_LOST', retryable: true }),
     ],
   ];
-  for (const [name, error] of transient)
-    it(`retries ${name}`, () => assert.ok(isTransientFailure(error)));
+  for (const [name, error] of transient) it(`retries ${name}`, () => assert.ok(isRetryable(error)));
 
   const permanent: [string, unknown][] = [
     [
@@ -88,13 +103,69 @@ describe('isTransientFailure', () => {
     ['undefined', undefined],
   ];
   for (const [name, error] of permanent)
-    it(`dead-letters ${name}`, () => assert.equal(isTransientFailure(error), false));
+    it(`dead-letters ${name}`, () => assert.equal(isRetryable(error), false));
 
   it('stops following causes after a few links (a cycle cannot hang it)', () => {
     const a = shaped('a', {});
     const b = shaped('b', { cause: a });
     Object.assign(a, { cause: b });
-    assert.equal(isTransientFailure(a), false);
+    assert.equal(isRetryable(a), false);
+  });
+
+  it('lets a SkaldError answer for itself, whatever its cause says', () => {
+    const outage = shaped('connect ECONNREFUSED 127.0.0.1:5432', { code: 'ECONNREFUSED' });
+    assert.equal(isRetryable(new Permanent('retries exhausted', { cause: outage })), false);
+    assert.equal(isRetryable(new Transient('lease lost')), true);
+    // a foreign wrapper marked non-retriable still defers to its causes (kafkajs' retries exceeded)
+    assert.equal(isRetryable(shaped('wrapped', { retriable: false, cause: outage })), true);
+  });
+
+  it('finds a SkaldError among the causes of a foreign error', () => {
+    assert.equal(isRetryable(shaped('query failed', { cause: new Transient('busy') })), true);
+    assert.equal(isRetryable(shaped('query failed', { cause: new Permanent('bad') })), false);
+  });
+
+  it('is the function isTransientFailure names (its former name)', () =>
+    assert.equal(isTransientFailure, isRetryable));
+});
+
+describe('isUnreachable', () => {
+  it('is true for a lost or refused connection, also as a cause', () => {
+    assert.ok(isUnreachable(shaped('connect ECONNREFUSED', { code: 'ECONNREFUSED' })));
+    assert.ok(
+      isUnreachable(shaped('Query failed', { driverError: shaped('x', { code: '57P01' }) })),
+    );
+    assert.ok(isUnreachable(new Error('Connection terminated unexpectedly')));
+  });
+
+  it('is false for a failure a retry may clear with the database up (deadlock, retryable flag)', () => {
+    assert.equal(isUnreachable(shaped('deadlock detected', { code: '40P01' })), false);
+    assert.equal(isUnreachable(new Transient('busy')), false);
+    assert.equal(isUnreachable(shaped('duplicate key', { code: '23505' })), false);
+  });
+});
+
+describe('SkaldError', () => {
+  it('carries its code, retryable, class name, message and cause', () => {
+    const cause = new Error('socket closed');
+    const error = new Transient('the broker is away', { cause });
+    assert.ok(error instanceof Error);
+    assert.equal(error.name, 'Transient');
+    assert.equal(error.code, 'TEST_TRANSIENT');
+    assert.equal(error.retryable, true);
+    assert.equal(error.message, 'the broker is away');
+    assert.equal(error.cause, cause);
+    assert.match(error.stack ?? '', /^Transient: the broker is away/);
+  });
+
+  it('is the base of ProtocolError, which keeps its wire code', () => {
+    const error = new ProtocolError('missing header ce_id');
+    assert.ok(error instanceof SkaldError);
+    assert.deepEqual(
+      [error.name, error.code, error.retryable],
+      ['ProtocolError', 'MALFORMED_MESSAGE', false],
+    );
+    assert.equal(describeFailure(error), 'ProtocolError MALFORMED_MESSAGE: missing header ce_id');
   });
 });
 

@@ -1,7 +1,9 @@
-// What a consumer does with a message whose processing threw after it was decoded: wait and try
-// again (the database or broker is away for now), or dead-letter it and move its partition on (a
-// retry would fail the same way, and everything behind it would wait for ever). Errors are told
-// apart by shape only — `code`, `retryable`/`retriable`, their causes — so no pg or kafkajs here.
+// The one retry decision: may the same work succeed if tried again later? Every retry-or-not
+// choice in Skald asks isRetryable — the consumers (retry a message, or dead-letter it and move
+// its partition on: a retry would fail the same way, and everything behind it would wait for
+// ever), the engine's timers, the API's 503. A SkaldError says so itself; any other error is
+// told apart by shape only — `code`, `retriable`, its causes — so no pg or kafkajs here.
+import { SkaldError } from './errors';
 
 /** Node socket errors: the database or broker cannot be reached right now. */
 const UNREACHABLE = new Set([
@@ -17,12 +19,13 @@ const UNREACHABLE = new Set([
 ]);
 
 const SQLSTATE = /^[0-9A-Z]{5}$/;
+/** PostgreSQL SQLSTATEs of a lost or refused connection: 08 connection, 57P01-03/05 shutdown and session ends. */
+const CONNECTION_SQLSTATE = /^08|^57P0[1235]$/;
 /**
- * PostgreSQL SQLSTATEs a retry can clear: 08 connection, 40 transaction rollback (serialization,
- * deadlock), 53 insufficient resources, 58 system error, 57P01-03/05 shutdown and session ends,
- * 57014 statement timeout, 55P03 lock timeout.
+ * Other PostgreSQL SQLSTATEs a retry can clear: 40 transaction rollback (serialization,
+ * deadlock), 53 insufficient resources, 58 system error, 57014 statement timeout, 55P03 lock timeout.
  */
-const TRANSIENT_SQLSTATE = /^(08|40|53|58)|^57P0[1235]$|^57014$|^55P03$/;
+const TRANSIENT_SQLSTATE = /^(40|53|58)|^57014$|^55P03$/;
 
 /** pg and pg-pool errors without a code, where the connection failed rather than the statement. */
 const LOST_CONNECTION =
@@ -40,32 +43,55 @@ interface ErrorShape {
   driverError?: unknown;
 }
 
-function isTransientLink(e: ErrorShape): boolean {
-  if (e.retryable === true || e.retriable === true) return true;
+/** `error` and its causes, outermost first; a few links at most, so a cycle cannot hang a caller. */
+function* causeChain(error: unknown): Generator<ErrorShape> {
+  let link: unknown = error;
+  for (let depth = 0; depth < 8 && typeof link === 'object' && link !== null; depth++) {
+    const e = link as ErrorShape;
+    yield e;
+    link = e.cause ?? e.originalError ?? e.driverError;
+  }
+}
+
+function isConnectionLink(e: ErrorShape): boolean {
   if (typeof e.code === 'string') {
     if (UNREACHABLE.has(e.code)) return true;
-    if (SQLSTATE.test(e.code) && TRANSIENT_SQLSTATE.test(e.code)) return true;
+    if (SQLSTATE.test(e.code) && CONNECTION_SQLSTATE.test(e.code)) return true;
   }
   return typeof e.message === 'string' && LOST_CONNECTION.test(e.message);
 }
 
+function isTransientLink(e: ErrorShape): boolean {
+  if (e.retryable === true || e.retriable === true || isConnectionLink(e)) return true;
+  return typeof e.code === 'string' && SQLSTATE.test(e.code) && TRANSIENT_SQLSTATE.test(e.code);
+}
+
+/** True when `error` or one of its causes says the database or broker cannot be reached right now. */
+export function isUnreachable(error: unknown): boolean {
+  for (const e of causeChain(error)) if (isConnectionLink(e)) return true;
+  return false;
+}
+
 /**
- * True when the failure may pass if the message is tried again later: the database or broker is
- * unavailable, a transaction was rolled back for a conflict, or the error says it is retryable
- * (Skald's `retryable`, kafkajs' `retriable`). Any such error among its causes counts (kafkajs
- * wraps a broker outage in a non-retriable "retries exceeded"). Everything else — bad data (pg
- * 22xxx), constraint violations (23xxx: every dedupe insert is ON CONFLICT DO NOTHING, so one
- * that reaches here is not a race), programmer errors, refusals by the broker — is permanent.
+ * True when the work may succeed if tried again later. A SkaldError answers with its own
+ * `retryable` (a non-retryable one stays so whatever its cause, e.g. retries exhausted). Any
+ * other error is retryable when the database or broker is unavailable, a transaction was rolled
+ * back for a conflict, or it is marked `retryable: true` / kafkajs' `retriable: true` — itself or
+ * any of its causes (kafkajs wraps a broker outage in a non-retriable "retries exceeded").
+ * Everything else — bad data (pg 22xxx), constraint violations (23xxx: every dedupe insert is ON
+ * CONFLICT DO NOTHING, so one that reaches here is not a race), programmer errors, refusals by
+ * the broker, errors of unknown shape — is permanent.
  */
-export function isTransientFailure(error: unknown): boolean {
-  let link: unknown = error;
-  for (let depth = 0; depth < 8 && typeof link === 'object' && link !== null; depth++) {
-    const e = link as ErrorShape;
+export function isRetryable(error: unknown): boolean {
+  for (const e of causeChain(error)) {
+    if (e instanceof SkaldError) return e.retryable;
     if (isTransientLink(e)) return true;
-    link = e.cause ?? e.originalError ?? e.driverError;
   }
   return false;
 }
+
+/** @deprecated The same function as {@link isRetryable}, under its former name. */
+export const isTransientFailure = isRetryable;
 
 /** Characters CloudEvents forbids in attribute values: controls, lone surrogates, noncharacters. */
 export const FORBIDDEN_IN_ATTRIBUTES = /[\p{Cc}\p{Cs}\p{Noncharacter_Code_Point}]/u;

@@ -1,6 +1,7 @@
 /**
  * Skald's wire protocol (docs/protocol.md): CloudEvents 1.0 in Kafka binary content mode. Topic and
- * header names, phases, outcomes, and encoders/decoders for commands and replies. Imports nothing.
+ * header names, phases, outcomes, encoders/decoders for commands and replies, and Skald's error
+ * model (`SkaldError`, `isRetryable`). Imports nothing.
  *
  * @example
  * import { decodeCommand, encodeReply, replyTopic } from '@skald/protocol';
@@ -25,8 +26,14 @@ export {
 } from './envelope';
 export { backoffDelayMs, type BackoffPolicy } from './backoff';
 export { crashPoint } from './crash-point';
-export { describeFailure, isTransientFailure, printable } from './failure';
-export { ProtocolError } from './errors';
+export {
+  describeFailure,
+  isRetryable,
+  isTransientFailure,
+  isUnreachable,
+  printable,
+} from './failure';
+export { ProtocolError, SkaldError } from './errors';
 export {
   kafkaLogLine,
   kafkaLogSeverity,
@@ -50,4 +57,7 @@ export {
   replyTopic,
   type Outcome,
   type Phase,
+  type SagaPhase,
+  type TwoPhaseDecision,
+  type TwoPhasePhase,
 } from './wire';

@@ -57,6 +57,12 @@ export const PHASES = {
   fence: 'fence',
 } as const;
 export type Phase = (typeof PHASES)[keyof typeof PHASES];
+/** Phases of the commands a saga sends. A `fence` tells a participant never to run a step, and answers whether it already had. */
+export type SagaPhase = typeof PHASES.execute | typeof PHASES.compensate | typeof PHASES.fence;
+/** What a 2PC coordinator decided: the phase of the commands that carry the decision. */
+export type TwoPhaseDecision = typeof PHASES.commit | typeof PHASES.abort;
+/** Phases of the commands of a 2PC transaction. */
+export type TwoPhasePhase = typeof PHASES.prepare | TwoPhaseDecision;
 
 export const OUTCOMES = { success: 'success', failure: 'failure', error: 'error' } as const;
 export type Outcome = (typeof OUTCOMES)[keyof typeof OUTCOMES];
@@ -75,4 +81,6 @@ export const PROTOCOL_ERROR_CODES = {
    * a participant in doubt may presume abort; any other answer keeps it in doubt.
    */
   transactionUnknown: 'TRANSACTION_UNKNOWN',
+  /** A participant's handler threw an error with no string `code` of its own (an `error` reply). */
+  handlerError: 'HANDLER_ERROR',
 } as const;
