@@ -25,7 +25,7 @@ export type {
   PgPoolLike,
   TransactionClient,
 } from './database';
-export { BusinessRefusal, ParticipantConfigError } from './errors';
+export { BusinessRefusal, PARTICIPANT_ERROR_CODES, ParticipantConfigError } from './errors';
 export {
   createParticipant,
   Participant,

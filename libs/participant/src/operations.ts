@@ -47,7 +47,7 @@ export function replyForError(error: unknown): Reply {
   const code = (error as { code?: unknown })?.code;
   return {
     outcome: 'error',
-    data: { code: typeof code === 'string' ? code : 'HANDLER_ERROR', message },
+    data: { code: typeof code === 'string' ? code : PROTOCOL_ERROR_CODES.handlerError, message },
   };
 }
 

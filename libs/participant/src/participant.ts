@@ -11,7 +11,7 @@ import {
   DEFAULT_TOPIC_PREFIX,
   describeFailure,
   encodeReply,
-  isTransientFailure,
+  isRetryable,
   ProtocolError,
   PROTOCOL_ERROR_CODES,
   readCorrelation,
@@ -333,7 +333,7 @@ export class Participant {
     try {
       await this.process(wire, origin);
     } catch (error) {
-      if (this.lifetime.signal.aborted || isTransientFailure(error)) throw error;
+      if (this.lifetime.signal.aborted || isRetryable(error)) throw error;
       await this.park(wire, origin, `cannot process command: ${describeFailure(error)}`);
     }
   }
@@ -495,7 +495,7 @@ export class Participant {
         messages: [deadLetter(message, reason, origin)],
       });
     } catch (error) {
-      if (this.lifetime.signal.aborted || isTransientFailure(error)) throw error;
+      if (this.lifetime.signal.aborted || isRetryable(error)) throw error;
       // e.g. the dead letter is over the broker's size limit: skipping it is all that is left
       this.log(
         `${where}: ${reason}; skipped, ${deadLetterTopic(this.prefix)} refused it (${describeFailure(error)})`,

@@ -2,7 +2,13 @@
 // ⚠ A YES vote is sent only after the prepare log row ('prepared', with what commit needs) and the
 // handler's reservation committed together; commit and abort change that row and apply the
 // handler's writes in one transaction. Break this and a participant can vote YES and forget.
-import { PROTOCOL_ERROR_CODES, type CommandEnvelope, type Outcome } from '@skald/protocol';
+import {
+  PROTOCOL_ERROR_CODES,
+  type CommandEnvelope,
+  type Outcome,
+  type TwoPhaseDecision,
+  type TwoPhasePhase,
+} from '@skald/protocol';
 import { inTransaction, type OpenTransaction, type ParticipantDatabase } from './database';
 import { handle, replyInTransaction, runHandler, RollBack, type Reply } from './operations';
 
@@ -14,11 +20,9 @@ export const PREPARE_STATES = {
   refused: 'refused',
 } as const;
 
-export type Decision = 'commit' | 'abort';
-
 /** Runs the handler of `phase` for one transaction; `prepared` is what the prepare handler returned. */
 export type InvokeTwoPhase = (
-  phase: 'prepare' | Decision,
+  phase: TwoPhasePhase,
   tx: OpenTransaction,
   prepared: unknown,
 ) => Promise<unknown>;
@@ -136,7 +140,7 @@ export async function processDecision(
   db: ParticipantDatabase,
   participant: string,
   target: { transactionId: string; step: string; command: string; request: unknown },
-  decision: Decision,
+  decision: TwoPhaseDecision,
   invoke: InvokeTwoPhase,
 ): Promise<Reply> {
   const { transactionId, step } = target;
@@ -187,7 +191,7 @@ export async function findInDoubt(
 
 /** What the coordinator's answer means for a transaction prepared here. */
 export type CoordinatorAnswer =
-  { decision: Decision; presumed: boolean } | { decision: undefined; why: string };
+  { decision: TwoPhaseDecision; presumed: boolean } | { decision: undefined; why: string };
 
 const inDoubt = (why: string): CoordinatorAnswer => ({ decision: undefined, why });
 

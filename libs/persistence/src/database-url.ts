@@ -1,3 +1,4 @@
+import { isUnreachable } from '@skald/protocol';
 import { Client } from 'pg';
 import { DatabaseUnreachableError } from './errors';
 
@@ -29,35 +30,10 @@ export async function assertDatabaseReachable(url: string, timeoutMs = 5_000): P
   }
 }
 
-const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  '57P01',
-  '57P02',
-  '57P03',
-]);
-
-/** True when `error` means PostgreSQL cannot be reached right now (as opposed to a bad query). */
+/**
+ * True when `error` means PostgreSQL cannot be reached right now (as opposed to a bad query): the
+ * API answers it with a 503. The socket and SQLSTATE rules are the protocol's, shared with isRetryable.
+ */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  for (
-    let e = error as
-      { code?: string; message?: string; cause?: unknown; driverError?: unknown } | undefined;
-    e;
-  ) {
-    if (e instanceof DatabaseUnreachableError) return true;
-    if (typeof e.code === 'string' && (UNAVAILABLE_CODES.has(e.code) || e.code.startsWith('08')))
-      return true;
-    if (
-      /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
-        e.message ?? '',
-      )
-    ) {
-      return true;
-    }
-    e = (e.driverError ?? e.cause) as typeof e;
-  }
-  return false;
+  return error instanceof DatabaseUnreachableError || isUnreachable(error);
 }

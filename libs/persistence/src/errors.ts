@@ -1,32 +1,30 @@
-/** PostgreSQL could not be reached; the message names the server (never the password). */
-export class DatabaseUnreachableError extends Error {
-  override readonly name = 'DatabaseUnreachableError';
-  readonly code = 'DATABASE_UNREACHABLE';
-  readonly retryable = true;
+// Errors of the persistence layer: each a SkaldError with a stable `code` and its `retryable` answer.
+import { SkaldError } from '@skald/protocol';
 
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
+export const PERSISTENCE_ERROR_CODES = {
+  databaseUnreachable: 'DATABASE_UNREACHABLE',
+  invalidCursor: 'INVALID_CURSOR',
+  staleLease: 'STALE_LEASE',
+} as const;
+
+/** PostgreSQL could not be reached; the message names the server (never the password). */
+export class DatabaseUnreachableError extends SkaldError {
+  readonly code = PERSISTENCE_ERROR_CODES.databaseUnreachable;
+  readonly retryable = true;
 }
 
 /** A list cursor that this API did not issue (or that was altered). Bad input, never retried. */
-export class InvalidCursorError extends Error {
-  override readonly name = 'InvalidCursorError';
-  readonly code = 'INVALID_CURSOR';
+export class InvalidCursorError extends SkaldError {
+  readonly code = PERSISTENCE_ERROR_CODES.invalidCursor;
   readonly retryable = false;
-
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 /**
  * A write guarded by a lease was refused: the lease has a newer fencing token, so this process
  * lost it (e.g. it was paused past its lease) and must not act on what it decided before.
  */
-export class StaleLeaseError extends Error {
-  override readonly name = 'StaleLeaseError';
-  readonly code = 'STALE_LEASE';
+export class StaleLeaseError extends SkaldError {
+  readonly code = PERSISTENCE_ERROR_CODES.staleLease;
   readonly retryable = false;
 
   constructor(

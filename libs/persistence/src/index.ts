@@ -12,7 +12,12 @@ export {
   describeDatabaseUrl,
   isDatabaseUnavailable,
 } from './database-url';
-export { DatabaseUnreachableError, InvalidCursorError, StaleLeaseError } from './errors';
+export {
+  DatabaseUnreachableError,
+  InvalidCursorError,
+  PERSISTENCE_ERROR_CODES,
+  StaleLeaseError,
+} from './errors';
 export { SagaHistoryEntity, SagaInstanceEntity, StepExecutionEntity } from './entities';
 export { listenForNotifications, type NotificationListener } from './notifications';
 export { HousekeepingTransaction, LeaseStore, type LeaseRecord } from './lease-store';

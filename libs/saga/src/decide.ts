@@ -1,17 +1,16 @@
 // decide(): (definition, state, event) → (new state, commands, timers, history). Pure: time, ids
 // and randomness come from the context, so a saga can be replayed and unit-tested without I/O.
-import { FENCE_TYPE } from '@skald/protocol';
+import { FENCE_TYPE, type Outcome } from '@skald/protocol';
 import type { CompiledStep, SagaDefinition, SagaView } from './define-saga';
 import { DefinitionMismatchError, IllegalTransitionError, misroutedCompensation } from './errors';
 import { backoffDelayMs, type CompiledRetryPolicy } from './retry-policy';
 import {
   STEP_STATUS,
   type DecideContext,
-  type Decision,
   type HistoryEntry,
   type OutgoingCommand,
   type RecordedError,
-  type ReplyOutcome,
+  type SagaDecision,
   type SagaEvent,
   type SagaPhase,
   type SagaState,
@@ -419,7 +418,7 @@ class Run {
   }
 
   /** The participant's answer to an awaited fence: `{ executed, reply? }`. */
-  outcomeResolved(step: CompiledStep, outcome: ReplyOutcome, data: unknown): void {
+  outcomeResolved(step: CompiledStep, outcome: Outcome, data: unknown): void {
     const st = this.st(step.name);
     st.commandId = undefined;
     const answer = (typeof data === 'object' && data !== null ? data : {}) as {
@@ -720,7 +719,7 @@ export function decide(
   state: SagaState,
   event: SagaEvent,
   ctx: DecideContext,
-): Decision {
+): SagaDecision {
   checkMatches(definition, state);
   const run = new Run(definition, structuredClone(state), ctx);
   const ignored = apply(run, event);

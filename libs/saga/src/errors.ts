@@ -1,36 +1,28 @@
-// Errors of the saga model. Each carries a string `code` and says whether retrying can help.
+// Errors of the saga model: each a SkaldError with a stable `code` and its `retryable` answer.
+import { SkaldError } from '@skald/protocol';
+
+export const SAGA_ERROR_CODES = {
+  invalidDefinition: 'INVALID_SAGA_DEFINITION',
+  definitionMismatch: 'DEFINITION_MISMATCH',
+  illegalTransition: 'ILLEGAL_TRANSITION',
+} as const;
 
 /** A definition breaks a rule; the message names the saga, the step and the fix. */
-export class SagaDefinitionError extends Error {
-  override readonly name = 'SagaDefinitionError';
-  readonly code = 'INVALID_SAGA_DEFINITION';
+export class SagaDefinitionError extends SkaldError {
+  readonly code = SAGA_ERROR_CODES.invalidDefinition;
   readonly retryable = false;
-
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 /** A persisted saga no longer matches its definition (a step was renamed or removed in place). */
-export class DefinitionMismatchError extends Error {
-  override readonly name = 'DefinitionMismatchError';
-  readonly code = 'DEFINITION_MISMATCH';
+export class DefinitionMismatchError extends SkaldError {
+  readonly code = SAGA_ERROR_CODES.definitionMismatch;
   readonly retryable = false;
-
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 /** The event is not allowed in the saga's current state (cancel a finished saga, ...). */
-export class IllegalTransitionError extends Error {
-  override readonly name = 'IllegalTransitionError';
-  readonly code = 'ILLEGAL_TRANSITION';
+export class IllegalTransitionError extends SkaldError {
+  readonly code = SAGA_ERROR_CODES.illegalTransition;
   readonly retryable = false;
-
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 /** Why a compensation must go to the participant that ran the step (checked by build() and by decide() on every send). */
@@ -40,14 +32,4 @@ export function misroutedCompensation(step: string, ran: string, compensatedAt: 
     `only the participant that ran a step knows whether there is anything to undo (and can refuse a late command), ` +
     `so a compensation must go to the same participant`
   );
-}
-
-const PROGRAMMER_ERRORS = [TypeError, RangeError, ReferenceError, SyntaxError];
-
-/** The one retry decision: explicit `retryable` wins; programmer errors never; unknown errors do. */
-export function isRetryable(error: unknown): boolean {
-  if (typeof error === 'object' && error !== null && 'retryable' in error) {
-    return (error as { retryable: unknown }).retryable === true;
-  }
-  return !PROGRAMMER_ERRORS.some((type) => error instanceof type);
 }

@@ -42,9 +42,11 @@ export {
 export {
   DefinitionMismatchError,
   IllegalTransitionError,
-  isRetryable,
+  SAGA_ERROR_CODES,
   SagaDefinitionError,
 } from './errors';
+/** @deprecated Import `isRetryable` from `@skald/protocol`: one retry decision for all of Skald. */
+export { isRetryable } from '@skald/protocol';
 export { SagaRegistry } from './registry';
 export {
   backoffDelayMs,
@@ -65,6 +67,7 @@ export {
   type OutgoingCommand,
   type RecordedError,
   type ReplyOutcome,
+  type SagaDecision,
   type SagaEvent,
   type SagaPhase,
   type SagaState,

@@ -1,14 +1,8 @@
 // An in-memory given/expect driver for saga definitions: no Kafka, no database, virtual time.
+import type { Outcome } from '@skald/protocol';
 import { decide, initialState } from './decide';
 import type { SagaDefinition } from './define-saga';
-import type {
-  HistoryEntry,
-  OutgoingCommand,
-  ReplyOutcome,
-  SagaEvent,
-  SagaState,
-  TimerRequest,
-} from './types';
+import type { HistoryEntry, OutgoingCommand, SagaEvent, SagaState, TimerRequest } from './types';
 
 export interface ScenarioOptions {
   input: unknown;
@@ -105,7 +99,7 @@ export class SagaScenario {
   }
 
   /** Replies to the last expected command (or to `to`). Failure/error data default to a code. */
-  reply(outcome: ReplyOutcome, data?: unknown, to: OutgoingCommand | undefined = this.last): this {
+  reply(outcome: Outcome, data?: unknown, to: OutgoingCommand | undefined = this.last): this {
     if (!to) throw new Error('reply(): no command expected yet');
     const body =
       data ??

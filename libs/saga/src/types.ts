@@ -1,5 +1,8 @@
 // The saga model shared by the DSL, the pure decide() function and the engine that persists it.
 // No NestJS, no I/O, no clocks or randomness here: time and ids come in through DecideContext.
+import type { Outcome, SagaPhase } from '@skald/protocol';
+
+export type { SagaPhase };
 
 /** Status of a saga instance. Terminal: completed, compensated, failed. */
 export const SAGA_STATUS = {
@@ -46,14 +49,8 @@ export const STEP_STATUS = {
 } as const;
 export type StepStatus = (typeof STEP_STATUS)[keyof typeof STEP_STATUS];
 
-/**
- * Message phases a saga sends (docs/protocol.md). A `fence` tells a participant never to run a step,
- * and answers whether it already had.
- */
-export type SagaPhase = 'execute' | 'compensate' | 'fence';
-
-/** Reply outcomes on the wire (docs/protocol.md). */
-export type ReplyOutcome = 'success' | 'failure' | 'error';
+/** @deprecated The wire's `Outcome` of `@skald/protocol`, under its former name. */
+export type ReplyOutcome = Outcome;
 
 /** An error recorded on a saga or a step, JSON-serialisable. */
 export interface RecordedError {
@@ -118,7 +115,7 @@ export type SagaEvent =
       phase: SagaPhase;
       /** The command's `ce_id` this reply correlates to. */
       commandId: string;
-      outcome: ReplyOutcome;
+      outcome: Outcome;
       /** success: the result object; failure/error: `{ code, message, details? }`. */
       data: unknown;
     }
@@ -183,7 +180,7 @@ export interface HistoryEntry {
 }
 
 /** Result of applying one event. When `ignored` is set, nothing else changed and nothing is persisted but a count. */
-export interface Decision<I = unknown, D = Record<string, unknown>> {
+export interface SagaDecision<I = unknown, D = Record<string, unknown>> {
   state: SagaState<I, D>;
   commands: OutgoingCommand[];
   timers: TimerRequest[];
@@ -191,6 +188,9 @@ export interface Decision<I = unknown, D = Record<string, unknown>> {
   /** Why the event did not apply (stale attempt, reply not awaited, saga terminal, ...). */
   ignored?: string;
 }
+
+/** @deprecated The former name of {@link SagaDecision}. */
+export type Decision<I = unknown, D = Record<string, unknown>> = SagaDecision<I, D>;
 
 /** Time, ids and randomness, supplied by the caller so decide() stays pure and replayable. */
 export interface DecideContext {

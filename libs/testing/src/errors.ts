@@ -1,9 +1,9 @@
-/** A local server could not be started; the message says what is missing and what to do instead. */
-export class LocalStackError extends Error {
-  override readonly name = 'LocalStackError';
-  readonly code = 'LOCAL_STACK';
+import { SkaldError } from '@skald/protocol';
 
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
+export const TESTING_ERROR_CODES = { localStack: 'LOCAL_STACK' } as const;
+
+/** A local server could not be started; the message says what is missing and what to do instead. */
+export class LocalStackError extends SkaldError {
+  readonly code = TESTING_ERROR_CODES.localStack;
+  readonly retryable = false;
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isTwoPhaseCommandId, toTwoPhaseCommandId } from './command-id';
 import { begin, onReply, onTimer, resolve } from './coordinator';
-import { transition, type Outcome } from './state';
+import { transition, type Outcome, type ReplyOutcome, type TwoPhaseDecision } from './state';
 import { IllegalTransitionError } from '@skald/saga';
 
 // random = 0.999: the largest delay full jitter allows, so the backoff is visible
@@ -25,7 +25,7 @@ const start = (now = 0): Outcome =>
     now,
     t,
   );
-const vote = (o: Outcome, index: number, outcome: 'success' | 'failure' | 'error', now = 10) =>
+const vote = (o: Outcome, index: number, outcome: ReplyOutcome, now = 10) =>
   onReply(
     o.state,
     {
@@ -38,7 +38,7 @@ const vote = (o: Outcome, index: number, outcome: 'success' | 'failure' | 'error
     now,
     t,
   );
-const ack = (o: Outcome, index: number, phase: 'commit' | 'abort') =>
+const ack = (o: Outcome, index: number, phase: TwoPhaseDecision) =>
   onReply(o.state, { index, phase, outcome: 'success', data: {} }, o.dueAt, 20, t);
 
 describe('2PC coordinator', () => {

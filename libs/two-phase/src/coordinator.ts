@@ -8,7 +8,6 @@ import {
   TERMINAL_TRANSACTION_STATUSES,
   transition,
   type CoordinatorTimings,
-  type Decision,
   type OutgoingMessage,
   type Outcome,
   type ReplyOutcome,
@@ -17,6 +16,7 @@ import {
   type TransactionState,
   type TransactionStatus,
   type TwoPhaseError,
+  type TwoPhaseDecision,
   type TwoPhasePhase,
 } from './state';
 function send(
@@ -74,7 +74,7 @@ export function begin(request: TransactionRequest, now: number, t: CoordinatorTi
 /** Logs the decision (the status change IS the log entry) and sends it to whoever must hear it. */
 function decide(
   state: TransactionState,
-  decision: Decision,
+  decision: TwoPhaseDecision,
   reason: TwoPhaseError | null,
   now: number,
   t: CoordinatorTimings,
@@ -104,7 +104,7 @@ function decide(
 }
 
 /** The status a decided transaction ends in once its decision is known to be applied everywhere. */
-const finalStatus = (decision: Decision): TransactionStatus =>
+const finalStatus = (decision: TwoPhaseDecision): TransactionStatus =>
   decision === 'commit' ? 'committed' : 'aborted';
 
 function finishIfAcknowledged(outcome: Outcome): Outcome {
@@ -269,7 +269,7 @@ export function onTimer(state: TransactionState, now: number, t: CoordinatorTimi
  */
 export function resolve(
   state: TransactionState,
-  request: { outcome: Decision; reason: string },
+  request: { outcome: TwoPhaseDecision; reason: string },
   now: number,
   t: CoordinatorTimings,
 ): Outcome {

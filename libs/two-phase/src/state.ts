@@ -1,6 +1,10 @@
 // The 2PC transaction's state: its statuses and their transition table, what is kept per
 // participant, and the events' results. Types and one guard; the protocol is in coordinator.ts.
+import type { TwoPhaseDecision, TwoPhasePhase } from '@skald/protocol';
 import { IllegalTransitionError } from '@skald/saga';
+
+export type { TwoPhaseDecision, TwoPhasePhase };
+
 export const TRANSACTION_STATUS = {
   preparing: 'preparing',
   committing: 'committing',
@@ -42,9 +46,6 @@ export const TERMINAL_TRANSACTION_STATUSES: readonly TransactionStatus[] = [
 export const VOTES = { yes: 'yes', no: 'no' } as const;
 export type Vote = (typeof VOTES)[keyof typeof VOTES];
 
-export type Decision = 'commit' | 'abort';
-export type TwoPhasePhase = 'prepare' | 'commit' | 'abort';
-
 /** Why a transaction aborted, or what a participant answered when it could not vote or apply. */
 export interface TwoPhaseError {
   code: string;
@@ -54,7 +55,7 @@ export interface TwoPhaseError {
 
 /** An operator's resolution of a transaction, kept with it. */
 export interface TransactionResolution {
-  outcome: Decision;
+  outcome: TwoPhaseDecision;
   reason: string;
   /** Epoch ms. */
   at: number;
@@ -78,7 +79,7 @@ export interface TransactionState {
   status: TransactionStatus;
   participants: TransactionParticipant[];
   /** Set once, when the status leaves `preparing`: the decision log. */
-  decision: Decision | null;
+  decision: TwoPhaseDecision | null;
   reason: TwoPhaseError | null;
   timeoutMs: number;
   /** Epoch ms: no decision by then → abort. */
@@ -130,7 +131,8 @@ export interface TransactionRequest {
   timeoutMs: number;
 }
 
-export type ReplyOutcome = 'success' | 'failure' | 'error';
+/** A participant's answer on the wire (the protocol's `Outcome`; here `Outcome` is a coordinator step's result). */
+export type { Outcome as ReplyOutcome } from '@skald/protocol';
 
 /** The step name (`ce_sagastep`) of the participant at `index`: its position, stable for the transaction. */
 export const stepOf = (index: number): string => String(index);

@@ -8,16 +8,10 @@ import {
   type ExceptionFilter,
 } from '@nestjs/common';
 import type { Response } from 'express';
-import { InvalidCursorError, isDatabaseUnavailable } from '@skald/persistence';
-import { IllegalTransitionError } from '@skald/saga';
-import { TransactionNotFoundError } from '@skald/two-phase';
-import {
-  DefinitionMissingError,
-  IdempotencyConflictError,
-  InvalidSagaInputError,
-  SagaNotFoundError,
-  UnknownSagaTypeError,
-} from '../engine/errors';
+import { isDatabaseUnavailable, PERSISTENCE_ERROR_CODES } from '@skald/persistence';
+import { PROTOCOL_ERROR_CODES, SkaldError } from '@skald/protocol';
+import { SAGA_ERROR_CODES } from '@skald/saga';
+import { ENGINE_ERROR_CODES } from '../engine/errors';
 import { parseFailureMessage } from './json-body';
 
 const REASONS: Record<number, string> = {
@@ -28,6 +22,19 @@ const REASONS: Record<number, string> = {
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
+
+/** The HTTP status of each Skald error a request can meet; any other error is a 5xx. */
+const STATUS_BY_CODE = new Map<string, number>([
+  [ENGINE_ERROR_CODES.unknownSagaType, 400],
+  [ENGINE_ERROR_CODES.invalidSagaInput, 400],
+  [PERSISTENCE_ERROR_CODES.invalidCursor, 400],
+  [ENGINE_ERROR_CODES.sagaNotFound, 404],
+  [PROTOCOL_ERROR_CODES.transactionUnknown, 404],
+  [ENGINE_ERROR_CODES.idempotencyConflict, 409],
+  [SAGA_ERROR_CODES.illegalTransition, 409],
+  // a saga whose definition is no longer registered is a state the system reaches: not a 5xx
+  [ENGINE_ERROR_CODES.definitionMissing, 409],
+]);
 
 /** body-parser's errors carry a `type`; Nest wraps them in an HttpException with the original as `cause`. */
 function bodyParserError(error: unknown): { status: number; message: string } | undefined {
@@ -56,21 +63,10 @@ function describe(error: unknown): { status: number; message: string } {
       message: Array.isArray(message) ? message.join('; ') : message,
     };
   }
-  if (
-    error instanceof UnknownSagaTypeError ||
-    error instanceof InvalidSagaInputError ||
-    error instanceof InvalidCursorError
-  )
-    return { status: 400, message: error.message };
-  if (error instanceof SagaNotFoundError || error instanceof TransactionNotFoundError)
-    return { status: 404, message: error.message };
-  // a saga whose definition is no longer registered is a state the system reaches: not a 5xx
-  if (
-    error instanceof IdempotencyConflictError ||
-    error instanceof IllegalTransitionError ||
-    error instanceof DefinitionMissingError
-  )
-    return { status: 409, message: error.message };
+  if (error instanceof SkaldError) {
+    const status = STATUS_BY_CODE.get(error.code);
+    if (status) return { status, message: error.message };
+  }
   if (isDatabaseUnavailable(error))
     return { status: 503, message: 'the database is unavailable; retry later' };
   return { status: 500, message: 'internal error' };

@@ -1,3 +1,4 @@
+import { SkaldError } from '@skald/protocol';
 import { plainToInstance } from 'class-transformer';
 import {
   IsBoolean,
@@ -193,9 +194,9 @@ export interface CompiledOrchestratorConfig {
 }
 
 /** Configuration was missing or wrong; `problems` has one human-readable line per bad variable. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
+export class ConfigError extends SkaldError {
   readonly code = 'INVALID_CONFIG';
+  readonly retryable = false;
 
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);

@@ -1,8 +1,16 @@
-// Errors the engine raises for a caller to act on; api/ maps them to HTTP, nothing else here knows HTTP.
+// Errors the engine raises for a caller to act on; api/ maps their codes to HTTP, nothing else here knows HTTP.
+import { SkaldError } from '@skald/protocol';
 
-export class UnknownSagaTypeError extends Error {
-  override readonly name = 'UnknownSagaTypeError';
-  readonly code = 'UNKNOWN_SAGA_TYPE';
+export const ENGINE_ERROR_CODES = {
+  unknownSagaType: 'UNKNOWN_SAGA_TYPE',
+  sagaNotFound: 'SAGA_NOT_FOUND',
+  idempotencyConflict: 'IDEMPOTENCY_CONFLICT',
+  definitionMissing: 'DEFINITION_MISSING',
+  invalidSagaInput: 'INVALID_SAGA_INPUT',
+} as const;
+
+export class UnknownSagaTypeError extends SkaldError {
+  readonly code = ENGINE_ERROR_CODES.unknownSagaType;
   readonly retryable = false;
 
   constructor(
@@ -15,9 +23,8 @@ export class UnknownSagaTypeError extends Error {
   }
 }
 
-export class SagaNotFoundError extends Error {
-  override readonly name = 'SagaNotFoundError';
-  readonly code = 'SAGA_NOT_FOUND';
+export class SagaNotFoundError extends SkaldError {
+  readonly code = ENGINE_ERROR_CODES.sagaNotFound;
   readonly retryable = false;
 
   constructor(readonly sagaId: string) {
@@ -25,9 +32,8 @@ export class SagaNotFoundError extends Error {
   }
 }
 
-export class IdempotencyConflictError extends Error {
-  override readonly name = 'IdempotencyConflictError';
-  readonly code = 'IDEMPOTENCY_CONFLICT';
+export class IdempotencyConflictError extends SkaldError {
+  readonly code = ENGINE_ERROR_CODES.idempotencyConflict;
   readonly retryable = false;
 
   constructor(
@@ -43,9 +49,8 @@ export class IdempotencyConflictError extends Error {
 }
 
 /** A saga's type/version is not registered in this instance, so it cannot be advanced here. */
-export class DefinitionMissingError extends Error {
-  override readonly name = 'DefinitionMissingError';
-  readonly code = 'DEFINITION_MISSING';
+export class DefinitionMissingError extends SkaldError {
+  readonly code = ENGINE_ERROR_CODES.definitionMissing;
   readonly retryable = false;
 
   constructor(type: string, version: number) {
@@ -59,9 +64,8 @@ export class DefinitionMissingError extends Error {
 const MAX_LISTED_PROBLEMS = 20;
 
 /** A new saga's input does not match the input schema of its type's latest version. */
-export class InvalidSagaInputError extends Error {
-  override readonly name = 'InvalidSagaInputError';
-  readonly code = 'INVALID_SAGA_INPUT';
+export class InvalidSagaInputError extends SkaldError {
+  readonly code = ENGINE_ERROR_CODES.invalidSagaInput;
   readonly retryable = false;
 
   constructor(

@@ -6,6 +6,7 @@ import {
   commandTopic,
   crashPoint,
   encodeCommand,
+  isRetryable,
   replyTopic,
   type ReplyEnvelope,
 } from '@skald/protocol';
@@ -19,12 +20,11 @@ import {
 import {
   decide,
   initialState,
-  isRetryable,
   TERMINAL_SAGA_STATUSES,
   type DecideContext,
-  type Decision,
   type HistoryEntry,
   type OutgoingCommand,
+  type SagaDecision,
   type SagaDefinition,
   type SagaEvent,
   type SagaState,
@@ -306,7 +306,7 @@ export class SagaEngine {
       if (!timer) return undefined;
       const saga = (await tx.lockSaga(timer.sagaId))!;
       let definition: SagaDefinition;
-      let decision: Decision;
+      let decision: SagaDecision;
       try {
         definition = this.definitions.get(saga.type, saga.version);
         decision = decide(definition, toState(saga), timerEvent(timer), ctx);
@@ -363,7 +363,7 @@ export class SagaEngine {
   private async persist(
     tx: SagaTransaction,
     definition: SagaDefinition,
-    decision: Decision,
+    decision: SagaDecision,
     keys: Pick<SagaRecord, 'idempotencyKey' | 'requestHash'>,
     ctx: DecideContext,
   ): Promise<SagaRecord> {
@@ -446,9 +446,9 @@ export class SagaEngine {
   private async failFast(
     tx: SagaTransaction,
     definition: SagaDefinition,
-    decision: Decision,
+    decision: SagaDecision,
     ctx: DecideContext,
-  ): Promise<{ decision: Decision; refused: OutgoingCommand[] }> {
+  ): Promise<{ decision: SagaDecision; refused: OutgoingCommand[] }> {
     const refused: OutgoingCommand[] = [];
     for (let round = 0; round < MAX_FAIL_FAST_ROUNDS; round++) {
       // a fence is not awaited: it waits for the breaker like any command, never fails fast
@@ -525,7 +525,7 @@ export class SagaEngine {
 /** One saga's decision to write; `isNew` sagas are inserted, the others updated. */
 interface SagaWrite {
   definition: SagaDefinition;
-  decision: Decision;
+  decision: SagaDecision;
   keys: Pick<SagaRecord, 'idempotencyKey' | 'requestHash'>;
   isNew?: boolean;
 }
@@ -534,11 +534,11 @@ interface SagaWrite {
 interface PendingSaga {
   record: SagaRecord;
   definition: SagaDefinition;
-  decision?: Decision;
+  decision?: SagaDecision;
 }
 
 /** Two decisions taken one after the other, as one: the later state, everything else in order. */
-function followedBy(first: Decision, next: Decision): Decision {
+function followedBy(first: SagaDecision, next: SagaDecision): SagaDecision {
   return {
     state: next.state,
     commands: [...first.commands, ...next.commands],
@@ -564,7 +564,7 @@ function isTimeoutOf(timer: TimerRequest, command: OutgoingCommand): boolean {
 }
 
 /** Step timeouts name their command, so they start only when the relay sends it. */
-function withCommandIds(sagaId: string, decision: Decision): NewTimerRow[] {
+function withCommandIds(sagaId: string, decision: SagaDecision): NewTimerRow[] {
   return decision.timers.map((t) => ({
     ...t,
     sagaId,

@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
+import { SkaldError } from '@skald/protocol';
 import { isSagaDefinition, type SagaDefinition } from '@skald/saga';
 
 /** A module named in SKALD_SAGAS cannot be loaded or has no saga definition. */
-export class SagaModuleError extends Error {
-  override readonly name = 'SagaModuleError';
+export class SagaModuleError extends SkaldError {
   readonly code = 'SAGA_MODULE';
   readonly retryable = false;
 }

@@ -13,7 +13,7 @@ import {
   deadLetterTopic,
   decodeReply,
   describeFailure,
-  isTransientFailure,
+  isRetryable,
   ProtocolError,
   replyTopic,
   type ReplyEnvelope,
@@ -129,7 +129,7 @@ export class ReplyConsumer implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** A transient failure (or any while stopping, which may be the shutdown itself) retries the batch. */
   private rethrowIfTransient(error: unknown): void {
-    if (this.stopped || isTransientFailure(error)) throw error;
+    if (this.stopped || isRetryable(error)) throw error;
   }
 
   private async park({ message, origin }: ConsumedMessage, reason: string): Promise<void> {

@@ -28,10 +28,10 @@ import {
   TERMINAL_TRANSACTION_STATUSES,
   TransactionNotFoundError,
   type CoordinatorTimings,
-  type Decision,
   type Outcome,
   type TransactionState,
   type TransactionStatus,
+  type TwoPhaseDecision,
   type TwoPhasePhase,
 } from '@skald/two-phase';
 import type { CompiledOrchestratorConfig } from '../config/orchestrator-config';
@@ -173,7 +173,7 @@ export class TwoPhaseCoordinator {
    * An operator resolves a transaction by hand (rules: `resolve` of @skald/two-phase); the reason
    * and time are kept on it. Throws IllegalTransitionError for a move the rules forbid.
    */
-  async resolve(id: string, request: { outcome: Decision; reason: string }): Promise<void> {
+  async resolve(id: string, request: { outcome: TwoPhaseDecision; reason: string }): Promise<void> {
     const now = Date.now();
     const { outcome, was } = await this.store.transaction(async (tx) => {
       const current = await tx.lock(id);

@@ -17,7 +17,10 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { TRANSACTION_STATUS, type Decision } from '@skald/two-phase';
+import { PHASES, type TwoPhaseDecision } from '@skald/protocol';
+import { TRANSACTION_STATUS } from '@skald/two-phase';
+
+const DECISIONS: TwoPhaseDecision[] = [PHASES.commit, PHASES.abort];
 
 export class TransactionParticipantDto {
   @ApiProperty({ example: 'bank-a', description: 'Consumes <prefix>.commands.<participant>' })
@@ -94,12 +97,12 @@ export class ListTransactionsQueryDto {
 
 export class ResolveTransactionDto {
   @ApiProperty({
-    enum: ['commit', 'abort'],
+    enum: DECISIONS,
     description:
       "The transaction's own decision (committing, aborting, unacknowledged → committed / aborted), or abort for one still preparing",
   })
-  @IsIn(['commit', 'abort'])
-  outcome!: Decision;
+  @IsIn(DECISIONS)
+  outcome!: TwoPhaseDecision;
 
   @ApiProperty({ example: 'bank-b applied the abort by hand, ticket OPS-42' })
   @IsString()
