@@ -41,7 +41,7 @@ describe('in process: a fail-fast breaker', () => {
       const answered = () =>
         skald.sql<{ attempt: number; outcome: string; code: string; dispatched: boolean }>(
           `SELECT attempt, outcome, reply->>'code' AS code, dispatched_at IS NOT NULL AS dispatched
-           FROM skald.step_execution WHERE saga_id = $1 ORDER BY attempt`,
+           FROM skald.step_execution WHERE saga_id = $1 AND phase = 'execute' ORDER BY attempt`,
           [refused.id],
         );
       assert.deepEqual(await answered(), [
@@ -65,6 +65,13 @@ describe('in process: a fail-fast breaker', () => {
         { attempt: 1, outcome: 'error', code: 'CIRCUIT_OPEN', dispatched: false },
         { attempt: 2, outcome: 'error', code: 'CIRCUIT_OPEN', dispatched: false },
       ]);
+      // given up on without a compensation: a fence tells flaky never to run it, and (never
+      // refused) waits in the outbox for the breaker to let it through
+      const fences = (await skald.queuedCommands()).filter((c) => c.sagaId === refused.id);
+      assert.deepEqual(
+        fences.map((c) => [c.phase, c.step]),
+        [['fence', 'call']],
+      );
       assert.deepEqual(await breaker(), [{ state: 'open' }], 'refusals do not count as failures');
     }));
 });

@@ -28,6 +28,7 @@ import { uniqueName, waitUntil, withClonedDatabase } from '@skald/testing';
 import { loadOrchestratorConfig, SkaldModule, type CompiledOrchestratorConfig } from '../../src';
 import { SagaEngine } from '../../src/engine/saga-engine.service';
 import { KafkaAdmin, topicLayout } from '../../src/kafka/kafka-admin';
+import { SkaldMetrics } from '../../src/metrics/metrics.module';
 import { CommandTopics } from '../../src/outbox/command-topics.service';
 import { OutboxRelay } from '../../src/outbox/outbox-relay.service';
 import { ReplyConsumer } from '../../src/replies/reply-consumer.service';
@@ -171,6 +172,12 @@ export class InProcessOrchestrator {
       },
       { what, timeoutMs: 5_000 },
     );
+  }
+
+  /** What became of the replies delivered so far (applied, duplicate, stale, …), as the consumer counted them. */
+  async replyResults(): Promise<Record<string, number>> {
+    const { values } = await this.app.get(SkaldMetrics).replies.get();
+    return Object.fromEntries(values.map((v) => [String(v.labels.result), v.value]));
   }
 
   async saga(id: string) {

@@ -22,7 +22,7 @@ describe('in process: a reply', () => {
       const reserve = await skald.queuedCommand(saga.id);
       assert.deepEqual(
         [reserve.command, reserve.step, reserve.phase, reserve.attempt],
-        ['reserve', 'reserve-car', 'forward', 1],
+        ['reserve', 'reserve-car', 'execute', 1],
       );
       await skald.publishOutbox();
       assert.deepEqual(await skald.queuedCommands(), [], 'the relay sent it and deleted its row');
@@ -72,6 +72,7 @@ describe('in process: a reply', () => {
       assert.deepEqual(await skald.saga(saga.id), once.saga);
       assert.deepEqual(await skald.historyTypes(saga.id), once.history);
       assert.deepEqual(await skald.queuedCommands(), once.queued, 'no second command');
+      assert.deepEqual(await skald.replyResults(), { applied: 1, duplicate: 1 });
 
       // the same record twice in one batch: applied once, and the saga completes once
       const book = await skald.queuedCommand(saga.id);
@@ -86,5 +87,6 @@ describe('in process: a reply', () => {
         [[reply, booked].map((r) => r.headers[HEADERS.id])],
       );
       assert.equal(n, 2, 'each reply id is in the inbox once');
+      assert.deepEqual(await skald.replyResults(), { applied: 2, duplicate: 2 });
     }));
 });
