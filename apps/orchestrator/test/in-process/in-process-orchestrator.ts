@@ -4,9 +4,8 @@
 // bootstrapped, so no background loop runs: the test is the loop, and drives one step at a time.
 //
 // To step through one reply in a debugger, with a stack running (`npm run stack` prints the
-// `export DATABASE_URL=… KAFKA_BROKERS=…` line to paste):
-//   node --inspect-brk -r @swc-node/register --test --test-concurrency=1 \
-//     apps/orchestrator/test/in-process/reply.test.ts
+// `export DATABASE_URL=… KAFKA_BROKERS=…` line to paste), run the file itself, in one process:
+//   node --inspect-brk -r @swc-node/register apps/orchestrator/test/in-process/reply.test.ts
 // then attach (chrome://inspect, or VS Code "Attach to Node Process"), put a breakpoint in
 // ReplyConsumer.handleBatch (src/replies/reply-consumer.service.ts) and continue. A failed test
 // keeps its database and prints its URL: `psql '<url>'`, then look at skald.saga_instance,
