@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { Pool } from 'pg';
 import { BusinessRefusal, createParticipant, type Participant } from '@skald/participant';
 import { HEADERS, encodeCommand } from '@skald/protocol';
-import { createTestDatabase, type TestDatabase } from '@skald/testing';
+import { createTestDatabase, waitUntil, type TestDatabase } from '@skald/testing';
 import { CommandRig } from './command-bench';
 
 describe('participant SDK with a database: effectively once, fenced, robust', () => {
@@ -256,9 +256,10 @@ describe('participant SDK with a database: effectively once, fenced, robust', ()
     const valid = rig.command('cars');
     await rig.send('cars', valid);
     assert.equal((await rig.waitForReplies(valid.id))[0].outcome, 'success');
-    const deadline = Date.now() + 10_000;
-    while (rig.deadLetters.length < parkedBefore + 10 && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 50));
+    await waitUntil(() => rig.deadLetters.length >= parkedBefore + 10, {
+      timeoutMs: 10_000,
+      what: 'the ten bad records to be dead-lettered',
+    });
     const reasons = rig.deadLetters.slice(parkedBefore).map((d) => d.reason);
     assert.equal(reasons.length, 10);
     for (const expected of [
@@ -290,8 +291,10 @@ describe('participant SDK with a database: effectively once, fenced, robust', ()
   it('finishes an in-flight handler on stop, within the shutdown timeout', async () => {
     const held = rig.command('cars', { data: { model: 'slow', hold: true } });
     await rig.send('cars', held);
-    const deadline = Date.now() + 10_000;
-    while (!release && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await waitUntil(() => release !== undefined, {
+      timeoutMs: 10_000,
+      what: 'the handler to start',
+    });
     assert.ok(release, 'the handler started');
     const started = Date.now();
     const stopping = cars.stop();

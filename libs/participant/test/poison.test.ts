@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { encodeCommand, HEADERS } from '@skald/protocol';
-import type { RawRecord } from '@skald/testing';
+import { waitUntil, type RawRecord } from '@skald/testing';
 import { incompressible, PoisonRig } from './fixtures/poison-rig';
 
 describe('participant SDK: a poison command is dead-lettered and the partition moves on', () => {
@@ -74,10 +74,13 @@ describe('participant SDK: a poison command is dead-lettered and the partition m
   it('a database that is down is waited for, not a reason to dead-letter', async () => {
     const parkedBefore = p.rig.deadLetters.length;
     p.unreachable = true;
+    const refusedBefore = p.refusedConnects;
     const command = p.command();
     await p.send(encodeCommand(command));
     // kafkajs retries the message with backoff meanwhile; give it a few rounds
-    await new Promise((r) => setTimeout(r, 3_000));
+    await waitUntil(() => p.refusedConnects >= refusedBefore + 3, {
+      what: 'three tries of the command to find the database down',
+    });
     assert.equal(p.rig.replies.filter((r) => r.correlationId === command.id).length, 0);
     p.unreachable = false;
     const [reply] = await p.rig.waitForReplies(command.id, 1, 60_000);

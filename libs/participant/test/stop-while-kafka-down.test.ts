@@ -42,7 +42,8 @@ describe('a participant stopped while Kafka is down', () => {
     );
     await boats.ready;
     await kafka.stop();
-    // long enough for kafkajs to lose the broker and start retrying
+    // long enough for kafkajs to lose the broker and start retrying: a fixed wait, as the SDK
+    // exposes no sign of that state to wait for
     await sleep(5_000);
 
     const signalled = Date.now();

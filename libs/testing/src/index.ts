@@ -52,5 +52,11 @@ export {
   type LocalStack,
   type LocalStackOptions,
 } from './local-stack';
-export { createTestDatabase, uniqueName, type TestDatabase } from './test-database';
+export {
+  cloneMigratedDatabase,
+  createTestDatabase,
+  uniqueName,
+  withClonedDatabase,
+  type TestDatabase,
+} from './test-database';
 export { waitUntil } from './wait-until';

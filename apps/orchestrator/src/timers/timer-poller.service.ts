@@ -19,18 +19,23 @@ export class TimerPoller implements OnApplicationBootstrap, BeforeApplicationShu
   private readonly loop: WakeableLoop;
 
   constructor(
-    engine: SagaEngine,
-    twoPhase: TwoPhaseCoordinator,
+    private readonly engine: SagaEngine,
+    private readonly twoPhase: TwoPhaseCoordinator,
     @Inject(ORCHESTRATOR_CONFIG) config: CompiledOrchestratorConfig,
   ) {
-    const fireOne = async () => {
-      const [saga, transaction] = await Promise.all([
-        engine.fireDueTimer(),
-        twoPhase.fireDueTimer(),
-      ]);
-      return saga || transaction;
-    };
-    this.loop = new WakeableLoop('timer poller', fireOne, config.timerPollMs);
+    this.loop = new WakeableLoop('timer poller', () => this.fireDue(), config.timerPollMs);
+  }
+
+  /**
+   * One round of the loop: fires one due saga timer and one due 2PC timer, if any; true when
+   * either fired. Public so that in-process tests can run the poller one round at a time.
+   */
+  async fireDue(): Promise<boolean> {
+    const [saga, transaction] = await Promise.all([
+      this.engine.fireDueTimer(),
+      this.twoPhase.fireDueTimer(),
+    ]);
+    return saga || transaction;
   }
 
   onApplicationBootstrap(): void {

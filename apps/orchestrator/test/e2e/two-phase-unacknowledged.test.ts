@@ -108,7 +108,8 @@ describe('2PC: a decision nobody acknowledges ends the transaction, visibly, for
     const sent = await sentDecisions(silentAbort);
     // every 100 ms for 3 s would be 30 aborts; doubling towards 2 s is about 7
     assert.ok(sent >= 2 && sent < 15, `${sent} aborts sent`);
-    // nothing more is sent: wait longer than the longest re-send interval
+    // nothing more is sent: a fixed wait on purpose (there is no event to wait for), longer than
+    // the longest re-send interval
     await new Promise((r) => setTimeout(r, 2_500));
     assert.equal(await sentDecisions(silentAbort), sent, 'no abort is sent after the deadline');
   });

@@ -1,13 +1,30 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Client } from 'pg';
 import {
   OrchestratorHarness,
   startScriptedParticipant,
+  waitUntil,
   type ScriptedParticipant,
 } from '@skald/testing';
 
 const fixtures = join(__dirname, '../fixtures');
+
+/** A timer the poller cannot apply is postponed by a minute (SagaEngine.fireDueTimer). */
+async function timerPostponed(databaseUrl: string, sagaId: string): Promise<boolean> {
+  const db = new Client(databaseUrl);
+  await db.connect();
+  try {
+    const { rows } = await db.query(
+      "SELECT 1 FROM skald.timer WHERE saga_id = $1 AND due_at > now() + interval '30 seconds'",
+      [sagaId],
+    );
+    return rows.length > 0;
+  } finally {
+    await db.end();
+  }
+}
 
 describe('sagas whose definition is no longer registered', () => {
   let skald: OrchestratorHarness;
@@ -39,7 +56,10 @@ describe('sagas whose definition is no longer registered', () => {
             ? { outcome: 'error', code: 'BUSY' }
             : { outcome: 'success', data: {} },
     });
-    await new Promise((r) => setTimeout(r, 2_000)); // the orphan's timeout is now due, and first in line
+    // the orphan's timeout came due first: the poller could not apply it and set it aside
+    await waitUntil(() => timerPostponed(skald.db.url, orphan.id), {
+      what: "the poller to postpone the orphan's step timeout",
+    });
     const saga = await skald.startSaga('versioned', {});
     const done = await skald.waitForStatus(saga.id, 'completed', 20_000);
     assert.equal(done.steps[0].attempts, 2, 'its retry timer fired');

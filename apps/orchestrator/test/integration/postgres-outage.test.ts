@@ -73,6 +73,7 @@ describe('PostgreSQL down and back, with the orchestrator left running', () => {
     );
     // the reply arrives while the database is down: it must wait in Kafka, not be lost
     await cars.reply(command, { outcome: 'success', data: {} });
+    // a fixed wait on purpose: the orchestrator must live through it with the reply pending
     await new Promise((r) => setTimeout(r, 2_000));
     assert.equal(orchestrator.child.exitCode, null, 'no crash');
 
