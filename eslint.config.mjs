@@ -20,6 +20,28 @@ const lib = (name) => ({
   group: [`@skald/${name}`],
   message: `This layer may not depend on @skald/${name}.`,
 });
+// The orchestrator's folders, bottom layer first: a folder imports only from layers below its own,
+// so no two folders import each other and a reader can start at the bottom.
+const ORCHESTRATOR_LAYERS = [
+  ['logging', 'metrics'],
+  ['resilience'],
+  ['config'],
+  ['kafka', 'registry'],
+  ['engine'],
+  ['two-phase', 'housekeeping'],
+  ['outbox', 'replies', 'timers', 'health'],
+  ['api'],
+];
+const orchestratorFolderZones = ORCHESTRATOR_LAYERS.flatMap((layer, i) =>
+  layer.map((folder) => ({
+    target: `./apps/orchestrator/src/${folder}`,
+    from: ORCHESTRATOR_LAYERS.slice(i)
+      .flat()
+      .filter((other) => other !== folder)
+      .map((other) => `./apps/orchestrator/src/${other}`),
+    message: `apps/orchestrator/src/${folder} may import only from the layers below it (ORCHESTRATOR_LAYERS in eslint.config.mjs).`,
+  })),
+).filter((zone) => zone.from.length > 0);
 const restrict = (...patterns) => ({
   'no-restricted-imports': ['error', { patterns: [deepImports, ...patterns] }],
 });
@@ -120,5 +142,9 @@ export default tseslint.config(
       group: ['pg'],
       message: 'SQL goes through libs/persistence.',
     }),
+  },
+  {
+    files: ['apps/orchestrator/src/**/*.ts'],
+    rules: { 'import-x/no-restricted-paths': ['error', { zones: orchestratorFolderZones }] },
   },
 );

@@ -32,6 +32,7 @@ import { CommandTopics } from './outbox/command-topics.service';
 import { OutboxRelay } from './outbox/outbox-relay.service';
 import { TopicHolds } from './outbox/topic-holds';
 import { SagaDefinitions } from './registry/saga-definitions';
+import { FLOW_CONTROL_OPTIONS } from './resilience/flow-control.token';
 import { ParticipantBreakers } from './resilience/participant-breakers.service';
 import { ParticipantGauges } from './resilience/participant-gauges';
 import { ReplyConsumer } from './replies/reply-consumer.service';
@@ -74,6 +75,7 @@ export class SkaldModule {
       ],
       providers: [
         { provide: ORCHESTRATOR_CONFIG, useValue: config },
+        { provide: FLOW_CONTROL_OPTIONS, useValue: config.flowControl },
         // the app's logger (configureSkaldApp installs it)
         {
           provide: PinoLogger,

@@ -5,13 +5,12 @@ import { DatabaseUnreachableError, InvalidCursorError } from '@skald/persistence
 import { ProtocolError } from '@skald/protocol';
 import { IllegalTransitionError } from '@skald/saga';
 import { TransactionNotFoundError } from '@skald/two-phase';
+import { IdempotencyConflictError, SagaNotFoundError } from '../engine/errors';
 import {
   DefinitionMissingError,
-  IdempotencyConflictError,
   InvalidSagaInputError,
-  SagaNotFoundError,
   UnknownSagaTypeError,
-} from '../engine/errors';
+} from '../registry/errors';
 import { ErrorFilter } from './error.filter';
 
 /** The status and JSON body the filter answers `error` with. */

@@ -12,6 +12,7 @@ import { isDatabaseUnavailable, PERSISTENCE_ERROR_CODES } from '@skald/persisten
 import { PROTOCOL_ERROR_CODES, SkaldError } from '@skald/protocol';
 import { SAGA_ERROR_CODES } from '@skald/saga';
 import { ENGINE_ERROR_CODES } from '../engine/errors';
+import { REGISTRY_ERROR_CODES } from '../registry/errors';
 import { parseFailureMessage } from './json-body';
 
 const REASONS: Record<number, string> = {
@@ -25,15 +26,15 @@ const REASONS: Record<number, string> = {
 
 /** The HTTP status of each Skald error a request can meet; any other error is a 5xx. */
 const STATUS_BY_CODE = new Map<string, number>([
-  [ENGINE_ERROR_CODES.unknownSagaType, 400],
-  [ENGINE_ERROR_CODES.invalidSagaInput, 400],
+  [REGISTRY_ERROR_CODES.unknownSagaType, 400],
+  [REGISTRY_ERROR_CODES.invalidSagaInput, 400],
   [PERSISTENCE_ERROR_CODES.invalidCursor, 400],
   [ENGINE_ERROR_CODES.sagaNotFound, 404],
   [PROTOCOL_ERROR_CODES.transactionUnknown, 404],
   [ENGINE_ERROR_CODES.idempotencyConflict, 409],
   [SAGA_ERROR_CODES.illegalTransition, 409],
   // a saga whose definition is no longer registered is a state the system reaches: not a 5xx
-  [ENGINE_ERROR_CODES.definitionMissing, 409],
+  [REGISTRY_ERROR_CODES.definitionMissing, 409],
 ]);
 
 /** body-parser's errors carry a `type`; Nest wraps them in an HttpException with the original as `cause`. */

@@ -1,10 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { SagaRegistry, type SagaDefinition } from '@skald/saga';
-import {
-  DefinitionMissingError,
-  InvalidSagaInputError,
-  UnknownSagaTypeError,
-} from '../engine/errors';
+import { DefinitionMissingError, InvalidSagaInputError, UnknownSagaTypeError } from './errors';
 import { InputSchemaCompiler, type InputCheck } from './input-schemas';
 
 /** Token of the definitions a SkaldModule was given. */

@@ -3,8 +3,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { SagaTransaction } from '@skald/persistence';
 import type { OutgoingCommand } from '@skald/saga';
-import type { CompiledOrchestratorConfig } from '../config/orchestrator-config';
-import { ORCHESTRATOR_CONFIG } from '../config/orchestrator-config.token';
 import { SkaldMetrics } from '../metrics/metrics.module';
 import {
   BREAKER_MODES,
@@ -12,7 +10,9 @@ import {
   breakerAfter,
   breakerState,
   type BreakerOutcome,
+  type FlowControlOptions,
 } from './flow-control';
+import { FLOW_CONTROL_OPTIONS } from './flow-control.token';
 
 /** One answer (or timeout) of a participant to one operation of a saga, for its breaker. */
 export interface ParticipantOutcome extends BreakerOutcome {
@@ -25,7 +25,7 @@ export class ParticipantBreakers {
 
   constructor(
     private readonly metrics: SkaldMetrics,
-    @Inject(ORCHESTRATOR_CONFIG) private readonly config: CompiledOrchestratorConfig,
+    @Inject(FLOW_CONTROL_OPTIONS) private readonly flowControl: FlowControlOptions,
   ) {}
 
   /**
@@ -43,7 +43,7 @@ export class ParticipantBreakers {
     }
     const flow = await tx.participants.lock(participant);
     if (!flow) return;
-    const change = breakerAfter(flow, outcome, now, this.config.flowControl);
+    const change = breakerAfter(flow, outcome, now, this.flowControl);
     if (!change) return;
     await tx.participants.updateBreaker(participant, change, now);
     if (change.breakerState === BREAKER_STATES.open) {
@@ -77,13 +77,13 @@ export class ParticipantBreakers {
     commands: C[],
     now: number,
   ): Promise<C[]> {
-    if (this.config.flowControl.mode !== BREAKER_MODES.failFast || commands.length === 0) {
+    if (this.flowControl.mode !== BREAKER_MODES.failFast || commands.length === 0) {
       return [];
     }
     const flows = await tx.participants.find([...new Set(commands.map((c) => c.participant))]);
     const open = new Set(
       flows
-        .filter((f) => breakerState(f, now, this.config.flowControl) === BREAKER_STATES.open)
+        .filter((f) => breakerState(f, now, this.flowControl) === BREAKER_STATES.open)
         .map((f) => f.name),
     );
     return commands.filter((c) => open.has(c.participant));

@@ -1,10 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Gauge } from 'prom-client';
 import { SagaQueries, type ParticipantOverview } from '@skald/persistence';
-import type { CompiledOrchestratorConfig } from '../config/orchestrator-config';
-import { ORCHESTRATOR_CONFIG } from '../config/orchestrator-config.token';
 import { SkaldMetrics } from '../metrics/metrics.module';
-import { BREAKER_STATES, breakerState } from './flow-control';
+import { BREAKER_STATES, breakerState, type FlowControlOptions } from './flow-control';
+import { FLOW_CONTROL_OPTIONS } from './flow-control.token';
 
 const BREAKER_STATE_VALUES = {
   [BREAKER_STATES.closed]: 0,
@@ -20,7 +19,7 @@ export class ParticipantGauges {
   constructor(
     metrics: SkaldMetrics,
     private readonly queries: SagaQueries,
-    @Inject(ORCHESTRATOR_CONFIG) config: CompiledOrchestratorConfig,
+    @Inject(FLOW_CONTROL_OPTIONS) flowControl: FlowControlOptions,
   ) {
     const gauge = (
       name: string,
@@ -43,7 +42,7 @@ export class ParticipantGauges {
     gauge(
       'skald_participant_breaker_state',
       'Circuit breaker per participant: 0 closed, 1 half-open, 2 open',
-      (p, now) => BREAKER_STATE_VALUES[breakerState(p, now, config.flowControl)],
+      (p, now) => BREAKER_STATE_VALUES[breakerState(p, now, flowControl)],
     );
     gauge('skald_participant_in_flight', 'Commands sent and not yet answered', (p) => p.inFlight);
     gauge('skald_participant_queued', 'Commands waiting in the outbox', (p) => p.queued);
