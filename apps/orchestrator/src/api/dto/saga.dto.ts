@@ -1,18 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   IsIn,
-  IsInt,
   IsNotEmpty,
   IsObject,
   IsOptional,
   IsString,
   Length,
-  Max,
   MaxLength,
-  Min,
 } from 'class-validator';
 import { SAGA_STATUS } from '@skald/saga';
+import { PageQueryDto } from './page-query.dto';
 
 export class StartSagaDto {
   @ApiProperty({ example: 'book-trip', description: 'A registered saga type (GET /v1/saga-types)' })
@@ -42,7 +39,7 @@ export class StartSagaDto {
   idempotencyKey?: string;
 }
 
-export class ListSagasQueryDto {
+export class ListSagasQueryDto extends PageQueryDto {
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
@@ -53,20 +50,6 @@ export class ListSagasQueryDto {
   @IsOptional()
   @IsIn(Object.values(SAGA_STATUS))
   status?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(500)
-  cursor?: string;
 }
 
 export class CancelSagaDto {

@@ -19,6 +19,7 @@ import {
 } from 'class-validator';
 import { PHASES, type TwoPhaseDecision } from '@skald/protocol';
 import { TRANSACTION_STATUS } from '@skald/two-phase';
+import { PageQueryDto } from './page-query.dto';
 
 const DECISIONS: TwoPhaseDecision[] = [PHASES.commit, PHASES.abort];
 
@@ -74,25 +75,11 @@ export class BeginTransactionDto {
   idempotencyKey?: string;
 }
 
-export class ListTransactionsQueryDto {
+export class ListTransactionsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: Object.values(TRANSACTION_STATUS) })
   @IsOptional()
   @IsIn(Object.values(TRANSACTION_STATUS))
   status?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(500)
-  cursor?: string;
 }
 
 export class ResolveTransactionDto {
