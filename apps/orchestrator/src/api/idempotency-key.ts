@@ -1,4 +1,5 @@
-import { BadRequestException } from '@nestjs/common';
+import { applyDecorators, BadRequestException } from '@nestjs/common';
+import { ApiHeader, ApiResponse } from '@nestjs/swagger';
 
 /** The request's idempotency key: the `Idempotency-Key` header or `idempotencyKey` in the body. */
 export function idempotencyKey(
@@ -15,4 +16,14 @@ export function idempotencyKey(
     );
   }
   return header;
+}
+
+/** OpenAPI of a create that takes an idempotency key: 201 new, 200 the same request again, 409 another. */
+export function ApiIdempotentCreate(created: string, again: string) {
+  return applyDecorators(
+    ApiHeader({ name: 'Idempotency-Key', required: false }),
+    ApiResponse({ status: 201, description: created }),
+    ApiResponse({ status: 200, description: again }),
+    ApiResponse({ status: 409, description: 'idempotency key used for a different request' }),
+  );
 }

@@ -11,7 +11,7 @@ import {
   Query,
   Res,
 } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { SagaEngine } from '../engine/saga-engine.service';
 import {
@@ -20,7 +20,7 @@ import {
   SkipCompensationDto,
   StartSagaDto,
 } from './dto/saga.dto';
-import { idempotencyKey } from './idempotency-key';
+import { ApiIdempotentCreate, idempotencyKey } from './idempotency-key';
 import { SagaViews } from './saga-views';
 
 const SagaId = () =>
@@ -36,13 +36,7 @@ export class SagasController {
 
   @Post()
   @ApiOperation({ summary: 'Start a saga' })
-  @ApiHeader({ name: 'Idempotency-Key', required: false })
-  @ApiResponse({ status: 201, description: 'started' })
-  @ApiResponse({
-    status: 200,
-    description: 'already started with this idempotency key and request',
-  })
-  @ApiResponse({ status: 409, description: 'idempotency key used for a different request' })
+  @ApiIdempotentCreate('started', 'already started with this idempotency key and request')
   async start(
     @Body() body: StartSagaDto,
     @Headers('idempotency-key') header: string | undefined,

@@ -11,7 +11,7 @@ import {
   Query,
   Res,
 } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { TwoPhaseView } from '@skald/persistence';
 import { TwoPhaseCoordinator } from '../two-phase/two-phase-coordinator.service';
@@ -20,7 +20,7 @@ import {
   ListTransactionsQueryDto,
   ResolveTransactionDto,
 } from './dto/transaction.dto';
-import { idempotencyKey } from './idempotency-key';
+import { ApiIdempotentCreate, idempotencyKey } from './idempotency-key';
 
 const TransactionId = () =>
   new ParseUUIDPipe({ exceptionFactory: () => new BadRequestException('id must be a UUID') });
@@ -66,13 +66,10 @@ export class TransactionsController {
 
   @Post()
   @ApiOperation({ summary: 'Start a two-phase-commit transaction: prepare every participant' })
-  @ApiHeader({ name: 'Idempotency-Key', required: false })
-  @ApiResponse({ status: 201, description: 'created; prepares are on their way' })
-  @ApiResponse({
-    status: 200,
-    description: 'already created with this idempotency key and request',
-  })
-  @ApiResponse({ status: 409, description: 'idempotency key used for a different request' })
+  @ApiIdempotentCreate(
+    'created; prepares are on their way',
+    'already created with this idempotency key and request',
+  )
   async begin(
     @Body() body: BeginTransactionDto,
     @Headers('idempotency-key') header: string | undefined,
