@@ -8,6 +8,7 @@ import {
   createParticipant,
   type CommandHandler,
   type Participant,
+  type ParticipantFaults,
 } from '@skald/participant';
 
 export const BANKS = ['bank-a', 'bank-b'] as const;
@@ -47,6 +48,8 @@ export interface BankOptions {
   /** Longest wait between two questions about one transaction in doubt. @default 60_000 */
   askAgainMaxMs?: number;
   log?: (message: string) => void;
+  /** Crash tests only: the participant's fault hook (see ParticipantOptions.faults). */
+  faults?: ParticipantFaults;
 }
 
 function checkMovement(m: Movement): void {
@@ -69,6 +72,7 @@ export function bankParticipant(bank: Bank, options: BankOptions): Participant {
     createTables: true,
     topicPrefix: options.topicPrefix,
     log: options.log,
+    faults: options.faults,
     twoPhase: {
       coordinatorUrl: options.coordinatorUrl,
       inDoubtAfterMs: options.inDoubtAfterMs,

@@ -17,4 +17,9 @@ export {
   type CompiledOrchestratorConfig,
 } from './config/orchestrator-config';
 export { configureSkaldApp } from './configure-app';
+export type {
+  OrchestratorFaultPoint,
+  OrchestratorFaultPoints,
+  OrchestratorFaults,
+} from './faults/fault-points';
 export { SkaldModule, type SkaldModuleOptions } from './skald.module';

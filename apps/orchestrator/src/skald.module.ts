@@ -23,6 +23,7 @@ import type { CompiledOrchestratorConfig } from './config/orchestrator-config';
 import { ORCHESTRATOR_CONFIG } from './config/orchestrator-config.token';
 import { OutboxSignal } from './engine/outbox-signal';
 import { SagaEngine } from './engine/saga-engine.service';
+import { NO_FAULTS, ORCHESTRATOR_FAULTS, type OrchestratorFaults } from './faults/fault-points';
 import { HealthController } from './health/health.controller';
 import { Housekeeper } from './housekeeping/housekeeper.service';
 import { KafkaModule } from './kafka/kafka.module';
@@ -43,11 +44,13 @@ export interface SkaldModuleOptions {
   config: CompiledOrchestratorConfig;
   /** Every version of every saga this orchestrator runs (old versions too, while sagas still use them). */
   sagas: readonly SagaDefinition[];
+  /** Crash tests only: the hook called at each fault point. @default nothing happens there */
+  faults?: OrchestratorFaults;
 }
 
 @Module({})
 export class SkaldModule {
-  static forRoot({ config, sagas }: SkaldModuleOptions): DynamicModule {
+  static forRoot({ config, sagas, faults = NO_FAULTS }: SkaldModuleOptions): DynamicModule {
     return {
       module: SkaldModule,
       imports: [
@@ -76,6 +79,7 @@ export class SkaldModule {
       providers: [
         { provide: ORCHESTRATOR_CONFIG, useValue: config },
         { provide: FLOW_CONTROL_OPTIONS, useValue: config.flowControl },
+        { provide: ORCHESTRATOR_FAULTS, useValue: faults },
         // the app's logger (configureSkaldApp installs it)
         {
           provide: PinoLogger,

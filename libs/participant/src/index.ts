@@ -26,6 +26,11 @@ export type {
   TransactionClient,
 } from './database';
 export { BusinessRefusal, PARTICIPANT_ERROR_CODES, ParticipantConfigError } from './errors';
+export type {
+  ParticipantFaultPoint,
+  ParticipantFaultPoints,
+  ParticipantFaults,
+} from './fault-points';
 export {
   createParticipant,
   Participant,

@@ -4,7 +4,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, Partitioners, type Consumer, type KafkaMessage, type Producer } from 'kafkajs';
 import {
   commandTopic,
-  crashPoint,
   deadLetter,
   deadLetterTopic,
   decodeCommand,
@@ -26,6 +25,7 @@ import {
   type TransactionClient,
 } from './database';
 import { ParticipantConfigError } from './errors';
+import type { ParticipantFaults } from './fault-points';
 import { createKafka } from './kafka-client';
 import { ensureTopics } from './topics';
 import {
@@ -98,6 +98,8 @@ export interface ParticipantOptions {
   log?: (message: string) => void;
   /** Two-phase commit (onPrepare / onCommit / onAbort; needs `database`). */
   twoPhase?: TwoPhaseOptions;
+  /** For crash tests only: called at each of the SDK's fault points. Leave it unset. */
+  faults?: ParticipantFaults;
 }
 
 export interface TwoPhaseOptions {
@@ -390,7 +392,7 @@ export class Participant {
     const reply = this.options.database
       ? await processWithDatabase(this.options.database, this.options.name, command, invoke)
       : await processWithoutDatabase(invoke);
-    crashPoint('participant:after-commit');
+    this.options.faults?.at('command:committed');
     if (reply.outcome === 'error') {
       const { code, message } = reply.data as { code: string; message: string };
       this.log(
@@ -415,11 +417,11 @@ export class Participant {
     const invoke = this.invokeTwoPhase(command);
     let reply: Reply;
     if (command.phase === 'prepare') {
-      crashPoint('twopc:participant-before-vote');
+      this.options.faults?.at('prepare:received');
       reply = await processPrepare(db, this.options.name, command, invoke);
-      crashPoint('twopc:participant-after-prepare-log');
+      this.options.faults?.at('prepare:logged');
     } else {
-      crashPoint('twopc:participant-after-decision-received');
+      this.options.faults?.at('decision:received');
       const target = {
         transactionId: command.sagaId,
         step: command.step,

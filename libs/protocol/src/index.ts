@@ -25,7 +25,6 @@ export {
   type WireMessage,
 } from './envelope';
 export { backoffDelayMs, type BackoffPolicy } from './backoff';
-export { crashPoint } from './crash-point';
 export {
   describeFailure,
   isRetryable,

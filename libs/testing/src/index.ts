@@ -10,6 +10,7 @@
  * await stack.stop();
  */
 export { startTestProcess, type TestProcess } from './child-process';
+export { crashDevice, type CrashWindow } from './crash-device';
 export { LocalStackError } from './errors';
 export { findFreePort } from './free-port';
 export {
@@ -19,6 +20,11 @@ export {
   type RawRecord,
   type RecordMutation,
 } from './hostile-records';
+export {
+  participantCrashPoints,
+  PARTICIPANT_CRASH_POINTS,
+  type ParticipantCrashPoint,
+} from './participant-crash-points';
 export { cacheDir, repoRoot, runtimeDir } from './paths';
 export {
   ensureKafkaJars,

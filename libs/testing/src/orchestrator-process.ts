@@ -15,15 +15,24 @@ export interface OrchestratorProcess {
   stop(signal?: NodeJS.Signals): Promise<number | NodeJS.Signals>;
 }
 
+/** The stock orchestrator, and the one with the crash device installed (crash tests). */
+const STOCK_ENTRY = 'apps/orchestrator/src/main.ts';
+const CRASH_POINTS_ENTRY = 'apps/orchestrator/test/support/main-with-crash-points.ts';
+
 /**
  * Runs the orchestrator from source as a real child process (so tests can SIGKILL it) with the
- * given environment on a free port. Does not wait for readiness: see `waitForHttp`.
+ * given environment on a free port; when `env` arms a crash point (SKALD_CRASH_AT), with the crash
+ * device installed. Does not wait for readiness: see `waitForHttp`.
  */
 export async function spawnOrchestrator(env: NodeJS.ProcessEnv): Promise<OrchestratorProcess> {
   const port = env.PORT ? Number(env.PORT) : await findFreePort();
   const child = spawn(
     process.execPath,
-    ['-r', '@swc-node/register', join(repoRoot, 'apps/orchestrator/src/main.ts')],
+    [
+      '-r',
+      '@swc-node/register',
+      join(repoRoot, env.SKALD_CRASH_AT ? CRASH_POINTS_ENTRY : STOCK_ENTRY),
+    ],
     { cwd: repoRoot, env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port) } },
   );
   let output = '';

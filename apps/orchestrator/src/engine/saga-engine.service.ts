@@ -4,7 +4,6 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   commandTopic,
-  crashPoint,
   encodeCommand,
   isRetryable,
   replyTopic,
@@ -32,6 +31,7 @@ import {
 } from '@skald/saga';
 import type { CompiledOrchestratorConfig } from '../config/orchestrator-config';
 import { ORCHESTRATOR_CONFIG } from '../config/orchestrator-config.token';
+import { NO_FAULTS, ORCHESTRATOR_FAULTS, type OrchestratorFaults } from '../faults/fault-points';
 import { SkaldMetrics } from '../metrics/metrics.module';
 import {
   ParticipantBreakers,
@@ -125,6 +125,7 @@ export class SagaEngine {
     private readonly metrics: SkaldMetrics,
     private readonly breakers: ParticipantBreakers,
     @Inject(ORCHESTRATOR_CONFIG) private readonly config: CompiledOrchestratorConfig,
+    @Inject(ORCHESTRATOR_FAULTS) private readonly faults: OrchestratorFaults = NO_FAULTS,
   ) {}
 
   private context(): DecideContext {
@@ -286,7 +287,7 @@ export class SagaEngine {
         decision ? [{ definition, decision, keys: record }] : [],
       );
       const applied = (await this.persistAll(tx, decided, ctx)).map((saga) => saga!);
-      if (applied.length > 0) crashPoint('orchestrator:reply-before-commit');
+      this.faults.at('saga:replies-written', applied);
       return { results, applied, ignored };
     });
     for (const saga of outcome.applied) this.afterCommit(saga);
@@ -510,13 +511,7 @@ export class SagaEngine {
   }
 
   private afterCommit(saga: SagaRecord): void {
-    crashPoint('orchestrator:after-state-commit');
-    if (
-      saga.status === 'compensating' &&
-      Object.values(saga.steps).some((s) => s.status === 'compensated')
-    ) {
-      crashPoint('orchestrator:between-compensations');
-    }
+    this.faults.at('saga:committed', saga);
     this.outbox.signal();
     this.logger.debug(`saga ${saga.id} (${saga.type} v${saga.version}) is ${saga.status}`);
   }

@@ -10,10 +10,10 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { LeaseStore, StaleLeaseError } from '@skald/persistence';
-import { crashPoint } from '@skald/protocol';
 import type { CompiledOrchestratorConfig } from '../config/orchestrator-config';
 import { ORCHESTRATOR_CONFIG } from '../config/orchestrator-config.token';
 import { WakeableLoop } from '../engine/wakeable-loop';
+import { NO_FAULTS, ORCHESTRATOR_FAULTS, type OrchestratorFaults } from '../faults/fault-points';
 import { SkaldMetrics } from '../metrics/metrics.module';
 
 export const HOUSEKEEPING_LEASE = 'housekeeping';
@@ -30,6 +30,7 @@ export class Housekeeper implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly leases: LeaseStore,
     private readonly metrics: SkaldMetrics,
     @Inject(ORCHESTRATOR_CONFIG) private readonly config: CompiledOrchestratorConfig,
+    @Inject(ORCHESTRATOR_FAULTS) private readonly faults: OrchestratorFaults = NO_FAULTS,
   ) {
     this.holder = `${config.instanceId}/${randomUUID()}`;
     // renew well within the lease, so a live holder never loses it to a slow tick
@@ -51,7 +52,7 @@ export class Housekeeper implements OnApplicationBootstrap, BeforeApplicationShu
       this.token = token;
     }
     if (token === undefined) return false;
-    crashPoint('orchestrator:housekeeping-before-write');
+    this.faults.at('housekeeping:lease-held');
     try {
       const pruned = await this.leases.fenced(HOUSEKEEPING_LEASE, token, (tx) =>
         tx.pruneInbox(this.config.inboxRetentionMs),

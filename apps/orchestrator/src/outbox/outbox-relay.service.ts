@@ -18,11 +18,11 @@ import {
   type OutboxRecord,
   type ParticipantWithWork,
 } from '@skald/persistence';
-import { crashPoint } from '@skald/protocol';
 import type { CompiledOrchestratorConfig } from '../config/orchestrator-config';
 import { ORCHESTRATOR_CONFIG } from '../config/orchestrator-config.token';
 import { OutboxSignal } from '../engine/outbox-signal';
 import { WakeableLoop } from '../engine/wakeable-loop';
+import { NO_FAULTS, ORCHESTRATOR_FAULTS, type OrchestratorFaults } from '../faults/fault-points';
 import { bounded } from '../kafka/bounded';
 import { KafkaPublisher } from '../kafka/kafka-publisher';
 import { SHUTDOWN_STEP_MS } from '../kafka/kafka.tokens';
@@ -45,6 +45,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly metrics: SkaldMetrics,
     private readonly holds: TopicHolds,
     @Inject(ORCHESTRATOR_CONFIG) private readonly config: CompiledOrchestratorConfig,
+    @Inject(ORCHESTRATOR_FAULTS) private readonly faults: OrchestratorFaults = NO_FAULTS,
   ) {
     this.loop = new WakeableLoop('outbox relay', () => this.publishBatch(), config.outboxPollMs);
   }
@@ -82,7 +83,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       await tx.relaxDurability();
       // ⚠ delete only after Kafka acknowledged: rows of a refused topic, or of a failed batch, stay queued
       const sent = await this.publishPerTopic(send);
-      crashPoint('orchestrator:after-publish-before-mark');
+      this.faults.at('outbox:published');
       await tx.markDispatched(commandIdsOf(sent), now);
       await tx.deleteOutbox(sent.map((r) => r.id));
       for (const [participant, tokens] of tokensLeft) {

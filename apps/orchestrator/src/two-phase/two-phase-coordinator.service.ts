@@ -4,13 +4,7 @@
 // before them: a participant can only hear a decision that is already durable (guarantee 8).
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import {
-  commandTopic,
-  crashPoint,
-  encodeCommand,
-  replyTopic,
-  type ReplyEnvelope,
-} from '@skald/protocol';
+import { commandTopic, encodeCommand, replyTopic, type ReplyEnvelope } from '@skald/protocol';
 import {
   TwoPhaseStore,
   type Page,
@@ -39,6 +33,7 @@ import { ORCHESTRATOR_CONFIG } from '../config/orchestrator-config.token';
 import { IdempotencyConflictError } from '../engine/errors';
 import { OutboxSignal } from '../engine/outbox-signal';
 import { stableHash } from '../engine/stable-hash';
+import { NO_FAULTS, ORCHESTRATOR_FAULTS, type OrchestratorFaults } from '../faults/fault-points';
 import type { ReplyResult } from '../engine/saga-engine.service';
 import { SkaldMetrics } from '../metrics/metrics.module';
 
@@ -68,6 +63,7 @@ export class TwoPhaseCoordinator {
     private readonly outbox: OutboxSignal,
     private readonly metrics: SkaldMetrics,
     @Inject(ORCHESTRATOR_CONFIG) private readonly config: CompiledOrchestratorConfig,
+    @Inject(ORCHESTRATOR_FAULTS) private readonly faults: OrchestratorFaults = NO_FAULTS,
   ) {
     this.timings = {
       resendMs: config.twoPhaseResendMs,
@@ -104,7 +100,7 @@ export class TwoPhaseCoordinator {
     });
     if (result.created) {
       this.metrics.transactions.inc({ event: 'started' });
-      crashPoint('twopc:coordinator-after-create');
+      this.faults.at('twopc:created');
       this.outbox.signal();
     }
     return result;
@@ -118,16 +114,10 @@ export class TwoPhaseCoordinator {
       if (!command) return { result: 'unknown-correlation' as const };
       if (command.transactionId !== reply.sagaId) return { result: 'saga-mismatch' as const };
       const current = (await tx.lock(command.transactionId))!;
-      if (
-        command.phase === 'prepare' &&
-        current.status === 'preparing' &&
-        current.participants.every((p) => p.vote === null)
-      ) {
-        crashPoint('twopc:coordinator-after-prepares-sent');
-      }
-      if (command.phase !== 'prepare' && current.participants.every((p) => !p.acknowledged)) {
-        crashPoint('twopc:coordinator-after-decision-sent-to-one');
-      }
+      this.faults.at('twopc:reply-locked', {
+        phase: command.phase as TwoPhasePhase,
+        transaction: current,
+      });
       await tx.recordReply(command.commandId, reply.outcome, now);
       const outcome = onReply(
         current,
@@ -254,13 +244,7 @@ export class TwoPhaseCoordinator {
   /** After the commit of an event's outcome; `was` is the status before the event. */
   private afterCommit(outcome: Outcome, was: TransactionStatus): void {
     const { state } = outcome;
-    const decided = outcome.messages.some((m) => m.phase !== 'prepare');
-    if (decided && state.participants.every((p) => !p.acknowledged || p.vote === 'no')) {
-      crashPoint('twopc:coordinator-after-decision-logged');
-    }
-    if (state.status === 'preparing' && state.participants.some((p) => p.vote !== null)) {
-      crashPoint('twopc:coordinator-after-some-votes');
-    }
+    this.faults.at('twopc:committed', outcome);
     if (state.status !== was && TERMINAL_TRANSACTION_STATUSES.includes(state.status))
       this.metrics.transactions.inc({ event: state.status });
     if (state.status === 'unacknowledged' && was !== 'unacknowledged')
