@@ -31,15 +31,14 @@ export type {
   ParticipantFaultPoints,
   ParticipantFaults,
 } from './fault-points';
-export {
-  createParticipant,
-  Participant,
-  type CommandContext,
-  type CommandHandler,
-  type ParticipantHealth,
-  type ParticipantOptions,
-  type TwoPhaseOptions,
-} from './participant';
+export type {
+  CommandContext,
+  CommandHandler,
+  ParticipantHealth,
+  ParticipantOptions,
+  TwoPhaseOptions,
+} from './options';
+export { createParticipant, Participant } from './participant';
 export { type InDoubtTransaction } from './in-doubt';
 export { PARTICIPANT_SCHEMA_SQL } from './schema';
 export { ensureTopics } from './topics';

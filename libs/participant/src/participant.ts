@@ -18,14 +18,8 @@ import {
   type Phase,
   type WireMessage,
 } from '@skald/protocol';
-import {
-  runSchema,
-  type OpenTransaction,
-  type ParticipantDatabase,
-  type TransactionClient,
-} from './database';
+import { runSchema, type OpenTransaction } from './database';
 import { ParticipantConfigError } from './errors';
-import type { ParticipantFaults } from './fault-points';
 import { createKafka } from './kafka-client';
 import { ensureTopics } from './topics';
 import {
@@ -36,100 +30,9 @@ import {
   type Reply,
 } from './operations';
 import { PARTICIPANT_SCHEMA_SQL } from './schema';
-import { InDoubtResolver, type InDoubtTransaction } from './in-doubt';
+import { InDoubtResolver } from './in-doubt';
 import { processDecision, processPrepare, type InvokeTwoPhase } from './two-phase';
-
-/** What a handler knows about the command it handles. */
-export interface CommandContext {
-  sagaId: string;
-  step: string;
-  attempt: number;
-  /** `ce_steprun`: 1, then +1 for each operator retry of the step (each run is a new operation). */
-  run: number;
-  phase: Phase;
-  command: string;
-  /** `ce_id` of this delivery. */
-  commandId: string;
-  /** With a database: the transaction the inbox row commits in. Write your effects through it. */
-  tx?: TransactionClient;
-  /** With a database: the raw transaction (pg PoolClient, or TypeORM EntityManager). */
-  transaction?: unknown;
-  /** 2PC commit and abort: what this participant's prepare handler returned. */
-  prepared?: unknown;
-  /**
-   * Compensations, with a database: the forward command this undoes (it ran here) — its payload
-   * and the reply it got. Undo by this, not by ids the saga may never have received (a step whose
-   * reply was late is compensated with its outcome unknown to the orchestrator).
-   */
-  forward?: ForwardRecord;
-}
-
-/** Returns the reply data (→ `success`); throws BusinessRefusal (→ `failure`) or anything else (→ `error`). */
-export type CommandHandler<P = unknown, R = unknown> = (
-  payload: P,
-  context: CommandContext,
-) => R | Promise<R>;
-
-export interface ParticipantOptions {
-  /** The participant's name: it consumes `<prefix>.commands.<name>`. */
-  name: string;
-  /** Brokers to connect to, or a kafkajs Kafka instance of yours. */
-  kafka: { brokers: string[]; clientId?: string } | Kafka;
-  /**
-   * Your PostgreSQL (pg Pool or TypeORM DataSource). With it, each command runs effectively once
-   * and fenced (see docs/participants.md); without it, delivery is at-least-once and handlers must be idempotent.
-   */
-  database?: ParticipantDatabase;
-  /** Create the SDK's tables at start (else run PARTICIPANT_SCHEMA_SQL as a migration). @default false */
-  createTables?: boolean;
-  /** @default 'skald' */
-  topicPrefix?: string;
-  /** Partitions handled in parallel; one saga's commands stay in order. @default 4 */
-  concurrency?: number;
-  /**
-   * The most stop() takes: it waits this long for in-flight handlers and the disconnects.
-   * @default 10_000
-   */
-  shutdownTimeoutMs?: number;
-  /**
-   * Where the SDK reports trouble (malformed messages, crashes, and the errors kafkajs logs, but
-   * not the ones it retries by itself). @default console.warn
-   */
-  log?: (message: string) => void;
-  /** Two-phase commit (onPrepare / onCommit / onAbort; needs `database`). */
-  twoPhase?: TwoPhaseOptions;
-  /** For crash tests only: called at each of the SDK's fault points. Leave it unset. */
-  faults?: ParticipantFaults;
-}
-
-export interface TwoPhaseOptions {
-  /**
-   * The orchestrator's base URL, e.g. `http://skald:3000`. A transaction prepared here with no
-   * decision after `inDoubtAfterMs` is resolved by asking `GET <url>/v1/transactions/:id`.
-   * Presumed abort only when the coordinator answers that it has no record (404, code
-   * TRANSACTION_UNKNOWN); any other answer keeps the transaction prepared, shown in `health()`
-   * and logged, and it asks again with backoff. Without it, the participant waits for the
-   * coordinator's re-sends of the decision (until SKALD_TWO_PHASE_ACK_TIMEOUT_MS on its side).
-   */
-  coordinatorUrl?: string;
-  /** How long a prepared transaction waits for the decision before asking. @default 30_000 */
-  inDoubtAfterMs?: number;
-  /** How often to look for in-doubt transactions (and once at start). @default 5_000 */
-  checkEveryMs?: number;
-  /**
-   * Questions about one transaction that get no decision back off from `checkEveryMs`
-   * (doubling, full jitter) up to this. @default 60_000
-   */
-  askAgainMaxMs?: number;
-}
-
-export interface ParticipantHealth {
-  status: 'up' | 'down';
-  consuming: boolean;
-  lastError?: string;
-  /** With `twoPhase.coordinatorUrl`: transactions prepared here the coordinator gave no decision for. */
-  inDoubt?: InDoubtTransaction[];
-}
+import type { CommandHandler, ParticipantHealth, ParticipantOptions } from './options';
 
 const NAME = /^[A-Za-z0-9._-]{1,100}$/;
 
