@@ -46,9 +46,13 @@ class Tap {
     this.producer = this.kafka.producer();
     this.consumer = this.kafka.consumer({ groupId: uniqueName('tap'), maxWaitTimeInMs: 50 });
     await Promise.all([this.producer.connect(), this.consumer.connect()]);
-    const topics = participants.map((p) => commandTopic(this.prefix, p));
+    // the reply topic too: the orchestrator creates it in the background, maybe not yet
+    const topics = [
+      ...participants.map((p) => commandTopic(this.prefix, p)),
+      replyTopic(this.prefix),
+    ];
     await ensureTopics(this.kafka, topics);
-    await this.consumer.subscribe({ topics: [...topics, replyTopic(this.prefix)] });
+    await this.consumer.subscribe({ topics });
     await this.consumer.run({
       eachMessage: async ({ topic, message }) => {
         const wire = { key: message.key, value: message.value, headers: message.headers };
