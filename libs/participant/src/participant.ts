@@ -9,6 +9,7 @@ import {
   decodeCommand,
   DEFAULT_TOPIC_PREFIX,
   describeFailure,
+  doublingDelayMs,
   encodeReply,
   isRetryable,
   ProtocolError,
@@ -210,7 +211,7 @@ export class Participant {
 
   private async restartConsumer(topic: string, stopped: AbortSignal): Promise<void> {
     for (let failures = 0; !stopped.aborted; failures++) {
-      const backoffMs = Math.min(10_000, 500 * 2 ** failures);
+      const backoffMs = doublingDelayMs(500, 10_000, failures + 1);
       await sleep(backoffMs, undefined, { signal: stopped }).catch(() => undefined);
       if (stopped.aborted) return;
       try {

@@ -1,5 +1,6 @@
-// The one backoff formula of Skald: saga step retries, 2PC re-sends of a decision and a
-// participant's in-doubt questions to the coordinator all grow their delays with it.
+// The one backoff formula of Skald: saga step retries, 2PC re-sends of a decision, a
+// participant's in-doubt questions to the coordinator, and every reconnect or re-check loop
+// (doublingDelayMs) grow their delays with it.
 // Pure: the caller passes the jitter source (the saga model may not call Math.random itself).
 
 /** How a delay grows from one attempt to the next. */
@@ -25,4 +26,13 @@ export function backoffDelayMs(
       : policy.initialMs * 2 ** Math.max(0, failedAttempt - 1);
   const cap = Math.min(policy.maxMs, base);
   return policy.jitter === 'full' ? Math.floor(random() * cap) : cap;
+}
+
+/** `initialMs` after the first of `failures`, doubling, at most `maxMs`; no jitter (retry loops). */
+export function doublingDelayMs(initialMs: number, maxMs: number, failures: number): number {
+  return backoffDelayMs(
+    { backoff: 'exponential', initialMs, maxMs, jitter: 'none' },
+    failures,
+    () => 0,
+  );
 }

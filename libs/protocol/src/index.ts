@@ -24,7 +24,7 @@ export {
   type ReplyErrorBody,
   type WireMessage,
 } from './envelope';
-export { backoffDelayMs, type BackoffPolicy } from './backoff';
+export { backoffDelayMs, doublingDelayMs, type BackoffPolicy } from './backoff';
 export {
   describeFailure,
   isRetryable,

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { doublingDelayMs } from '@skald/protocol';
 
 /**
  * A background loop: runs `step` until it reports no work, then sleeps `idleMs` or until woken.
@@ -63,7 +64,7 @@ export class WakeableLoop {
         if (!more) await this.sleep(this.idleMs);
       } catch (error) {
         failures++;
-        const delay = Math.min(30_000, 100 * 2 ** failures);
+        const delay = doublingDelayMs(200, 30_000, failures);
         this.logger.warn(
           `${this.name} failed (retrying in ${delay} ms): ${(error as Error).message}`,
         );

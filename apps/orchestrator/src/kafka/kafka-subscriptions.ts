@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Consumer, Kafka } from 'kafkajs';
-import type { WireMessage } from '@skald/protocol';
+import { doublingDelayMs, type WireMessage } from '@skald/protocol';
 import { bounded } from './bounded';
 import { KAFKA, SHUTDOWN_STEP_MS } from './kafka.tokens';
 
@@ -87,7 +87,7 @@ export class KafkaSubscriptions {
     };
     const restart = async (): Promise<void> => {
       for (let failures = 0; !stopped; failures++) {
-        await new Promise((r) => setTimeout(r, Math.min(10_000, 500 * 2 ** failures)));
+        await new Promise((r) => setTimeout(r, doublingDelayMs(500, 10_000, failures + 1)));
         if (stopped) return;
         try {
           await bounded(current?.disconnect() ?? Promise.resolve(), SHUTDOWN_STEP_MS);

@@ -9,7 +9,7 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { commandTopic } from '@skald/protocol';
+import { commandTopic, doublingDelayMs } from '@skald/protocol';
 import { participantsOf } from '@skald/saga';
 import type { CompiledOrchestratorConfig } from '../config/orchestrator-config';
 import { ORCHESTRATOR_CONFIG } from '../config/orchestrator-config.token';
@@ -49,7 +49,7 @@ export class CommandTopics implements OnApplicationBootstrap, BeforeApplicationS
         await this.admin.ensureTopics(topics, topicLayout(this.config), 10_000);
         return;
       } catch (error) {
-        const delay = Math.min(MAX_RETRY_MS, 1_000 * 2 ** failures);
+        const delay = doublingDelayMs(1_000, MAX_RETRY_MS, failures + 1);
         this.logger.warn(
           `cannot create the command topics ${topics.join(', ')} yet (retrying in ${delay} ms; ` +
             `their commands wait meanwhile): ${describeError(error as Error)}`,

@@ -3,6 +3,7 @@
 // other topic flows; a metadata check with backoff, off the relay's path, decides when to try again.
 // Per instance, in memory: each relay finds out for itself, and a restart simply tries again.
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { doublingDelayMs } from '@skald/protocol';
 import { KafkaAdmin } from '../kafka/kafka-admin';
 import { kafkaErrorCode } from '../kafka/kafka-errors';
 import { SkaldMetrics } from '../metrics/metrics.module';
@@ -85,7 +86,7 @@ export class TopicHolds implements OnModuleDestroy {
   private hold(hold: Omit<TopicHold, 'nextAttemptAt'>, now: number): number {
     clearTimeout(this.holds.get(hold.topic)?.timer);
     const failures = hold.failures + 1;
-    const delay = Math.min(MAX_CHECK_MS, FIRST_CHECK_MS * 2 ** (failures - 1));
+    const delay = doublingDelayMs(FIRST_CHECK_MS, MAX_CHECK_MS, failures);
     const timer = setTimeout(() => void this.check(hold.topic), delay);
     timer.unref();
     this.holds.set(hold.topic, { ...hold, failures, nextAttemptAt: now + delay, timer });

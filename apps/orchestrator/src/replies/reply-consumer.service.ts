@@ -10,6 +10,7 @@ import {
 } from '@nestjs/common';
 import {
   deadLetter,
+  doublingDelayMs,
   deadLetterTopic,
   decodeReply,
   describeFailure,
@@ -70,7 +71,7 @@ export class ReplyConsumer implements OnApplicationBootstrap, OnModuleDestroy {
         });
         return;
       } catch (error) {
-        const delay = Math.min(30_000, 500 * 2 ** failures);
+        const delay = doublingDelayMs(500, 30_000, failures + 1);
         this.logger.warn(
           `cannot consume ${replyTopic(prefix)} yet (retrying in ${delay} ms): ${(error as Error).message}`,
         );
