@@ -71,8 +71,11 @@ function checkMatches(definition: SagaDefinition, state: SagaState): void {
   }
 }
 
+/** A reply's data as an object to read fields from; anything else reads as `{}`. */
+const asObject = (data: unknown): object => (typeof data === 'object' && data !== null ? data : {});
+
 function errorOf(data: unknown, fallbackCode: string, step: string): RecordedError {
-  const body = (typeof data === 'object' && data !== null ? data : {}) as Partial<RecordedError>;
+  const body = asObject(data) as Partial<RecordedError>;
   return {
     code: typeof body.code === 'string' ? body.code : fallbackCode,
     message: typeof body.message === 'string' ? body.message : `step ${step}: ${fallbackCode}`,
@@ -82,6 +85,35 @@ function errorOf(data: unknown, fallbackCode: string, step: string): RecordedErr
 }
 
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** One of the step's own callbacks (invoke, onReply, compensate) threw. */
+function callbackFailed(
+  step: CompiledStep,
+  code: string,
+  callback: string,
+  error: unknown,
+): RecordedError {
+  return {
+    code,
+    message: `step ${step.name}: ${callback} failed: ${messageOf(error)}`,
+    step: step.name,
+  };
+}
+
+/** `subject` (a step, or its compensation) failed on its last allowed attempt. */
+function retriesExhausted(
+  subject: string,
+  step: CompiledStep,
+  attempts: number,
+  cause: RecordedError,
+): RecordedError {
+  return {
+    code: 'RETRIES_EXHAUSTED',
+    message: `${subject} failed after ${attempts} attempt(s); last: ${cause.code}: ${cause.message}`,
+    step: step.name,
+    details: { lastError: cause },
+  };
+}
 
 /** A forward command is out, or one is about to be, or its outcome is being asked for. */
 const IN_FLIGHT: readonly StepState['status'][] = [
@@ -194,7 +226,7 @@ class Run {
    */
   private sendFence(step: CompiledStep): void {
     const st = this.st(step.name);
-    const participant = st.participant ?? this.participantOf(step);
+    const participant = this.participantOf(step);
     if (participant === undefined) return;
     st.fenced = true;
     const id = this.ctx.newId();
@@ -215,10 +247,10 @@ class Run {
     });
   }
 
-  /** The participant of a step's forward command, for sagas stored before it was recorded. */
+  /** The participant of a step's forward command; from invoke() for sagas stored before it was recorded. */
   private participantOf(step: CompiledStep): string | undefined {
     try {
-      return step.invoke(this.view()).participant;
+      return this.st(step.name).participant ?? step.invoke(this.view()).participant;
     } catch {
       return undefined;
     }
@@ -269,11 +301,7 @@ class Run {
 
   /** invoke() or when() threw: the step fails with nothing sent (so nothing to undo). */
   private invokeFailed(step: CompiledStep, error: unknown): RecordedError {
-    const failure = {
-      code: 'INVOKE_FAILED',
-      message: `step ${step.name}: invoke failed: ${messageOf(error)}`,
-      step: step.name,
-    };
+    const failure = callbackFailed(step, 'INVOKE_FAILED', 'invoke', error);
     const st = this.st(step.name);
     st.status = STEP_STATUS.failed;
     st.error = failure;
@@ -308,11 +336,7 @@ class Run {
       try {
         this.state.data = { ...this.state.data, ...step.onReply(this.view(), result) };
       } catch (error) {
-        mappingError = {
-          code: 'ON_REPLY_FAILED',
-          message: `step ${step.name}: onReply failed: ${messageOf(error)}`,
-          step: step.name,
-        };
+        mappingError = callbackFailed(step, 'ON_REPLY_FAILED', 'onReply', error);
       }
     }
     this.history.push({ type: 'step-succeeded', step: step.name });
@@ -381,13 +405,8 @@ class Run {
       return;
     }
     const exhausted = st.attempts >= step.retry.maxAttempts;
-    const error: RecordedError = exhausted
-      ? {
-          code: 'RETRIES_EXHAUSTED',
-          message: `step ${step.name} failed after ${st.attempts} attempt(s); last: ${cause.code}: ${cause.message}`,
-          step: step.name,
-          details: { lastError: cause },
-        }
+    const error = exhausted
+      ? retriesExhausted(`step ${step.name}`, step, st.attempts, cause)
       : cause;
     if (st.outcomeUnknown && !step.compensate) this.resolveOutcome(step, error);
     else this.stepFailed(step, error, st.outcomeUnknown === true);
@@ -407,7 +426,7 @@ class Run {
 
   askFence(step: CompiledStep, attempt: number): void {
     const st = this.st(step.name);
-    const participant = st.participant ?? this.participantOf(step);
+    const participant = this.participantOf(step);
     if (participant === undefined) {
       this.stepFailed(step, st.error!, true);
       return;
@@ -421,7 +440,7 @@ class Run {
   outcomeResolved(step: CompiledStep, outcome: Outcome, data: unknown): void {
     const st = this.st(step.name);
     st.commandId = undefined;
-    const answer = (typeof data === 'object' && data !== null ? data : {}) as {
+    const answer = asObject(data) as {
       executed?: unknown;
       reply?: unknown;
     };
@@ -469,12 +488,11 @@ class Run {
 
   /** A forward failure: compensate, or (past the pivot) wait for the stage to settle and fail. */
   failForward(error: RecordedError): void {
+    this.state.error = error;
     if (this.pastPivot) {
-      this.state.error = error;
       this.advanceForward();
       return;
     }
-    this.state.error = error;
     this.transition('compensating');
     for (const step of this.stageSteps(this.state.stage)) {
       const st = this.st(step.name);
@@ -528,11 +546,10 @@ class Run {
       spec = step.compensate!(this.view());
     } catch (error) {
       // callers settle the stage (continueCompensation) once every member has been sent
-      this.markCompensationFailed(step, {
-        code: 'COMPENSATE_FAILED',
-        message: `step ${step.name}: compensate failed: ${messageOf(error)}`,
-        step: step.name,
-      });
+      this.markCompensationFailed(
+        step,
+        callbackFailed(step, 'COMPENSATE_FAILED', 'compensate', error),
+      );
       return;
     }
     if (st.participant !== undefined && spec.participant !== st.participant) {
@@ -570,12 +587,10 @@ class Run {
       st.status = STEP_STATUS.compensationRetrying;
       return;
     }
-    this.compensationFailed(step, {
-      code: 'RETRIES_EXHAUSTED',
-      message: `compensation of step ${step.name} failed after ${st.compensationAttempts} attempt(s); last: ${cause.code}: ${cause.message}`,
-      step: step.name,
-      details: { lastError: cause },
-    });
+    this.compensationFailed(
+      step,
+      retriesExhausted(`compensation of step ${step.name}`, step, st.compensationAttempts, cause),
+    );
   }
 
   private markCompensationFailed(step: CompiledStep, error: RecordedError): void {
@@ -609,7 +624,7 @@ class Run {
         )
       )
         return;
-      const failed = steps.filter((s) => this.st(s.name).status === STEP_STATUS.compensationFailed);
+      const failed = this.failedCompensations(stage);
       if (failed.length > 0) {
         this.state.error = {
           code: 'COMPENSATION_FAILED',
@@ -628,6 +643,13 @@ class Run {
       this.state.stage = stage - 1;
       if (stage - 1 >= 0) this.beginCompensation(stage - 1);
     }
+  }
+
+  /** The steps of a stage whose compensation failed for good (until an operator acts). */
+  private failedCompensations(stage: number): readonly CompiledStep[] {
+    return this.stageSteps(stage).filter(
+      (s) => this.st(s.name).status === STEP_STATUS.compensationFailed,
+    );
   }
 
   /** The failure that started compensation, once a compensation failure is resolved. */
@@ -649,9 +671,7 @@ class Run {
     }
     const steps = this.stageSteps(this.state.stage);
     this.history.push({ type: 'resumed' });
-    const compensationFailures = steps.filter(
-      (s) => this.st(s.name).status === STEP_STATUS.compensationFailed,
-    );
+    const compensationFailures = this.failedCompensations(this.state.stage);
     if (compensationFailures.length > 0) {
       this.restoreCause();
       this.transition('compensating');
@@ -687,10 +707,7 @@ class Run {
     st.status = STEP_STATUS.compensationSkipped;
     st.skipReason = reason;
     this.history.push({ type: 'compensation-skipped', step: stepName, details: { reason } });
-    const stillFailed = this.stageSteps(this.state.stage).some(
-      (s) => this.st(s.name).status === STEP_STATUS.compensationFailed,
-    );
-    if (stillFailed) return;
+    if (this.failedCompensations(this.state.stage).length > 0) return;
     this.restoreCause();
     this.transition('compensating');
     this.continueCompensation();
