@@ -21,7 +21,7 @@
  *   .expectCommand('orders', 'reject').reply('success')
  *   .expectStatus('compensated');
  */
-export { decide, initialState, VALID_SAGA_TRANSITIONS } from './decide';
+export { decide, initialState } from './decide';
 export {
   command,
   defineSaga,
@@ -48,6 +48,7 @@ export {
 /** @deprecated Import `isRetryable` from `@skald/protocol`: one retry decision for all of Skald. */
 export { isRetryable } from '@skald/protocol';
 export { SagaRegistry } from './registry';
+export { VALID_SAGA_TRANSITIONS } from './run';
 export {
   backoffDelayMs,
   compileRetryPolicy,
