@@ -104,6 +104,7 @@ export class Run {
       phase,
       attempt,
       dueAt: this.ctx.now + step.timeoutMs,
+      commandId: id,
     });
     this.history.push({
       type: 'command-sent',
