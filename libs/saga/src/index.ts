@@ -27,7 +27,6 @@ export {
   defineSaga,
   isSagaDefinition,
   ParallelGroup,
-  participantsOf,
   SagaBuilder,
   type CommandSpec,
   type CompiledStep,
@@ -47,6 +46,7 @@ export {
 } from './errors';
 /** @deprecated Import `isRetryable` from `@skald/protocol`: one retry decision for all of Skald. */
 export { isRetryable } from '@skald/protocol';
+export { participantsOf } from './participants';
 export { SagaRegistry } from './registry';
 export { VALID_SAGA_TRANSITIONS } from './run';
 export {
