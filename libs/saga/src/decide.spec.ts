@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { Outcome } from '@skald/protocol';
 import { decide, initialState } from './decide';
 import { command, defineSaga } from './define-saga';
 import { DefinitionMismatchError, IllegalTransitionError } from './errors';
 import { sagaScenario, type SagaScenario } from './scenario';
+import type { OutgoingCommand, SagaState } from './types';
 
 const trip = defineSaga('trip', { version: 1, deadlineMs: 60_000 })
   .input<{ vip: boolean }>()
@@ -104,6 +106,40 @@ describe('decide: forward', () => {
       s.state.steps.car.outcomeUnknown,
       undefined,
       'a definitive reply settles the unknown',
+    );
+  });
+
+  it('gives each step-timeout timer the id of the command whose answer it waits for', () => {
+    let ids = 0;
+    const ctx = { now: 0, newId: () => `cmd-${++ids}`, random: () => 0 };
+    const replyTo = (state: SagaState, c: OutgoingCommand, outcome: Outcome, data = {}) =>
+      decide(
+        trip,
+        state,
+        { kind: 'reply', step: c.step, phase: c.phase, commandId: c.id, outcome, data },
+        ctx,
+      );
+    const started = decide(
+      trip,
+      initialState(trip, { id: 's', input: { vip: false }, now: 0 }),
+      { kind: 'start' },
+      ctx,
+    );
+    const stay = replyTo(started.state, started.commands[0], 'success', { id: 'c1' });
+    const hotel = stay.commands.find((c) => c.step === 'hotel')!;
+    const undo = replyTo(stay.state, hotel, 'failure', { code: 'FULL', message: 'no rooms' });
+    for (const [what, decision] of Object.entries({ started, stay, undo })) {
+      const timeouts = decision.timers.filter((t) => t.kind === 'step-timeout');
+      assert.deepEqual(
+        timeouts.map((t) => [t.step, t.phase, t.attempt, t.commandId]),
+        decision.commands.map((c) => [c.step, c.phase, c.attempt, c.id]),
+        what,
+      );
+    }
+    assert.deepEqual(
+      undo.commands.map((c) => [c.step, c.phase]),
+      [['museum', 'compensate']],
+      'a compensation is covered too',
     );
   });
 

@@ -4,11 +4,11 @@ import {
   command,
   defineSaga,
   isSagaDefinition,
-  participantsOf,
   type JsonSchema,
   type StepOptions,
 } from './define-saga';
 import { SagaDefinitionError } from './errors';
+import { participantsOf } from './participants';
 import { SagaRegistry } from './registry';
 
 const noop = { invoke: () => command('p', 'do') };

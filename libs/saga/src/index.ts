@@ -21,13 +21,12 @@
  *   .expectCommand('orders', 'reject').reply('success')
  *   .expectStatus('compensated');
  */
-export { decide, initialState, VALID_SAGA_TRANSITIONS } from './decide';
+export { decide, initialState } from './decide';
 export {
   command,
   defineSaga,
   isSagaDefinition,
   ParallelGroup,
-  participantsOf,
   SagaBuilder,
   type CommandSpec,
   type CompiledStep,
@@ -47,7 +46,9 @@ export {
 } from './errors';
 /** @deprecated Import `isRetryable` from `@skald/protocol`: one retry decision for all of Skald. */
 export { isRetryable } from '@skald/protocol';
+export { participantsOf } from './participants';
 export { SagaRegistry } from './registry';
+export { VALID_SAGA_TRANSITIONS } from './run';
 export {
   backoffDelayMs,
   compileRetryPolicy,

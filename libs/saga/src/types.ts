@@ -148,7 +148,15 @@ export interface OutgoingCommand {
 /** A durable timer decide() wants; the engine stores it and feeds the matching event back when due. */
 export type TimerRequest =
   | { kind: 'retry'; step: string; phase: SagaPhase; attempt: number; dueAt: number }
-  | { kind: 'step-timeout'; step: string; phase: SagaPhase; attempt: number; dueAt: number }
+  | {
+      kind: 'step-timeout';
+      step: string;
+      phase: SagaPhase;
+      attempt: number;
+      dueAt: number;
+      /** Set on a step timeout: the `ce_id` of the command whose answer it waits for. */
+      commandId?: string;
+    }
   | { kind: 'deadline'; dueAt: number };
 
 /** One line of the append-only history (GET /v1/sagas/:id/history). */
