@@ -23,6 +23,7 @@ import type { CompiledOrchestratorConfig } from './config/orchestrator-config';
 import { ORCHESTRATOR_CONFIG } from './config/orchestrator-config.token';
 import { OutboxSignal } from './engine/outbox-signal';
 import { SagaEngine } from './engine/saga-engine.service';
+import { SagaWriter } from './engine/saga-writer';
 import { NO_FAULTS, ORCHESTRATOR_FAULTS, type OrchestratorFaults } from './faults/fault-points';
 import { HealthController } from './health/health.controller';
 import { Housekeeper } from './housekeeping/housekeeper.service';
@@ -33,6 +34,7 @@ import { CommandTopics } from './outbox/command-topics.service';
 import { OutboxRelay } from './outbox/outbox-relay.service';
 import { TopicHolds } from './outbox/topic-holds';
 import { SagaDefinitions } from './registry/saga-definitions';
+import { FailFast } from './resilience/fail-fast';
 import { FLOW_CONTROL_OPTIONS } from './resilience/flow-control.token';
 import { ParticipantBreakers } from './resilience/participant-breakers.service';
 import { ParticipantGauges } from './resilience/participant-gauges';
@@ -112,6 +114,8 @@ export class SkaldModule {
         OutboxSignal,
         ParticipantBreakers,
         ParticipantGauges,
+        FailFast,
+        SagaWriter,
         SagaEngine,
         SagaViews,
         TopicHolds,

@@ -1,6 +1,5 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { migrations } from '../../../migrations';
-import { entities } from './entities';
 
 export interface DatabaseOptions {
   url: string;
@@ -21,7 +20,6 @@ export function dataSourceOptions(options: DatabaseOptions): DataSourceOptions {
     migrations,
     migrationsTableName: 'skald_migrations',
     migrationsTransactionMode: 'each',
-    entities,
     // a frozen process (SIGSTOP, a paused VM) must not hold saga row locks forever: the server
     // ends its open transaction, which rolls back, and another instance carries on
     extra: { options: `-c idle_in_transaction_session_timeout=${IDLE_IN_TRANSACTION_TIMEOUT_MS}` },

@@ -18,7 +18,6 @@ export {
   PERSISTENCE_ERROR_CODES,
   StaleLeaseError,
 } from './errors';
-export { SagaHistoryEntity, SagaInstanceEntity, StepExecutionEntity } from './entities';
 export { listenForNotifications, type NotificationListener } from './notifications';
 export { HousekeepingTransaction, LeaseStore, type LeaseRecord } from './lease-store';
 export {
@@ -39,11 +38,10 @@ export {
   SagaTransaction,
   type ExecutionRecord,
   type NewCommandRow,
-  type NewTimerRow,
   type OutboxRecord,
-  type SagaRecord,
-  type TimerRecord,
 } from './saga-store';
+export { type SagaHistoryRecord, type SagaRecord } from './saga-records';
+export { TimerTransaction, type NewTimerRow, type TimerRecord } from './timers';
 export { type Page } from './keyset-page';
 export {
   TwoPhaseStore,

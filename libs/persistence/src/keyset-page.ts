@@ -5,7 +5,8 @@ import { InvalidCursorError } from './errors';
 
 /** The key a list is ordered by (descending). */
 export interface KeysetKey {
-  createdAt: Date;
+  /** A Date, or epoch ms. */
+  createdAt: Date | number;
   id: string;
 }
 
@@ -18,11 +19,13 @@ export interface Page<T> {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function encodeCursor(key: KeysetKey): string {
-  return Buffer.from(JSON.stringify([key.createdAt.toISOString(), key.id])).toString('base64url');
+  return Buffer.from(JSON.stringify([new Date(key.createdAt).toISOString(), key.id])).toString(
+    'base64url',
+  );
 }
 
 /** The key of the last row of the previous page; InvalidCursorError (a 400) if not one of ours. */
-export function decodeCursor(cursor: string): KeysetKey {
+export function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   try {
     const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [
       string,

@@ -88,11 +88,10 @@ export class ParticipantTransaction {
     return rows.map((r) => toParticipantRecord({ ...r, inFlight: r.inFlight ?? 0 }));
   }
 
-  /** Current rows, unlocked (for decisions that only read, e.g. fail-fast). */
-  async find(names: string[]): Promise<ParticipantRecord[]> {
+  /** The rows whose breaker is not closed (open or half-open), unlocked: fail-fast only reads them. */
+  async notClosed(): Promise<ParticipantRecord[]> {
     const rows: ParticipantRow[] = await this.manager.query(
-      `SELECT ${PARTICIPANT_COLUMNS} FROM skald.participant p WHERE p.name = ANY($1::text[])`,
-      [names],
+      `SELECT ${PARTICIPANT_COLUMNS} FROM skald.participant p WHERE p.breaker_state <> 'closed'`,
     );
     return rows.map(toParticipantRecord);
   }

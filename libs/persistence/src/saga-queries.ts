@@ -1,5 +1,4 @@
 import type { DataSource } from 'typeorm';
-import { SagaHistoryEntity, SagaInstanceEntity } from './entities';
 import { decodeCursor, pageOf, type Page } from './keyset-page';
 import {
   IN_FLIGHT_SQL,
@@ -7,6 +6,12 @@ import {
   toParticipantRecord,
   type ParticipantWithWork,
 } from './participant-flow';
+import {
+  SAGA_COLUMNS,
+  sagaRecordsFromRows,
+  type SagaHistoryRecord,
+  type SagaRecord,
+} from './saga-records';
 
 /** A participant as the operator sees it: its flow-control row, in-flight and queued commands. */
 export interface ParticipantOverview extends ParticipantWithWork {
@@ -33,33 +38,40 @@ export interface SagaListFilter {
 export class SagaQueries {
   constructor(private readonly dataSource: DataSource) {}
 
-  findSaga(id: string): Promise<SagaInstanceEntity | null> {
-    return this.dataSource.getRepository(SagaInstanceEntity).findOneBy({ id });
+  async findSaga(id: string): Promise<SagaRecord | undefined> {
+    const rows: unknown[] = await this.dataSource.query(
+      `SELECT ${SAGA_COLUMNS} FROM skald.saga_instance WHERE id = $1`,
+      [id],
+    );
+    return sagaRecordsFromRows(rows)[0];
   }
 
-  history(sagaId: string): Promise<SagaHistoryEntity[]> {
-    return this.dataSource
-      .getRepository(SagaHistoryEntity)
-      .createQueryBuilder('h')
-      .where('h.sagaId = :sagaId', { sagaId })
-      .orderBy('h.id', 'ASC')
-      .getMany();
+  async history(sagaId: string): Promise<SagaHistoryRecord[]> {
+    const rows: (Omit<SagaHistoryRecord, 'seq' | 'at'> & { seq: string; at: Date })[] =
+      await this.dataSource.query(
+        `SELECT id AS seq, type, step, details, at FROM skald.saga_history
+         WHERE saga_id = $1 ORDER BY id`,
+        [sagaId],
+      );
+    return rows.map((row) => ({ ...row, seq: Number(row.seq), at: row.at.getTime() }));
   }
 
-  async list(filter: SagaListFilter): Promise<Page<SagaInstanceEntity>> {
-    const query = this.dataSource
-      .getRepository(SagaInstanceEntity)
-      .createQueryBuilder('s')
-      .orderBy('s.createdAt', 'DESC')
-      .addOrderBy('s.id', 'DESC')
-      .limit(filter.limit + 1);
-    if (filter.type) query.andWhere('s.type = :type', { type: filter.type });
-    if (filter.status) query.andWhere('s.status = :status', { status: filter.status });
-    if (filter.cursor) {
-      const after = decodeCursor(filter.cursor);
-      query.andWhere('(s.createdAt, s.id) < (:createdAt, :id)', after);
-    }
-    return pageOf(await query.getMany(), filter.limit);
+  async list(filter: SagaListFilter): Promise<Page<SagaRecord>> {
+    const after = filter.cursor ? decodeCursor(filter.cursor) : undefined;
+    const rows: unknown[] = await this.dataSource.query(
+      `SELECT ${SAGA_COLUMNS} FROM skald.saga_instance
+       WHERE ($1::text IS NULL OR type = $1) AND ($2::text IS NULL OR status = $2)
+         AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4::uuid))
+       ORDER BY created_at DESC, id DESC LIMIT $5`,
+      [
+        filter.type ?? null,
+        filter.status ?? null,
+        after?.createdAt ?? null,
+        after?.id ?? null,
+        filter.limit + 1,
+      ],
+    );
+    return pageOf(sagaRecordsFromRows(rows), filter.limit);
   }
 
   async participants(): Promise<ParticipantOverview[]> {

@@ -2,33 +2,13 @@
 // ⚠ Lock order is saga row first, timer/outbox rows second (or SKIP LOCKED): keep it, or
 // reply processing and the timer poller can deadlock.
 import type { DataSource, EntityManager } from 'typeorm';
+import type { HistoryEntry, SagaPhase } from '@skald/saga';
 import { ParticipantTransaction } from './participant-flow';
-import type {
-  HistoryEntry,
-  RecordedError,
-  SagaPhase,
-  SagaStatus,
-  StepState,
-  TimerRequest,
-} from '@skald/saga';
+import { SAGA_COLUMNS, sagaRecordsFromRows, type SagaRecord } from './saga-records';
+import { TimerTransaction } from './timers';
 
 /** The LISTEN/NOTIFY channel the engine pings when it commits outbox rows. */
 export const OUTBOX_CHANNEL = 'skald_outbox';
-
-export interface SagaRecord {
-  id: string;
-  type: string;
-  version: number;
-  status: SagaStatus;
-  input: unknown;
-  data: Record<string, unknown>;
-  stage: number;
-  steps: Record<string, StepState>;
-  error: RecordedError | null;
-  deadlineAt: number | null;
-  idempotencyKey: string | null;
-  requestHash: string | null;
-}
 
 export interface NewCommandRow {
   commandId: string;
@@ -56,21 +36,6 @@ export interface ExecutionRecord {
   outcome: string | null;
 }
 
-/** A timer to store. A step timeout names its command: it stays unarmed until the relay sends it. */
-export type NewTimerRow = TimerRequest & { sagaId: string; commandId?: string };
-
-export interface TimerRecord {
-  id: string;
-  sagaId: string;
-  kind: TimerRequest['kind'];
-  step: string | null;
-  phase: SagaPhase | null;
-  attempt: number | null;
-  /** A step timeout's command, and the participant it went to. */
-  commandId: string | null;
-  participant: string | null;
-}
-
 export interface OutboxRecord {
   id: string;
   sagaId: string;
@@ -84,27 +49,20 @@ export interface OutboxRecord {
   attempt: number | null;
 }
 
-/** A saga row as selected below: SagaRecord's fields, with the deadline still a Date. */
-type SagaRow = Omit<SagaRecord, 'deadlineAt'> & { deadlineAt: Date | null };
-
-const SAGA_COLUMNS = `id, type, version, status, input, data, stage, steps, error, deadline_at AS "deadlineAt",
-  idempotency_key AS "idempotencyKey", request_hash AS "requestHash"`;
-
-function toRecord(row: SagaRow): SagaRecord {
-  return { ...row, deadlineAt: row.deadlineAt ? row.deadlineAt.getTime() : null };
-}
-
 const TERMINAL = ['completed', 'compensated', 'failed'];
 
 export class SagaTransaction {
   /** Per-participant flow control (breaker, bulkhead, retry budget), in this same transaction. */
   readonly participants: ParticipantTransaction;
+  /** Retries, deadlines and step timeouts, in this same transaction. */
+  readonly timers: TimerTransaction;
 
   constructor(
     private readonly manager: EntityManager,
     knownParticipants: ReadonlySet<string>,
   ) {
     this.participants = new ParticipantTransaction(manager, knownParticipants);
+    this.timers = new TimerTransaction(manager);
   }
 
   /** Inserts new sagas; returns the ids inserted (absent: another saga holds its idempotency key). */
@@ -112,44 +70,46 @@ export class SagaTransaction {
     if (sagas.length === 0) return new Set();
     const rows: { id: string }[] = await this.manager.query(
       `INSERT INTO skald.saga_instance
-         (id, type, version, status, input, data, stage, steps, error, deadline_at, idempotency_key, request_hash, created_at, updated_at)
+         (id, type, version, status, input, data, stage, steps, error, deadline_at, idempotency_key, request_hash,
+          created_at, updated_at, ended_at)
        SELECT s.id, s.type, s.version, s.status, COALESCE(s.input, 'null'::jsonb), s.data, s.stage, s.steps, s.error,
-              to_timestamp(s."deadlineAt" / 1000.0), s."idempotencyKey", s."requestHash", $2, $2
+              to_timestamp(s."deadlineAt" / 1000.0), s."idempotencyKey", s."requestHash", $2, $2,
+              CASE WHEN s.status = ANY($3::text[]) THEN $2::timestamptz END
        FROM jsonb_to_recordset($1::jsonb) AS s(ord int, id uuid, type text, version int, status text,
             input jsonb, data jsonb, stage int, steps jsonb, error jsonb, "deadlineAt" float8,
             "idempotencyKey" text, "requestHash" text)
        ORDER BY s.ord
        ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
        RETURNING id`,
-      [JSON.stringify(sagas.map((saga, ord) => ({ ord, ...saga }))), new Date(now)],
+      [JSON.stringify(sagas.map((saga, ord) => ({ ord, ...saga }))), new Date(now), TERMINAL],
     );
     return new Set(rows.map((r) => r.id));
   }
 
   async findByIdempotencyKey(key: string): Promise<SagaRecord | undefined> {
-    const rows: SagaRow[] = await this.manager.query(
+    const rows: unknown[] = await this.manager.query(
       `SELECT ${SAGA_COLUMNS} FROM skald.saga_instance WHERE idempotency_key = $1`,
       [key],
     );
-    return rows[0] && toRecord(rows[0]);
+    return sagaRecordsFromRows(rows)[0];
   }
 
   /** Locks the saga row until commit: the one place that serialises work on a saga. */
   async lockSaga(id: string): Promise<SagaRecord | undefined> {
-    const rows: SagaRow[] = await this.manager.query(
+    const rows: unknown[] = await this.manager.query(
       `SELECT ${SAGA_COLUMNS} FROM skald.saga_instance WHERE id = $1 FOR UPDATE`,
       [id],
     );
-    return rows[0] && toRecord(rows[0]);
+    return sagaRecordsFromRows(rows)[0];
   }
 
   /** Locks several saga rows until commit, in id order (so two batches cannot deadlock). */
   async lockSagas(ids: string[]): Promise<Map<string, SagaRecord>> {
-    const rows: SagaRow[] = await this.manager.query(
+    const rows: unknown[] = await this.manager.query(
       `SELECT ${SAGA_COLUMNS} FROM skald.saga_instance WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
       [ids],
     );
-    return new Map(rows.map((r) => [r.id, toRecord(r)]));
+    return new Map(sagaRecordsFromRows(rows).map((saga) => [saga.id, saga]));
   }
 
   async updateSagas(sagas: SagaRecord[], now: number): Promise<void> {
@@ -215,37 +175,6 @@ export class SagaTransaction {
     await this.manager.query('SET LOCAL synchronous_commit = off');
   }
 
-  /** Stores timers (of one or more sagas); one naming a command stays unarmed until it is sent. */
-  async insertTimers(timers: NewTimerRow[], now: number): Promise<void> {
-    if (timers.length === 0) return;
-    await this.manager.query(
-      `INSERT INTO skald.timer (saga_id, kind, step, phase, attempt, command_id, delay_ms, due_at)
-       SELECT t."sagaId", t.kind, t.step, t.phase, t.attempt, t."commandId",
-              CASE WHEN t."commandId" IS NULL THEN NULL ELSE t."dueAt" - $2 END,
-              CASE WHEN t."commandId" IS NULL THEN to_timestamp(t."dueAt" / 1000.0) END
-       FROM jsonb_to_recordset($1::jsonb) AS t("sagaId" uuid, kind text, step text, phase text,
-            attempt int, "commandId" uuid, "dueAt" float8)`,
-      [JSON.stringify(timers), now],
-    );
-  }
-
-  /**
-   * Drops the timeouts of steps that replied. SKIP LOCKED: a timer being fired right now is left
-   * to the poller, which ignores it.
-   */
-  async deleteStepTimeouts(steps: { sagaId: string; step: string }[]): Promise<void> {
-    if (steps.length === 0) return;
-    await this.manager.query(
-      `DELETE FROM skald.timer WHERE id IN (
-         SELECT t.id FROM skald.timer t
-         JOIN jsonb_to_recordset($1::jsonb) AS s("sagaId" uuid, step text)
-           ON t.saga_id = s."sagaId" AND t.step = s.step
-         WHERE t.kind = 'step-timeout'
-         FOR UPDATE OF t SKIP LOCKED)`,
-      [JSON.stringify(steps)],
-    );
-  }
-
   /**
    * Finished sagas await nothing: their timers go, and none of their commands counts as in
    * flight any more.
@@ -305,38 +234,6 @@ export class SagaTransaction {
     );
   }
 
-  /** Takes a command out of its participant's in-flight count (it timed out). */
-  async releaseCommand(commandId: string, now: number): Promise<void> {
-    await this.manager.query(
-      `UPDATE skald.step_execution SET released_at = $2
-       WHERE command_id = $1 AND released_at IS NULL`,
-      [commandId, new Date(now)],
-    );
-  }
-
-  /** Claims one due timer (SKIP LOCKED, so instances share them); delete it before commit. */
-  async claimDueTimer(now: number): Promise<TimerRecord | undefined> {
-    const rows: TimerRecord[] = await this.manager.query(
-      `SELECT t.id, t.saga_id AS "sagaId", t.kind, t.step, t.phase, t.attempt,
-              t.command_id AS "commandId", e.participant
-       FROM skald.timer t LEFT JOIN skald.step_execution e ON e.command_id = t.command_id
-       WHERE t.due_at <= $1 ORDER BY t.due_at LIMIT 1 FOR UPDATE OF t SKIP LOCKED`,
-      [new Date(now)],
-    );
-    return rows[0];
-  }
-
-  async postponeTimer(id: string, dueAt: number): Promise<void> {
-    await this.manager.query('UPDATE skald.timer SET due_at = $2 WHERE id = $1', [
-      id,
-      new Date(dueAt),
-    ]);
-  }
-
-  async deleteTimer(id: string): Promise<void> {
-    await this.manager.query('DELETE FROM skald.timer WHERE id = $1', [id]);
-  }
-
   /**
    * Claims unpublished records, oldest first: up to `slots` of each named participant (what its
    * breaker and bulkhead allow) and up to `ungated` without one (2PC messages, and rows written
@@ -380,11 +277,7 @@ export class SagaTransaction {
        WHERE command_id = ANY($1::uuid[]) AND released_at IS NULL`,
       [commandIds, new Date(now)],
     );
-    await this.manager.query(
-      `UPDATE skald.timer SET due_at = $2::timestamptz + delay_ms * interval '1 millisecond'
-       WHERE command_id = ANY($1::uuid[]) AND due_at IS NULL`,
-      [commandIds, new Date(now)],
-    );
+    await this.timers.arm(commandIds, now);
   }
 
   async deleteOutbox(ids: string[]): Promise<void> {

@@ -22,6 +22,7 @@
  *   .expectStatus('compensated');
  */
 export { decide, initialState } from './decide';
+export { followedBy } from './followed-by';
 export {
   command,
   defineSaga,

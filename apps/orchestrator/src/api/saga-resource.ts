@@ -1,4 +1,4 @@
-import type { SagaHistoryEntity, SagaInstanceEntity } from '@skald/persistence';
+import type { SagaHistoryRecord, SagaRecord } from '@skald/persistence';
 import type { SagaDefinition } from '@skald/saga';
 
 /** A step's command that waits in the outbox, and why. */
@@ -9,7 +9,7 @@ export interface StepWaiting {
 
 /** The saga resource of docs/rest-api.md (Sagas); `waiting` adds why a step's command has not been sent yet. */
 export function sagaResource(
-  saga: SagaInstanceEntity,
+  saga: SagaRecord,
   definition: SagaDefinition | undefined,
   waiting: ReadonlyMap<string, StepWaiting> = new Map(),
 ) {
@@ -21,7 +21,7 @@ export function sagaResource(
         (saga.steps[a].startedAt ?? Infinity) - (saga.steps[b].startedAt ?? Infinity) ||
         a.localeCompare(b),
     );
-  const iso = (ms?: number) => (ms === undefined ? undefined : new Date(ms).toISOString());
+  const iso = (ms?: number | null) => (ms == null ? undefined : new Date(ms).toISOString());
   return {
     id: saga.id,
     type: saga.type,
@@ -46,18 +46,18 @@ export function sagaResource(
         waiting: waiting.get(name),
       };
     }),
-    createdAt: saga.createdAt.toISOString(),
-    updatedAt: saga.updatedAt.toISOString(),
-    endedAt: saga.endedAt?.toISOString(),
+    createdAt: iso(saga.createdAt),
+    updatedAt: iso(saga.updatedAt),
+    endedAt: iso(saga.endedAt),
   };
 }
 
-export function historyResource(entries: SagaHistoryEntity[]) {
+export function historyResource(entries: SagaHistoryRecord[]) {
   return entries.map((e) => ({
-    seq: Number(e.id),
+    seq: e.seq,
     type: e.type,
     step: e.step ?? undefined,
     details: e.details ?? undefined,
-    at: e.at.toISOString(),
+    at: new Date(e.at).toISOString(),
   }));
 }

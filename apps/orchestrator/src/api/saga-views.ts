@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SagaQueries, type SagaListFilter, type SagaRecord } from '@skald/persistence';
 import { commandTopic } from '@skald/protocol';
-import { TERMINAL_SAGA_STATUSES } from '@skald/saga';
 import type { CompiledOrchestratorConfig } from '../config/orchestrator-config';
 import { ORCHESTRATOR_CONFIG } from '../config/orchestrator-config.token';
 import { TopicHolds } from '../outbox/topic-holds';
@@ -36,19 +35,9 @@ export class SagaViews {
     return sagaResource(saga, this.definitionOf(saga.type, saga.version), await this.waiting(id));
   }
 
-  /** The resource of a saga this process just inserted, from the record it wrote at `at`. */
-  started(saga: SagaRecord, at: number) {
-    const time = new Date(at);
-    return sagaResource(
-      {
-        ...saga,
-        deadlineAt: saga.deadlineAt === null ? null : new Date(saga.deadlineAt),
-        createdAt: time,
-        updatedAt: time,
-        endedAt: TERMINAL_SAGA_STATUSES.includes(saga.status) ? time : null,
-      },
-      this.definitionOf(saga.type, saga.version),
-    );
+  /** The resource of a saga the engine just wrote, from the record it returned (no read-back). */
+  written(saga: SagaRecord) {
+    return sagaResource(saga, this.definitionOf(saga.type, saga.version));
   }
 
   /** Steps whose command waits in the outbox, with the reason (breaker, bulkhead, retry budget, topic). */

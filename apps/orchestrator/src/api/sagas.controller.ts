@@ -42,14 +42,14 @@ export class SagasController {
     @Headers('idempotency-key') header: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const { saga, created, at } = await this.engine.start({
+    const { saga, created } = await this.engine.start({
       type: body.type,
       input: body.input,
       idempotencyKey: idempotencyKey(body, header),
     });
     res.status(created ? 201 : 200);
     // a new saga is answered from what was just written: no read-back on the hot path
-    return created ? this.views.started(saga, at) : this.views.saga(saga.id);
+    return created ? this.views.written(saga) : this.views.saga(saga.id);
   }
 
   @Get()

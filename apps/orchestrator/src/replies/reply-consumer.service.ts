@@ -22,7 +22,8 @@ import {
 import { isTwoPhaseCommandId } from '@skald/two-phase';
 import type { CompiledOrchestratorConfig } from '../config/orchestrator-config';
 import { ORCHESTRATOR_CONFIG } from '../config/orchestrator-config.token';
-import { SagaEngine, type ReplyResult } from '../engine/saga-engine.service';
+import type { ReplyResult } from '../engine/reply-batch';
+import { SagaEngine } from '../engine/saga-engine.service';
 import { KafkaAdmin, topicLayout } from '../kafka/kafka-admin';
 import { KafkaPublisher } from '../kafka/kafka-publisher';
 import {

@@ -1,14 +1,11 @@
 // Feeds each sent command's outcome into its participant's circuit breaker, inside the engine's
-// transaction, and decides which new commands fail fast while a breaker is open.
+// transaction (fail-fast.ts decides which new commands fail fast while one is open).
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { SagaTransaction } from '@skald/persistence';
-import type { OutgoingCommand } from '@skald/saga';
+import type { SagaTransaction, TimerRecord } from '@skald/persistence';
 import { SkaldMetrics } from '../metrics/metrics.module';
 import {
-  BREAKER_MODES,
   BREAKER_STATES,
   breakerAfter,
-  breakerState,
   type BreakerOutcome,
   type FlowControlOptions,
 } from './flow-control';
@@ -55,6 +52,13 @@ export class ParticipantBreakers {
     }
   }
 
+  /** Records a fired step timeout against the participant its command went to: unhealthy. */
+  async recordTimeout(tx: SagaTransaction, timer: TimerRecord, now: number): Promise<void> {
+    const { participant, sagaId, step, phase } = timer;
+    if (!participant || !step || !phase) return;
+    await this.record(tx, { participant, healthy: false, operation: { sagaId, step, phase } }, now);
+  }
+
   /**
    * Records a batch's outcomes, participant by participant in name order (two batches locking
    * participant rows in different orders could deadlock), each participant's in arrival order.
@@ -69,24 +73,6 @@ export class ParticipantBreakers {
         await this.record(tx, outcome, now);
       }
     }
-  }
-
-  /** In fail-fast mode: the commands addressed to a participant whose breaker is open now. */
-  async refusedNow<C extends OutgoingCommand>(
-    tx: SagaTransaction,
-    commands: C[],
-    now: number,
-  ): Promise<C[]> {
-    if (this.flowControl.mode !== BREAKER_MODES.failFast || commands.length === 0) {
-      return [];
-    }
-    const flows = await tx.participants.find([...new Set(commands.map((c) => c.participant))]);
-    const open = new Set(
-      flows
-        .filter((f) => breakerState(f, now, this.flowControl) === BREAKER_STATES.open)
-        .map((f) => f.name),
-    );
-    return commands.filter((c) => open.has(c.participant));
   }
 
   private transition(participant: string, to: string, why: string): void {

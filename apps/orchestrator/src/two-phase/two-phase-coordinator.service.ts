@@ -4,7 +4,7 @@
 // before them: a participant can only hear a decision that is already durable (guarantee 8).
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { commandTopic, encodeCommand, replyTopic, type ReplyEnvelope } from '@skald/protocol';
+import type { ReplyEnvelope } from '@skald/protocol';
 import {
   TwoPhaseStore,
   type Page,
@@ -31,10 +31,11 @@ import {
 import type { CompiledOrchestratorConfig } from '../config/orchestrator-config';
 import { ORCHESTRATOR_CONFIG } from '../config/orchestrator-config.token';
 import { IdempotencyConflictError } from '../engine/errors';
+import { COMMAND_SOURCES, commandRecord } from '../engine/command-records';
 import { OutboxSignal } from '../engine/outbox-signal';
 import { stableHash } from '../engine/stable-hash';
 import { NO_FAULTS, ORCHESTRATOR_FAULTS, type OrchestratorFaults } from '../faults/fault-points';
-import type { ReplyResult } from '../engine/saga-engine.service';
+import type { ReplyResult } from '../engine/reply-batch';
 import { SkaldMetrics } from '../metrics/metrics.module';
 
 export interface BeginTransactionRequest {
@@ -42,8 +43,6 @@ export interface BeginTransactionRequest {
   timeoutMs?: number;
   idempotencyKey?: string;
 }
-
-const SOURCE = 'skald-coordinator';
 
 function unacknowledgedMessage(state: TransactionState, timeoutMs: number): string {
   const silent = state.participants.filter((p) => !p.acknowledged).map((p) => p.participant);
@@ -207,23 +206,10 @@ export class TwoPhaseCoordinator {
   }
 
   private async queue(tx: TwoPhaseTransaction, outcome: Outcome, now: number): Promise<void> {
-    const time = new Date(now).toISOString();
-    const prefix = this.config.topicPrefix;
     await tx.insertCommands(
       outcome.messages.map((m) => {
         const commandId = toTwoPhaseCommandId(randomUUID());
-        const record = encodeCommand({
-          id: commandId,
-          source: SOURCE,
-          command: m.command,
-          time,
-          sagaId: outcome.state.id,
-          step: m.step,
-          attempt: m.attempt,
-          phase: m.phase,
-          replyTo: replyTopic(prefix),
-          data: m.payload,
-        });
+        const message = { ...m, id: commandId, sagaId: outcome.state.id };
         return {
           commandId,
           transactionId: outcome.state.id,
@@ -231,10 +217,11 @@ export class TwoPhaseCoordinator {
           participant: m.participant,
           phase: m.phase,
           attempt: m.attempt,
-          topic: commandTopic(prefix, m.participant),
-          key: record.key,
-          headers: record.headers,
-          payload: record.value,
+          ...commandRecord(
+            { topicPrefix: this.config.topicPrefix, source: COMMAND_SOURCES.twoPhase },
+            message,
+            now,
+          ),
         };
       }),
       now,

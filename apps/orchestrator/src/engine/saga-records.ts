@@ -1,0 +1,39 @@
+// The two saga shapes the engine converts between: SagaState, what decide() reads and returns
+// (absent values undefined), and SagaRecord, what the store holds (absent values null, plus
+// idempotency keys and timestamps).
+import type { SagaRecord } from '@skald/persistence';
+import { TERMINAL_SAGA_STATUSES, type SagaState } from '@skald/saga';
+
+/** What a decision does not change about a stored saga: its idempotency keys and creation time. */
+export type SagaBase = Pick<SagaRecord, 'idempotencyKey' | 'requestHash' | 'createdAt'>;
+
+export function sagaStateOf({
+  idempotencyKey: _key,
+  requestHash: _hash,
+  createdAt: _created,
+  updatedAt: _updated,
+  endedAt: _ended,
+  error,
+  deadlineAt,
+  ...rest
+}: SagaRecord): SagaState {
+  return { ...rest, error: error ?? undefined, deadlineAt: deadlineAt ?? undefined };
+}
+
+/** The record of `state` as a transaction at `now` writes it. */
+export function sagaRecordOf(
+  { error, deadlineAt, ...rest }: SagaState,
+  base: SagaBase,
+  now: number,
+): SagaRecord {
+  return {
+    ...rest,
+    error: error ?? null,
+    deadlineAt: deadlineAt ?? null,
+    idempotencyKey: base.idempotencyKey,
+    requestHash: base.requestHash,
+    createdAt: base.createdAt,
+    updatedAt: now,
+    endedAt: TERMINAL_SAGA_STATUSES.includes(rest.status) ? now : null,
+  };
+}
