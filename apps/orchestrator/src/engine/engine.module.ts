@@ -1,0 +1,12 @@
+// The saga engine and the in-process signal that wakes the relay when it wrote outbox rows.
+import { Module } from '@nestjs/common';
+import { ResilienceModule } from '../resilience/resilience.module';
+import { OutboxSignal } from './outbox-signal';
+import { SagaEngine } from './saga-engine.service';
+
+@Module({
+  imports: [ResilienceModule],
+  providers: [SagaEngine, OutboxSignal],
+  exports: [SagaEngine, OutboxSignal],
+})
+export class EngineModule {}
