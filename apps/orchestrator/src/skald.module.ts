@@ -3,8 +3,8 @@
 //
 // The modules configured here with forRoot (config, registry, persistence, kafka) and metrics are
 // global: what every feature reads, provided once. The feature modules import each other
-// explicitly, only downwards (ORCHESTRATOR_LAYERS in eslint.config.mjs): api → outbox, two-phase
-// → engine → resilience; replies and timers → two-phase, engine.
+// explicitly and only downwards (ORCHESTRATOR_LAYERS in eslint.config.mjs). Nest shuts modules
+// down importers first: replies, timers and housekeeping stop before the outbox relay drains.
 import { Module, type DynamicModule } from '@nestjs/common';
 import { PersistenceModule } from '@skald/persistence';
 import type { SagaDefinition } from '@skald/saga';
@@ -47,9 +47,10 @@ export class SkaldModule {
           clientId: `skald-${config.instanceId}`,
           logLevel: config.logLevel,
         }),
-        MetricsModule,
+        // in this order, the OpenAPI document lists /health, the API, then /metrics
         HealthModule,
         ApiModule,
+        MetricsModule,
         OutboxModule,
         RepliesModule,
         TimersModule,
