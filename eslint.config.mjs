@@ -139,8 +139,8 @@ export default tseslint.config(
     files: ['apps/orchestrator/src/**/*.ts'],
     ignores: ['apps/orchestrator/src/kafka/**'],
     rules: restrict(kafkajs, lib('participant'), lib('testing'), {
-      group: ['pg'],
-      message: 'SQL goes through libs/persistence.',
+      group: ['pg', 'typeorm', '@nestjs/typeorm'],
+      message: 'SQL and TypeORM go through libs/persistence (PersistenceModule).',
     }),
   },
   {

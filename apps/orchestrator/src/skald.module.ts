@@ -1,46 +1,25 @@
 // Composition root: the only file that imports every feature module. Users import SkaldModule
 // into their own Nest app with their definitions; the stock app (main.ts) does the same.
-import { Module, ValidationPipe, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
-import { TerminusModule } from '@nestjs/terminus';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import {
-  dataSourceOptions,
-  LeaseStore,
-  SagaQueries,
-  SagaStore,
-  TwoPhaseStore,
-} from '@skald/persistence';
+//
+// The modules configured here with forRoot (config, registry, persistence, kafka) and metrics are
+// global: what every feature reads, provided once. The feature modules import each other
+// explicitly and only downwards (ORCHESTRATOR_LAYERS in eslint.config.mjs). Nest shuts modules
+// down importers first: replies, timers and housekeeping stop before the outbox relay drains.
+import { Module, type DynamicModule } from '@nestjs/common';
+import { PersistenceModule } from '@skald/persistence';
 import type { SagaDefinition } from '@skald/saga';
-import { ErrorFilter } from './api/error.filter';
-import { ParticipantsController } from './api/participants.controller';
-import { SagaTypesController } from './api/saga-types.controller';
-import { SagaViews } from './api/saga-views';
-import { SagasController } from './api/sagas.controller';
-import { TransactionsController } from './api/transactions.controller';
+import { ApiModule } from './api/api.module';
+import { OrchestratorConfigModule } from './config/config.module';
 import type { CompiledOrchestratorConfig } from './config/orchestrator-config';
-import { ORCHESTRATOR_CONFIG } from './config/orchestrator-config.token';
-import { OutboxSignal } from './engine/outbox-signal';
-import { SagaEngine } from './engine/saga-engine.service';
-import { SagaWriter } from './engine/saga-writer';
-import { NO_FAULTS, ORCHESTRATOR_FAULTS, type OrchestratorFaults } from './faults/fault-points';
-import { HealthController } from './health/health.controller';
-import { Housekeeper } from './housekeeping/housekeeper.service';
+import { NO_FAULTS, type OrchestratorFaults } from './faults/fault-points';
+import { HealthModule } from './health/health.module';
+import { HousekeepingModule } from './housekeeping/housekeeping.module';
 import { KafkaModule } from './kafka/kafka.module';
-import { createPinoLogger, PinoLogger } from './logging/pino-logger';
 import { MetricsModule } from './metrics/metrics.module';
-import { CommandTopics } from './outbox/command-topics.service';
-import { OutboxRelay } from './outbox/outbox-relay.service';
-import { TopicHolds } from './outbox/topic-holds';
-import { SagaDefinitions } from './registry/saga-definitions';
-import { FailFast } from './resilience/fail-fast';
-import { FLOW_CONTROL_OPTIONS } from './resilience/flow-control.token';
-import { ParticipantBreakers } from './resilience/participant-breakers.service';
-import { ParticipantGauges } from './resilience/participant-gauges';
-import { ReplyConsumer } from './replies/reply-consumer.service';
-import { TimerPoller } from './timers/timer-poller.service';
-import { TwoPhaseCoordinator } from './two-phase/two-phase-coordinator.service';
+import { OutboxModule } from './outbox/outbox.module';
+import { RegistryModule } from './registry/registry.module';
+import { RepliesModule } from './replies/replies.module';
+import { TimersModule } from './timers/timers.module';
 
 export interface SkaldModuleOptions {
   config: CompiledOrchestratorConfig;
@@ -56,84 +35,26 @@ export class SkaldModule {
     return {
       module: SkaldModule,
       imports: [
-        TypeOrmModule.forRoot({
-          ...dataSourceOptions({ url: config.databaseUrl, poolSize: config.dbPoolSize }),
-          // migrations run before the app is built (main.ts), under an advisory lock
-          migrationsRun: false,
-          retryAttempts: 2,
-          retryDelay: 1_000,
+        OrchestratorConfigModule.forRoot(config, faults),
+        RegistryModule.forRoot(sagas),
+        PersistenceModule.forRoot({
+          url: config.databaseUrl,
+          poolSize: config.dbPoolSize,
+          notifyAs: `${config.instanceId}/${process.pid}`,
         }),
-        TerminusModule.forRoot({ errorLogStyle: 'json' }),
         KafkaModule.forRoot({
           brokers: config.kafkaBrokers,
           clientId: `skald-${config.instanceId}`,
           logLevel: config.logLevel,
         }),
+        // in this order, the OpenAPI document lists /health, the API, then /metrics
+        HealthModule,
+        ApiModule,
         MetricsModule,
-      ],
-      controllers: [
-        HealthController,
-        SagasController,
-        SagaTypesController,
-        ParticipantsController,
-        TransactionsController,
-      ],
-      providers: [
-        { provide: ORCHESTRATOR_CONFIG, useValue: config },
-        { provide: FLOW_CONTROL_OPTIONS, useValue: config.flowControl },
-        { provide: ORCHESTRATOR_FAULTS, useValue: faults },
-        // the app's logger (configureSkaldApp installs it)
-        {
-          provide: PinoLogger,
-          useValue: createPinoLogger({ level: config.logLevel, name: config.instanceId }),
-        },
-        // built here, not by the injector: a bad definition fails forRoot() with its own message
-        { provide: SagaDefinitions, useValue: new SagaDefinitions(sagas) },
-        {
-          provide: SagaStore,
-          useFactory: (ds: DataSource) => new SagaStore(ds, `${config.instanceId}/${process.pid}`),
-          inject: [DataSource],
-        },
-        {
-          provide: SagaQueries,
-          useFactory: (ds: DataSource) => new SagaQueries(ds),
-          inject: [DataSource],
-        },
-        {
-          provide: LeaseStore,
-          useFactory: (ds: DataSource) => new LeaseStore(ds),
-          inject: [DataSource],
-        },
-        // 2PC coordinator (issue #6)
-        {
-          provide: TwoPhaseStore,
-          useFactory: (ds: DataSource) => new TwoPhaseStore(ds),
-          inject: [DataSource],
-        },
-        TwoPhaseCoordinator,
-        OutboxSignal,
-        ParticipantBreakers,
-        ParticipantGauges,
-        FailFast,
-        SagaWriter,
-        SagaEngine,
-        SagaViews,
-        TopicHolds,
-        OutboxRelay,
-        CommandTopics,
-        TimerPoller,
-        ReplyConsumer,
-        Housekeeper,
-        {
-          provide: APP_PIPE,
-          useValue: new ValidationPipe({
-            whitelist: true,
-            forbidNonWhitelisted: true,
-            transform: true,
-            stopAtFirstError: false,
-          }),
-        },
-        { provide: APP_FILTER, useClass: ErrorFilter },
+        OutboxModule,
+        RepliesModule,
+        TimersModule,
+        HousekeepingModule,
       ],
     };
   }

@@ -1,6 +1,7 @@
 /**
- * Skald's persistence: TypeORM settings, migrations and the database checks the orchestrator
- * runs at start-up. The only lib that talks SQL.
+ * Skald's persistence: TypeORM settings, migrations, the database checks the orchestrator runs at
+ * start-up, and PersistenceModule (the connection pool and the stores, for Nest). The only lib that
+ * talks SQL.
  *
  * @example
  * import { runMigrations } from '@skald/persistence';
@@ -19,6 +20,7 @@ export {
   StaleLeaseError,
 } from './errors';
 export { listenForNotifications, type NotificationListener } from './notifications';
+export { PersistenceModule, type PersistenceModuleOptions } from './persistence.module';
 export { HousekeepingTransaction, LeaseStore, type LeaseRecord } from './lease-store';
 export {
   ParticipantTransaction,

@@ -3,9 +3,6 @@ import { SagaRegistry, type SagaDefinition } from '@skald/saga';
 import { DefinitionMissingError, InvalidSagaInputError, UnknownSagaTypeError } from './errors';
 import { InputSchemaCompiler, type InputCheck } from './input-schemas';
 
-/** Token of the definitions a SkaldModule was given. */
-export const SAGA_DEFINITIONS = Symbol('SAGA_DEFINITIONS');
-
 /** Saga type → every registered version. Filled once at boot; validated on registration. */
 @Injectable()
 export class SagaDefinitions {

@@ -1,0 +1,37 @@
+// The REST API: its controllers, the views they answer with, and the app-wide validation pipe and
+// error filter (APP_PIPE and APP_FILTER apply to every route, wherever they are provided).
+import { Module, ValidationPipe } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { EngineModule } from '../engine/engine.module';
+import { OutboxModule } from '../outbox/outbox.module';
+import { TwoPhaseModule } from '../two-phase/two-phase.module';
+import { ErrorFilter } from './error.filter';
+import { ParticipantsController } from './participants.controller';
+import { SagaTypesController } from './saga-types.controller';
+import { SagaViews } from './saga-views';
+import { SagasController } from './sagas.controller';
+import { TransactionsController } from './transactions.controller';
+
+@Module({
+  imports: [EngineModule, OutboxModule, TwoPhaseModule],
+  controllers: [
+    SagasController,
+    SagaTypesController,
+    ParticipantsController,
+    TransactionsController,
+  ],
+  providers: [
+    SagaViews,
+    {
+      provide: APP_PIPE,
+      useValue: new ValidationPipe({
+        whitelist: true,
+        forbidNonWhitelisted: true,
+        transform: true,
+        stopAtFirstError: false,
+      }),
+    },
+    { provide: APP_FILTER, useClass: ErrorFilter },
+  ],
+})
+export class ApiModule {}

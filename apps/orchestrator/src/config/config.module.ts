@@ -1,0 +1,29 @@
+// What every feature module reads: the compiled configuration, the flow-control options, the fault
+// hook and the app's logger. Global: the composition root provides them once.
+import { Module, type DynamicModule } from '@nestjs/common';
+import { ORCHESTRATOR_FAULTS, type OrchestratorFaults } from '../faults/fault-points';
+import { createPinoLogger, PinoLogger } from '../logging/pino-logger';
+import { FLOW_CONTROL_OPTIONS } from '../resilience/flow-control.token';
+import type { CompiledOrchestratorConfig } from './orchestrator-config';
+import { ORCHESTRATOR_CONFIG } from './orchestrator-config.token';
+
+@Module({})
+export class OrchestratorConfigModule {
+  static forRoot(config: CompiledOrchestratorConfig, faults: OrchestratorFaults): DynamicModule {
+    return {
+      module: OrchestratorConfigModule,
+      global: true,
+      providers: [
+        { provide: ORCHESTRATOR_CONFIG, useValue: config },
+        { provide: FLOW_CONTROL_OPTIONS, useValue: config.flowControl },
+        { provide: ORCHESTRATOR_FAULTS, useValue: faults },
+        // the app's logger (configureSkaldApp installs it)
+        {
+          provide: PinoLogger,
+          useValue: createPinoLogger({ level: config.logLevel, name: config.instanceId }),
+        },
+      ],
+      exports: [ORCHESTRATOR_CONFIG, FLOW_CONTROL_OPTIONS, ORCHESTRATOR_FAULTS, PinoLogger],
+    };
+  }
+}

@@ -1,0 +1,11 @@
+// The reply consumer: replies from Kafka to the saga engine or the 2PC coordinator.
+import { Module } from '@nestjs/common';
+import { EngineModule } from '../engine/engine.module';
+import { TwoPhaseModule } from '../two-phase/two-phase.module';
+import { ReplyConsumer } from './reply-consumer.service';
+
+@Module({
+  imports: [EngineModule, TwoPhaseModule],
+  providers: [ReplyConsumer],
+})
+export class RepliesModule {}
