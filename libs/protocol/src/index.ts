@@ -44,6 +44,7 @@ export {
   DEFAULT_TOPIC_PREFIX,
   HEADERS,
   isTopicName,
+  isUuid,
   MAX_HEADER_BYTES,
   OUTCOMES,
   PHASES,
