@@ -135,6 +135,10 @@ export async function openLoop(
   };
 }
 
+/** The level with the highest throughput. */
+export const best = <L extends LoadResult>(levels: L[]): L =>
+  levels.reduce((a, b) => (b.perSec > a.perSec ? b : a));
+
 export const round1 = (v: number) => Math.round(v * 10) / 10;
 export const round2 = (v: number) => Math.round(v * 100) / 100;
 
@@ -168,11 +172,11 @@ export async function sweep(
     await options.afterLevel?.(result);
   }
   const stable = levels.filter((l) => options.isStable?.(l) ?? true);
-  const best = (stable.length ? stable : levels).reduce((a, b) => (b.perSec > a.perSec ? b : a));
+  const saturation = best(stable.length ? stable : levels);
   const open = await openLoop(
     run,
-    Math.max(1, best.perSec * options.openFraction),
+    Math.max(1, saturation.perSec * options.openFraction),
     options.openDurationMs,
   );
-  return { levels, best, open };
+  return { levels, best: saturation, open };
 }

@@ -1,4 +1,5 @@
 import type { Kafka } from 'kafkajs';
+import { createMissingTopics } from '@skald/protocol';
 
 /**
  * Creates the topics that do not exist yet and waits until the broker serves them. Several
@@ -17,24 +18,12 @@ export async function ensureTopics(
 ): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
-  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   try {
-    for (;;) {
-      try {
-        const existing = new Set(await admin.listTopics());
-        const missing = topics.filter((t) => !existing.has(t));
-        if (missing.length) {
-          await admin.createTopics({
-            topics: missing.map((topic) => ({ topic, numPartitions: options.partitions ?? -1 })),
-          });
-        }
-        await admin.fetchTopicMetadata({ topics });
-        return;
-      } catch (error) {
-        if (Date.now() > deadline) throw error;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
+    // one client for every attempt: it is this call's own
+    await createMissingTopics((attempt) => attempt(admin), topics, {
+      partitions: options.partitions,
+      timeoutMs: options.timeoutMs,
+    });
   } finally {
     await admin.disconnect();
   }

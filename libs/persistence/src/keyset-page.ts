@@ -1,6 +1,7 @@
 // Keyset paging of the REST lists (sagas, 2PC transactions): newest first by (created_at, id),
 // the cursor an opaque encoding of the last row's key. Fetch `limit + 1` rows after the cursor's
 // key; pageOf cuts the page and says whether another follows.
+import { isUuid } from '@skald/protocol';
 import { InvalidCursorError } from './errors';
 
 /** The key a list is ordered by (descending). */
@@ -16,8 +17,6 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 function encodeCursor(key: KeysetKey): string {
   return Buffer.from(JSON.stringify([new Date(key.createdAt).toISOString(), key.id])).toString(
     'base64url',
@@ -32,7 +31,7 @@ export function decodeCursor(cursor: string): { createdAt: Date; id: string } {
       string,
     ];
     const date = new Date(createdAt);
-    if (Number.isNaN(date.getTime()) || typeof id !== 'string' || !UUID.test(id))
+    if (Number.isNaN(date.getTime()) || typeof id !== 'string' || !isUuid(id))
       throw new Error('bad shape');
     return { createdAt: date, id };
   } catch (error) {

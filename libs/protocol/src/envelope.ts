@@ -4,6 +4,7 @@ import {
   CONTENT_TYPE,
   HEADERS,
   isTopicName,
+  isUuid,
   MAX_HEADER_BYTES,
   OUTCOMES,
   PHASES,
@@ -65,8 +66,6 @@ export interface ReplyErrorBody {
   details?: unknown;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** A header value quoted for an error message: short, and with nothing unprintable in it. */
 const quote = (value: string, max = 64): string => `"${printable(value, max)}"`;
 
@@ -103,8 +102,7 @@ function required(message: WireMessage, name: string): string {
 
 function uuid(message: WireMessage, name: string): string {
   const value = required(message, name);
-  if (!UUID.test(value))
-    throw new ProtocolError(`header ${name} must be a UUID, got ${quote(value)}`);
+  if (!isUuid(value)) throw new ProtocolError(`header ${name} must be a UUID, got ${quote(value)}`);
   return value;
 }
 
@@ -323,7 +321,6 @@ export function readCorrelation(message: WireMessage): {
     const { value } = readHeader(message, name);
     return value !== undefined && valid(value) ? value : undefined;
   };
-  const isUuid = (value: string) => UUID.test(value);
   return {
     id: usable(HEADERS.id, isUuid),
     sagaId: usable(HEADERS.sagaId, isUuid),

@@ -1,7 +1,8 @@
 /**
  * Skald's wire protocol (docs/protocol.md): CloudEvents 1.0 in Kafka binary content mode. Topic and
- * header names, phases, outcomes, encoders/decoders for commands and replies, and Skald's error
- * model (`SkaldError`, `isRetryable`). Imports nothing.
+ * header names, phases, outcomes, encoders/decoders for commands and replies, Skald's error model
+ * (`SkaldError`, `isRetryable`), and topic set-up on an admin client the caller passes in
+ * (`createMissingTopics`). Imports nothing.
  *
  * @example
  * import { decodeCommand, encodeReply, replyTopic } from '@skald/protocol';
@@ -33,6 +34,7 @@ export {
   printable,
 } from './failure';
 export { ProtocolError, SkaldError } from './errors';
+export { createMissingTopics, type TopicAdmin, type TopicLayout } from './topic-setup';
 export {
   kafkaLogLine,
   kafkaLogSeverity,
@@ -44,6 +46,7 @@ export {
   DEFAULT_TOPIC_PREFIX,
   HEADERS,
   isTopicName,
+  isUuid,
   MAX_HEADER_BYTES,
   OUTCOMES,
   PHASES,

@@ -12,6 +12,10 @@ export const deadLetterTopic = (prefix: string): string => `${prefix}.dlq`;
 export const isTopicName = (name: string): boolean =>
   /^[a-zA-Z0-9._-]{1,249}$/.test(name) && name !== '.' && name !== '..';
 
+/** A UUID in its canonical 8-4-4-4-12 hex form (any version, either case): message and saga ids. */
+export const isUuid = (value: string): boolean =>
+  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+
 /** CloudEvents 1.0 attributes in Kafka binary content mode, plus Skald's extensions. */
 export const HEADERS = {
   specVersion: 'ce_specversion',

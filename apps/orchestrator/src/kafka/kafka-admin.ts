@@ -1,20 +1,14 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { Admin, Kafka } from 'kafkajs';
+import { createMissingTopics, type TopicLayout } from '@skald/protocol';
 import type { CompiledOrchestratorConfig } from '../config/orchestrator-config';
 import { bounded } from './bounded';
 import { KAFKA, SHUTDOWN_STEP_MS } from './kafka.tokens';
 
-/** How Skald creates a topic; an existing topic is never changed. */
-export interface TopicLayout {
-  partitions: number;
-  /** -1: the broker's default.replication.factor */
-  replicationFactor: number;
-}
-
 /** The layout of every topic Skald creates (SKALD_TOPIC_PARTITIONS, SKALD_TOPIC_REPLICATION). */
 export function topicLayout(
   config: Pick<CompiledOrchestratorConfig, 'topicPartitions' | 'topicReplication'>,
-): TopicLayout {
+): Required<TopicLayout> {
   return { partitions: config.topicPartitions, replicationFactor: config.topicReplication };
 }
 
@@ -47,34 +41,9 @@ export class KafkaAdmin implements OnApplicationShutdown {
     });
   }
 
-  /**
-   * Creates the topics that do not exist yet (existing ones are left as they are, whoever made
-   * them: a participant's SDK may have created its own topic with other settings).
-   */
-  async ensureTopics(topics: string[], layout: TopicLayout, timeoutMs = 30_000): Promise<void> {
-    // other instances may create the same topics at once; metadata lags creation a little
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      try {
-        return await this.use(async (admin) => {
-          const existing = new Set(await admin.listTopics());
-          const missing = topics.filter((t) => !existing.has(t));
-          if (missing.length) {
-            await admin.createTopics({
-              topics: missing.map((topic) => ({
-                topic,
-                numPartitions: layout.partitions,
-                replicationFactor: layout.replicationFactor,
-              })),
-            });
-          }
-          await admin.fetchTopicMetadata({ topics });
-        });
-      } catch (error) {
-        if (Date.now() > deadline) throw error;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
+  /** Creates the topics that do not exist yet (createMissingTopics, with this client). */
+  ensureTopics(topics: string[], layout: Required<TopicLayout>, timeoutMs = 30_000): Promise<void> {
+    return createMissingTopics((attempt) => this.use(attempt), topics, { ...layout, timeoutMs });
   }
 
   /** Resolves when the broker serves `topic`; throws (e.g. UNKNOWN_TOPIC_OR_PARTITION) otherwise. */

@@ -1,0 +1,103 @@
+// The participant's Kafka consumer of its command topic, and the loop that outlives its crashes.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import { doublingDelayMs } from '@skald/protocol';
+
+/** Where a command record was read (a dead letter names it). */
+export interface RecordOrigin {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+export interface CommandConsumerSettings {
+  topic: string;
+  groupId: string;
+  /** Partitions consumed at once. */
+  concurrency: number;
+  /** The participant's current lifetime, aborted by stop(): no consumer is (re)started after that. */
+  lifetime: () => AbortSignal;
+  /** Resolving commits the record's offset; throwing makes kafkajs deliver it again. */
+  handle: (message: KafkaMessage, origin: RecordOrigin) => Promise<void>;
+  log: (message: string) => void;
+}
+
+/**
+ * Consumes the command topic in the participant's group. kafkajs restarts the consumer after a
+ * crash it deems retriable; after any other crash this starts a new one, with backoff, until stop().
+ */
+export class CommandConsumer {
+  private consumer: Consumer | undefined;
+  /** In its group: from GROUP_JOIN until the consumer stops. */
+  consuming = false;
+  /** The last crash, until the consumer joins its group again. */
+  lastError: string | undefined;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly settings: CommandConsumerSettings,
+  ) {}
+
+  /** Connects a new consumer, subscribes and runs it (resolves once it runs). */
+  async run(): Promise<void> {
+    const { topic, lifetime, log } = this.settings;
+    const consumer = this.kafka.consumer({
+      groupId: this.settings.groupId,
+      maxWaitTimeInMs: 50,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
+      // a crash after stop() must not start the consumer again
+      retry: { restartOnFailure: () => Promise.resolve(!lifetime().aborted) },
+    });
+    consumer.on(consumer.events.CRASH, (e) => {
+      this.lastError = String(e.payload.error);
+      // one kafkajs restarts by itself is in kafkajs' log (quiet when expected, as at start-up)
+      if (e.payload.restart || lifetime().aborted) return;
+      // kafkajs gives up on errors it deems non-retriable (e.g. "Failed to find group coordinator"
+      // while a broker restarts); a participant must not stop consuming for good, so start afresh
+      log(`consumer crashed: ${this.lastError}; starting a new one`);
+      void this.restart(lifetime());
+    });
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      this.consuming = true;
+      this.lastError = undefined;
+    });
+    consumer.on(consumer.events.STOP, () => (this.consuming = false));
+    this.consumer = consumer;
+    await consumer.connect();
+    // stop() came while connecting: it disconnected this consumer, which must not run now
+    if (lifetime().aborted) {
+      await consumer.disconnect();
+      return;
+    }
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      partitionsConsumedConcurrently: this.settings.concurrency,
+      // resolving commits the offset: only after the reply was produced
+      eachMessage: ({ topic: from, partition, message }) =>
+        this.settings.handle(message, { topic: from, partition, offset: message.offset }),
+    });
+  }
+
+  private async restart(stopped: AbortSignal): Promise<void> {
+    for (let failures = 0; !stopped.aborted; failures++) {
+      const backoffMs = doublingDelayMs(500, 10_000, failures + 1);
+      await sleep(backoffMs, undefined, { signal: stopped }).catch(() => undefined);
+      if (stopped.aborted) return;
+      try {
+        await this.consumer?.disconnect().catch(() => undefined);
+        if (stopped.aborted) return;
+        await this.run();
+        if (!stopped.aborted) this.settings.log('consumer restarted');
+        return;
+      } catch (error) {
+        this.settings.log(`consumer restart failed, retrying: ${String(error)}`);
+      }
+    }
+  }
+
+  /** Disconnects the current consumer, if any (after stop() aborted the lifetime). */
+  async disconnect(): Promise<void> {
+    await this.consumer?.disconnect();
+  }
+}
