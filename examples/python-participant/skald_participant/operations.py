@@ -136,7 +136,9 @@ def _run_handler(conn: psycopg.Connection, handler: Handler, payload: Any, conte
     except Exception as error:  # noqa: BLE001 - every other exception is the `error` answer
         code = getattr(error, "code", None)
         raise _RollBack(
-            Reply(ERROR, {"code": code if isinstance(code, str) else Codes.HANDLER_ERROR, "message": str(error)})
+            Reply(
+                ERROR, {"code": code if isinstance(code, str) else Codes.HANDLER_ERROR, "message": str(error)}
+            )
         ) from error
     return Reply(SUCCESS, {} if result is None else result)
 
@@ -167,7 +169,10 @@ class _Operation:
     def update(self, **fields: Any) -> None:
         """Sets columns (names are constants of this module, never input)."""
         assignments = ", ".join(f"{name} = %s" for name in fields)
-        values = [Jsonb(v) if name.endswith(("_reply", "_request")) and v is not None else v for name, v in fields.items()]
+        values = [
+            Jsonb(v) if name.endswith(("_reply", "_request")) and v is not None else v
+            for name, v in fields.items()
+        ]
         self.conn.execute(
             f"UPDATE participant_operation SET {assignments}, updated_at = now() "
             "WHERE participant = %s AND saga_id = %s AND step = %s",
@@ -176,18 +181,29 @@ class _Operation:
         self.row.update(fields)
 
     def store(self, side: str, state: str, reply: Reply, **extra: Any) -> Reply:
-        self.update(**{f"{side}_state": state, f"{side}_outcome": reply.outcome, f"{side}_reply": reply.data}, **extra)
+        self.update(
+            **{f"{side}_state": state, f"{side}_outcome": reply.outcome, f"{side}_reply": reply.data}, **extra
+        )
         return reply
 
 
-def _decide(conn: psycopg.Connection, participant: str, command: Command, handler: Optional[Handler]) -> Reply:
+def _decide(
+    conn: psycopg.Connection, participant: str, command: Command, handler: Optional[Handler]
+) -> Reply:
     op = _Operation(conn, participant, command)
     row = op.row
 
     def context(forward: Optional[Forward] = None) -> Context:
         return Context(
-            command.saga_id, command.step, command.attempt, command.run, command.phase,
-            command.command, command.id, conn, forward,
+            command.saga_id,
+            command.step,
+            command.attempt,
+            command.run,
+            command.phase,
+            command.command,
+            command.id,
+            conn,
+            forward,
         )
 
     if command.phase == COMPENSATE:
@@ -195,8 +211,14 @@ def _decide(conn: psycopg.Connection, participant: str, command: Command, handle
             return Reply(row["compensation_outcome"], row["compensation_reply"])
         if row["forward_state"] != "succeeded":
             # never executed (or refused, or fenced): nothing to undo, and the fence is now up
-            return op.store("compensation", "compensated", Reply(SUCCESS, {"compensated": False, "reason": "not executed"}))
-        reply = _run_handler(conn, handler, command.data, context(Forward(row["forward_request"], row["forward_reply"])))
+            return op.store(
+                "compensation",
+                "compensated",
+                Reply(SUCCESS, {"compensated": False, "reason": "not executed"}),
+            )
+        reply = _run_handler(
+            conn, handler, command.data, context(Forward(row["forward_request"], row["forward_reply"]))
+        )
         # a refused compensation is not kept on the step: an operator's retry runs it again
         return op.store("compensation", "compensated", reply) if reply.outcome == SUCCESS else reply
 
@@ -225,7 +247,9 @@ def _decide(conn: psycopg.Connection, participant: str, command: Command, handle
     return op.store("forward", state, reply, forward_request=command.data)
 
 
-def process(conn: psycopg.Connection, participant: str, command: Command, handler: Optional[Handler]) -> Reply:
+def process(
+    conn: psycopg.Connection, participant: str, command: Command, handler: Optional[Handler]
+) -> Reply:
     """Runs one command (execute, compensate or fence) in one transaction; returns the reply to send."""
     try:
         with conn.transaction():

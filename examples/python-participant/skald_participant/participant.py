@@ -17,7 +17,15 @@ import psycopg
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from .envelope import Command, ProtocolError, WireRecord, dead_letter, decode_command, encode_reply, read_correlation
+from .envelope import (
+    Command,
+    ProtocolError,
+    WireRecord,
+    dead_letter,
+    decode_command,
+    encode_reply,
+    read_correlation,
+)
 from .failures import RetryableError, describe_failure, is_retryable
 from .operations import Handler, Reply, create_tables, process
 from .wire import (
@@ -212,7 +220,9 @@ class Participant:
 
     def _park(self, record: WireRecord, message: Message, reason: str) -> None:
         dlq = dead_letter_topic(self.topic_prefix)
-        key, value, headers = dead_letter(record, reason, message.topic(), message.partition(), message.offset())
+        key, value, headers = dead_letter(
+            record, reason, message.topic(), message.partition(), message.offset()
+        )
         try:
             self._send(dlq, key, value, headers)
         except Exception as error:  # noqa: BLE001
@@ -229,7 +239,11 @@ class Participant:
         """Produces one record and waits for the broker's acknowledgement (acks=all)."""
         outcome: dict[str, Optional[KafkaError]] = {}
         self._producer.produce(
-            topic, value=value, key=key, headers=headers, on_delivery=lambda err, _msg: outcome.update(error=err)
+            topic,
+            value=value,
+            key=key,
+            headers=headers,
+            on_delivery=lambda err, _msg: outcome.update(error=err),
         )
         self._producer.flush(_ACK_TIMEOUT_S)
         if "error" not in outcome:
@@ -254,7 +268,9 @@ class Participant:
                 missing = [t for t in topics if t not in existing]
                 if not missing:
                     return
-                futures = admin.create_topics([NewTopic(t, num_partitions=-1, replication_factor=-1) for t in missing])
+                futures = admin.create_topics(
+                    [NewTopic(t, num_partitions=-1, replication_factor=-1) for t in missing]
+                )
                 for future in futures.values():
                     try:
                         future.result()

@@ -40,7 +40,11 @@ def record(value=b'{"city":"Lisbon"}', **changes):
     return WireRecord(
         SAGA_ID.encode(),
         value,
-        [(name, text if isinstance(text, bytes) else text.encode()) for name, text in headers.items() if text is not None],
+        [
+            (name, text if isinstance(text, bytes) else text.encode())
+            for name, text in headers.items()
+            if text is not None
+        ],
     )
 
 
@@ -78,7 +82,9 @@ class DecodeCommand(unittest.TestCase):
         self.assertMalformed(record(ce_phase="undo"), "ce_phase must be one of")
         self.assertMalformed(record(ce_replyto=".."), "ce_replyto must be a Kafka topic name")
         self.assertMalformed(record(ce_replyto="a/b"), "ce_replyto must be a Kafka topic name")
-        self.assertMalformed(record(**{"content-type": "text/plain"}), "content-type must be application/json")
+        self.assertMalformed(
+            record(**{"content-type": "text/plain"}), "content-type must be application/json"
+        )
         self.assertMalformed(record(ce_sagastep="a\u0007b"), "control character")
         self.assertMalformed(record(ce_sagastep="a\ufffeb"), "noncharacter")
         self.assertMalformed(record(ce_source="x" * 1025), "at most 1024 allowed")
@@ -99,7 +105,9 @@ class DecodeCommand(unittest.TestCase):
 
 class RepliesAndDeadLetters(unittest.TestCase):
     def test_a_reply_is_keyed_by_saga_and_correlated_to_the_command(self):
-        key, value, headers = encode_reply("hotels", COMMAND_ID, SAGA_ID, "failure", {"code": "NO_ROOMS", "message": "full"})
+        key, value, headers = encode_reply(
+            "hotels", COMMAND_ID, SAGA_ID, "failure", {"code": "NO_ROOMS", "message": "full"}
+        )
         named = dict((k, v.decode()) for k, v in headers)
         self.assertEqual(key, SAGA_ID.encode())
         self.assertEqual(json.loads(value), {"code": "NO_ROOMS", "message": "full"})
@@ -134,7 +142,9 @@ class RetryRule(unittest.TestCase):
     def test_outages_are_retried_and_everything_else_dead_lettered(self):
         self.assertTrue(is_retryable(psycopg.OperationalError("connection refused")))
         self.assertTrue(is_retryable(RetryableError("no ack")))
-        self.assertTrue(is_retryable(KafkaException(KafkaError(KafkaError._TRANSPORT, "down", retriable=True))))
+        self.assertTrue(
+            is_retryable(KafkaException(KafkaError(KafkaError._TRANSPORT, "down", retriable=True)))
+        )
         self.assertFalse(is_retryable(KafkaException(KafkaError(KafkaError.MSG_SIZE_TOO_LARGE, "big"))))
         self.assertFalse(is_retryable(TypeError("not JSON serializable")))
         outage = psycopg.OperationalError("gone")
