@@ -63,6 +63,18 @@ describe('command envelopes', () => {
     assert.deepEqual(decodeCommand(buffers), { ...command, traceParent: undefined });
   });
 
+  it('accept ce_id and ce_sagaid of any UUID version (2PC command ids are v8), in either case', () => {
+    for (const version of ['1', '4', '7', '8']) {
+      const id = `0e4a1c2b-5d6f-${version}a7b-8c9d-0e1f2a3b4c5d`;
+      assert.equal(decodeCommand(withHeader(HEADERS.id, id)).id, id);
+      assert.equal(
+        decodeCommand(withHeader(HEADERS.sagaId, id.toUpperCase())).sagaId,
+        id.toUpperCase(),
+      );
+      assert.equal(decodeReply(encodeReply({ ...reply, correlationId: id })).correlationId, id);
+    }
+  });
+
   it('reads a command without ce_steprun (older senders, 2PC) as run 1', () => {
     assert.equal(decodeCommand(withHeader(HEADERS.stepRun, undefined)).run, 1);
   });

@@ -49,7 +49,7 @@ describe('2PC coordinator', () => {
       o.messages.map((m) => [m.participant, m.phase, m.step, m.attempt]),
       [
         ['bank-a', 'prepare', '0', 1],
-        ['bank-b', 'prepare', '1', 2],
+        ['bank-b', 'prepare', '1', 1],
       ],
     );
     assert.equal(o.dueAt, 1_000);
@@ -94,9 +94,41 @@ describe('2PC coordinator', () => {
     assert.deepEqual(
       o.messages.map((m) => [m.participant, m.phase, m.attempt]),
       [
-        ['bank-a', 'prepare', 3],
-        ['bank-b', 'prepare', 4],
+        ['bank-a', 'prepare', 2],
+        ['bank-b', 'prepare', 2],
       ],
+    );
+  });
+
+  it('numbers ce_attempt per participant and phase: 1, 2, ... per re-send, from 1 again for the decision', () => {
+    const attempts = (o: Outcome) => o.messages.map((m) => [m.participant, m.phase, m.attempt]);
+    let o = vote(start(), 0, 'success');
+    o = onTimer(o.state, 1_000, t);
+    assert.deepEqual(attempts(o), [['bank-b', 'prepare', 2]], 'bank-a voted: only bank-b again');
+    o = onTimer(o.state, 2_000, t);
+    assert.deepEqual(attempts(o), [['bank-b', 'prepare', 3]]);
+    o = vote(o, 1, 'success', 2_100);
+    assert.deepEqual(attempts(o), [
+      ['bank-a', 'commit', 1],
+      ['bank-b', 'commit', 1],
+    ]);
+    o = ack(o, 1, 'commit');
+    o = onTimer(o.state, o.dueAt!, t);
+    assert.deepEqual(attempts(o), [['bank-a', 'commit', 2]]);
+    o = onTimer(o.state, o.dueAt!, t);
+    assert.deepEqual(attempts(o), [['bank-a', 'commit', 3]]);
+    assert.equal(o.state.round, 8, 'round still counts every message of the transaction');
+  });
+
+  it('carries on from a transaction logged before attempts were kept per participant', () => {
+    const o = start();
+    const legacy = {
+      ...o.state,
+      participants: o.state.participants.map(({ attempt: _, ...p }) => p),
+    };
+    assert.deepEqual(
+      onTimer(legacy, 1_000, t).messages.map((m) => m.attempt),
+      [1, 1],
     );
   });
 

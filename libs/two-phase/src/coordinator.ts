@@ -19,25 +19,36 @@ import {
   type TwoPhaseDecision,
   type TwoPhasePhase,
 } from './state';
+/**
+ * The `phase` message to each participant at `indexes`. `ce_attempt` counts per participant and
+ * phase (docs/protocol.md): 1 for its first prepare, +1 for each re-send; the decision starts again
+ * at 1. `round` counts every message of the transaction.
+ */
 function send(
   state: TransactionState,
   phase: TwoPhasePhase,
   indexes: number[],
 ): { state: TransactionState; messages: OutgoingMessage[] } {
-  let round = state.round;
+  const participants = [...state.participants];
   const messages = indexes.map((index) => {
-    const p = state.participants[index];
+    const p = participants[index];
+    // absent in transactions logged before ce_attempt counted per participant: start there
+    const attempt = (p.attempt ?? 0) + 1;
+    participants[index] = { ...p, attempt };
     return {
       index,
       step: stepOf(index),
       participant: p.participant,
       command: p.command,
       phase,
-      attempt: ++round,
+      attempt,
       payload: p.payload,
     };
   });
-  return { state: { ...state, round }, messages };
+  return {
+    state: { ...state, participants, round: state.round + messages.length },
+    messages,
+  };
 }
 
 const pending = (state: TransactionState, test: (p: TransactionParticipant) => boolean) =>
@@ -53,6 +64,7 @@ export function begin(request: TransactionRequest, now: number, t: CoordinatorTi
       vote: null,
       acknowledged: false,
       error: null,
+      attempt: 0,
     })),
     decision: null,
     reason: null,
@@ -87,10 +99,13 @@ function decide(
     reason,
     acknowledgeDeadlineAt,
     resends: 0,
-    // a NO voter rolled back its own work and holds nothing: it needs no abort
-    participants: next.participants.map((p) =>
-      p.vote === 'no' ? { ...p, acknowledged: true } : p,
-    ),
+    // a NO voter rolled back its own work and holds nothing: it needs no abort. The decision is
+    // a new message to each: its attempts count from 1
+    participants: next.participants.map((p) => ({
+      ...p,
+      attempt: 0,
+      ...(p.vote === 'no' ? { acknowledged: true } : {}),
+    })),
   };
   const sent = send(
     next,

@@ -72,6 +72,11 @@ export interface TransactionParticipant {
   acknowledged: boolean;
   /** The last failure or error it answered, if any. */
   error: TwoPhaseError | null;
+  /**
+   * `ce_attempt` of the last message of the current phase sent to it: 0 before the first; the
+   * decision starts again from 0. Absent in transactions logged before it was kept (read as 0).
+   */
+  attempt?: number;
 }
 
 export interface TransactionState {
@@ -84,7 +89,7 @@ export interface TransactionState {
   timeoutMs: number;
   /** Epoch ms: no decision by then → abort. */
   prepareDeadlineAt: number;
-  /** Messages sent so far; each send carries the next number as its attempt. */
+  /** Messages sent so far, to every participant in every phase (not a `ce_attempt`). */
   round: number;
   /** Epoch ms, set with the decision: unacknowledged by then → `unacknowledged`. */
   acknowledgeDeadlineAt: number | null;
