@@ -2,7 +2,7 @@
 // skald-conformance: the command line around runConformance (docs/conformance.md).
 import { describeFailure } from '@skald/protocol';
 import { parseCliArguments, USAGE } from './arguments';
-import { ConformanceUsageError } from './errors';
+import { ConformanceSetupError, ConformanceUsageError } from './errors';
 import { formatReport } from './report';
 import { runConformance } from './run';
 
@@ -25,7 +25,9 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`skald-conformance: ${error.message}\nSee skald-conformance --help.\n`);
       return EXIT.usage;
     }
-    process.stderr.write(`skald-conformance: ${describeFailure(error)}\n`);
+    // the kit's own errors say what to do; anything else is shown with its name and code
+    const why = error instanceof ConformanceSetupError ? error.message : describeFailure(error);
+    process.stderr.write(`skald-conformance: ${why}\n`);
     return EXIT.failed;
   }
 }

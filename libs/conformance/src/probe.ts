@@ -47,50 +47,47 @@ export class WireProbe {
         { cause: error },
       );
     }
+    let probe: WireProbe | undefined;
     try {
-      return await WireProbe.connect(kafka, admin, options);
-    } catch (error) {
-      await admin.disconnect();
-      throw error;
-    }
-  }
+      const { commands, deadLetters } = options.topics;
+      if (!(await admin.listTopics()).includes(commands))
+        throw new ConformanceSetupError(
+          `topic ${commands} does not exist: start participant "${options.participant}" first ` +
+            `(a participant creates its own command topic), or check --topic-prefix`,
+        );
+      const run = randomBytes(4).toString('hex');
+      const replyTo = `${options.topicPrefix}.conformance.${options.participant}.${run}`;
+      if (!isTopicName(replyTo))
+        throw new ConformanceSetupError(`the kit's reply topic name "${replyTo}" is too long`);
+      const withAdmin = (attempt: (a: Admin) => Promise<void>) => attempt(admin);
+      await createMissingTopics(withAdmin, [replyTo], { partitions: 1 });
+      // the participant needs it too; created as the orchestrator would if nobody has yet
+      await createMissingTopics(withAdmin, [deadLetters]);
+      const deadLetterEnds = await admin.fetchTopicOffsets(deadLetters);
 
-  private static async connect(
-    kafka: Kafka,
-    admin: Admin,
-    options: CompiledConformanceOptions,
-  ): Promise<WireProbe> {
-    const { commands, deadLetters } = options.topics;
-    if (!(await admin.listTopics()).includes(commands))
-      throw new ConformanceSetupError(
-        `topic ${commands} does not exist: start participant "${options.participant}" first ` +
-          `(a participant creates its own command topic), or check --topic-prefix`,
+      const producer = kafka.producer({ allowAutoTopicCreation: false });
+      await producer.connect();
+      probe = new WireProbe(options, admin, producer, [], replyTo);
+      await probe.consume(kafka, `skald-conformance-${run}-replies`, replyTo, probe.replies, true);
+      const dlq = await probe.consume(
+        kafka,
+        `skald-conformance-${run}-dlq`,
+        deadLetters,
+        probe.deadLetters,
+        false,
       );
-    const run = randomBytes(4).toString('hex');
-    const replyTo = `${options.topicPrefix}.conformance.${options.participant}.${run}`;
-    if (!isTopicName(replyTo))
-      throw new ConformanceSetupError(`the kit's reply topic name "${replyTo}" is too long`);
-    const withAdmin = (attempt: (a: Admin) => Promise<void>) => attempt(admin);
-    await createMissingTopics(withAdmin, [replyTo], { partitions: 1 });
-    // the participant needs it too; created as the orchestrator would if nobody has yet
-    await createMissingTopics(withAdmin, [deadLetters]);
-    const deadLetterEnds = await admin.fetchTopicOffsets(deadLetters);
-
-    const producer = kafka.producer({ allowAutoTopicCreation: false });
-    await producer.connect();
-    const probe = new WireProbe(options, admin, producer, [], replyTo);
-    await probe.consume(kafka, `skald-conformance-${run}-replies`, replyTo, probe.replies, true);
-    const dlq = await probe.consume(
-      kafka,
-      `skald-conformance-${run}-dlq`,
-      deadLetters,
-      probe.deadLetters,
-      false,
-    );
-    // only what is dead-lettered from now on: a first fetch before this seek only re-reads
-    for (const { partition, offset } of deadLetterEnds)
-      dlq.seek({ topic: deadLetters, partition, offset });
-    return probe;
+      // only what is dead-lettered from now on: a first fetch before this seek only re-reads
+      for (const { partition, offset } of deadLetterEnds)
+        dlq.seek({ topic: deadLetters, partition, offset });
+      return probe;
+    } catch (error) {
+      await (probe ? probe.close() : admin.disconnect());
+      if (error instanceof ConformanceSetupError) throw error;
+      throw new ConformanceSetupError(
+        `cannot set up the kit's topics and clients: ${describeFailure(error)}`,
+        { cause: error },
+      );
+    }
   }
 
   private async consume(
