@@ -1,98 +1,121 @@
-// The command line of skald-conformance, parsed into the options of runConformance.
-import { parseArgs } from 'node:util';
+// The command line of skald-conformance (commander), parsed into the options of runConformance.
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { DEFAULT_TOPIC_PREFIX } from '@skald/protocol';
 import { ConformanceUsageError } from './errors';
 import { DEFAULT_TIMEOUT_MS, type ConformanceOptions } from './options';
 
-export const USAGE = `Usage: skald-conformance --participant <name> --brokers <host:port,...> --command <type>
-                         --payload <json> --compensation <type> [options]
-
-Checks a running Skald participant against the wire protocol from the outside, acting as the
-orchestrator would (docs/conformance.md). No orchestrator is needed: replies come to a topic of
-the kit's own, named in ce_replyto.
-
-Options:
-  --participant <name>           the participant's name; it reads <prefix>.commands.<name>
-  --brokers <host:port,...>      Kafka bootstrap servers, comma-separated
-  --command <type>               a forward command the participant carries out with --payload
-  --payload <json>               that command's payload (JSON)
-  --compensation <type>          the compensation that undoes --command
-  --compensation-payload <json>  the compensation's payload (JSON; default: --payload)
-  --topic-prefix <prefix>        the topic prefix (default: ${DEFAULT_TOPIC_PREFIX})
-  --timeout-ms <ms>              how long to wait for each reply or dead letter (default: ${DEFAULT_TIMEOUT_MS})
-  --json                         print the report as JSON instead of one line per check
-  -h, --help                     print this help
-
-Exit status: 0 every check passed; 1 a check failed, or the kit could not start (Kafka
-unreachable, the participant's topic missing); 2 bad usage.
-`;
-
 export type CliArguments =
-  { help: true } | { help: false; json: boolean; options: ConformanceOptions };
+  { help: string } | { help?: undefined; json: boolean; options: ConformanceOptions };
 
-const REQUIRED = ['participant', 'brokers', 'command', 'payload', 'compensation'] as const;
+const EXIT_STATUS = `
+Exit status: 0 every check passed; 1 a check failed, or the kit could not start (Kafka
+unreachable, the participant's topic missing); 2 bad usage.`;
 
-function json(flag: string, text: string): unknown {
+function json(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new ConformanceUsageError(`--${flag} must be JSON: ${(error as Error).message}`);
+    throw new InvalidArgumentError(`It must be JSON: ${(error as Error).message}.`);
   }
+}
+
+function positiveInteger(text: string): number {
+  if (!/^[1-9][0-9]*$/.test(text)) throw new InvalidArgumentError('It must be a positive integer.');
+  return Number(text);
+}
+
+const brokerList = (text: string): string[] =>
+  text
+    .split(',')
+    .map((broker) => broker.trim())
+    .filter(Boolean);
+
+interface Flags {
+  participant: string;
+  brokers: string[];
+  command: string;
+  payload: unknown;
+  compensation: string;
+  compensationPayload?: unknown;
+  topicPrefix: string;
+  timeoutMs: number;
+  json?: boolean;
+}
+
+function program(output: { help: string }): Command {
+  return (
+    new Command('skald-conformance')
+      .usage(
+        '--participant <name> --brokers <host:port,...> --command <type> --payload <json> --compensation <type> [options]',
+      )
+      .description(
+        'Checks a running Skald participant against the wire protocol from the outside, acting ' +
+          'as the orchestrator would (docs/conformance.md). No orchestrator is needed: replies ' +
+          "come to a topic of the kit's own, named in ce_replyto.",
+      )
+      .requiredOption(
+        '--participant <name>',
+        "the participant's name; it reads <prefix>.commands.<name>",
+      )
+      .requiredOption(
+        '--brokers <host:port,...>',
+        'Kafka bootstrap servers, comma-separated',
+        brokerList,
+      )
+      .requiredOption(
+        '--command <type>',
+        'a forward command the participant carries out with --payload',
+      )
+      .requiredOption('--payload <json>', "that command's payload (JSON)", json)
+      .requiredOption('--compensation <type>', 'the compensation that undoes --command')
+      .option(
+        '--compensation-payload <json>',
+        "the compensation's payload (JSON; default: --payload)",
+        json,
+      )
+      .option('--topic-prefix <prefix>', 'the topic prefix', DEFAULT_TOPIC_PREFIX)
+      .option(
+        '--timeout-ms <ms>',
+        'how long to wait for each reply or dead letter',
+        positiveInteger,
+        DEFAULT_TIMEOUT_MS,
+      )
+      .option('--json', 'print the report as JSON instead of one line per check')
+      .helpOption('-h, --help', 'print this help')
+      .addHelpText('after', EXIT_STATUS)
+      .exitOverride()
+      // help is returned; an error becomes a ConformanceUsageError with commander's message
+      .configureOutput({
+        writeOut: (text) => (output.help += text),
+        writeErr: () => undefined,
+        outputError: () => undefined,
+      })
+  );
 }
 
 /** Throws ConformanceUsageError naming the flag that is missing, unknown or malformed. */
 export function parseCliArguments(argv: string[]): CliArguments {
-  let values;
+  const output = { help: '' };
+  const cli = program(output);
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        participant: { type: 'string' },
-        brokers: { type: 'string' },
-        command: { type: 'string' },
-        payload: { type: 'string' },
-        compensation: { type: 'string' },
-        'compensation-payload': { type: 'string' },
-        'topic-prefix': { type: 'string' },
-        'timeout-ms': { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
+    cli.parse(argv, { from: 'user' });
   } catch (error) {
-    // node's parser says which flag is unknown or lacks its value
-    throw new ConformanceUsageError((error as Error).message, { cause: error });
+    if (!(error instanceof CommanderError)) throw error;
+    if (error.code === 'commander.helpDisplayed') return { help: output.help };
+    throw new ConformanceUsageError(error.message.replace(/^error: /, ''), { cause: error });
   }
-  if (values.help) return { help: true };
-  const missing = REQUIRED.filter((flag) => !values[flag]);
-  if (missing.length)
-    throw new ConformanceUsageError(
-      `missing required option${missing.length > 1 ? 's' : ''} ${missing.map((f) => `--${f}`).join(', ')}`,
-    );
-  const timeout = values['timeout-ms'];
-  if (timeout !== undefined && !/^[1-9][0-9]*$/.test(timeout))
-    throw new ConformanceUsageError(`--timeout-ms must be a positive integer, got "${timeout}"`);
-  const compensationPayload = values['compensation-payload'];
+  const flags = cli.opts<Flags>();
   return {
-    help: false,
-    json: values.json ?? false,
+    json: flags.json ?? false,
     options: {
-      participant: values.participant!,
-      brokers: values
-        .brokers!.split(',')
-        .map((broker) => broker.trim())
-        .filter(Boolean),
-      command: values.command!,
-      payload: json('payload', values.payload!),
-      compensation: values.compensation!,
-      compensationPayload:
-        compensationPayload === undefined
-          ? undefined
-          : json('compensation-payload', compensationPayload),
-      topicPrefix: values['topic-prefix'],
-      timeoutMs: timeout === undefined ? undefined : Number(timeout),
+      participant: flags.participant,
+      brokers: flags.brokers,
+      command: flags.command,
+      payload: flags.payload,
+      compensation: flags.compensation,
+      compensationPayload: flags.compensationPayload,
+      topicPrefix: flags.topicPrefix,
+      timeoutMs: flags.timeoutMs,
     },
   };
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // skald-conformance: the command line around runConformance (docs/conformance.md).
 import { describeFailure } from '@skald/protocol';
-import { parseCliArguments, USAGE } from './arguments';
+import { parseCliArguments } from './arguments';
 import { ConformanceSetupError, ConformanceUsageError } from './errors';
 import { formatReport } from './report';
 import { runConformance } from './run';
@@ -11,8 +11,8 @@ const EXIT = { passed: 0, failed: 1, usage: 2 } as const;
 async function main(argv: string[]): Promise<number> {
   try {
     const parsed = parseCliArguments(argv);
-    if (parsed.help) {
-      process.stdout.write(USAGE);
+    if (parsed.help !== undefined) {
+      process.stdout.write(parsed.help);
       return EXIT.passed;
     }
     const report = await runConformance(parsed.options);

@@ -9,7 +9,7 @@ import { ensureTopics, type Participant } from '@skald/participant';
 import { commandTopic, decodeCommand, encodeReply } from '@skald/protocol';
 import { createTestDatabase, repoRoot, uniqueName, type TestDatabase } from '@skald/testing';
 import { DEMO_SCHEMA_SQL, demoParticipants } from '../../../apps/demo/src/participants';
-import { CHECKS, type Report } from '../src';
+import { CHECKS, type Report } from '@skald/conformance';
 
 const CLI = join(repoRoot, 'libs/conformance/src/cli.ts');
 
@@ -166,7 +166,7 @@ describe('skald-conformance: checks a running participant from the outside', () 
   it('a missing flag is bad usage: exit 2, naming the flag', async () => {
     const run = await runKit(demoArgs);
     assert.equal(run.code, 2);
-    assert.match(run.stderr, /missing required option --participant\b/);
+    assert.match(run.stderr, /required option '--participant <name>' not specified/);
     assert.equal(run.stdout, '');
   });
 
