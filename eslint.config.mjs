@@ -135,6 +135,19 @@ export default tseslint.config(
     files: ['libs/participant/src/**/*.ts'],
     rules: restrict(nest, lib('saga'), lib('persistence'), lib('testing'), lib('two-phase')),
   },
+  // the conformance kit sees a participant only from the outside: the wire protocol and Kafka
+  {
+    files: ['libs/conformance/src/**/*.ts'],
+    rules: restrict(
+      nest,
+      orm,
+      lib('saga'),
+      lib('persistence'),
+      lib('participant'),
+      lib('testing'),
+      lib('two-phase'),
+    ),
+  },
   {
     files: ['apps/orchestrator/src/**/*.ts'],
     ignores: ['apps/orchestrator/src/kafka/**'],
