@@ -30,6 +30,8 @@ export const audit = defineSaga('audit', { version: 1 })
 interface Started {
   child: ChildProcess;
   output(): string;
+  /** Rejects, with the output, once the process has exited. */
+  exited: Promise<never>;
 }
 
 /** A process of the example: the env is all it gets, as on a machine of its own. */
@@ -42,7 +44,13 @@ function start(command: string, args: string[], cwd: string, env: NodeJS.Process
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return { child, output: () => output };
+  const exited = new Promise<never>((_resolve, reject) =>
+    child.once('exit', (code, signal) =>
+      reject(new Error(`${command} exited (${code ?? signal}):\n${output}`)),
+    ),
+  );
+  exited.catch(() => undefined);
+  return { child, output: () => output, exited };
 }
 
 async function stop(process: Started | undefined): Promise<void> {
@@ -83,15 +91,19 @@ describe('the standalone example on the packed tarballs', () => {
         ...kafka,
         DATABASE_URL: shopDb.url,
       });
-      await waitForHttp(`${api}/health`, { timeoutMs: 60_000 }).catch((error: Error) => {
-        throw new Error(`${error.message}\norchestrator output:\n${orchestrator!.output()}`);
-      });
-      await waitUntil(() => shop!.output().includes('shop participant started'), {
-        timeoutMs: 30_000,
-        what: 'the shop participant',
-      }).catch((error: Error) => {
-        throw new Error(`${error.message}\nparticipant output:\n${shop!.output()}`);
-      });
+      await Promise.race([
+        orchestrator.exited,
+        waitForHttp(`${api}/health`, { timeoutMs: 60_000 }).catch((error: Error) => {
+          throw new Error(`${error.message}\norchestrator output:\n${orchestrator!.output()}`);
+        }),
+      ]);
+      await Promise.race([
+        shop.exited,
+        waitUntil(() => shop!.output().includes('shop participant started'), {
+          timeoutMs: 30_000,
+          what: 'the shop participant',
+        }),
+      ]);
     },
     { timeout: 300_000 },
   );
