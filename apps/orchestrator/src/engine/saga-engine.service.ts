@@ -26,7 +26,7 @@ import { SagaDefinitions } from '../registry/saga-definitions';
 import { IdempotencyConflictError, SagaNotFoundError } from './errors';
 import { GroupCommit, type ItemOutcome } from './group-commit';
 import { OutboxSignal } from './outbox-signal';
-import { applyReplies, correlatedSagaIds, type ReplyResult } from './reply-batch';
+import { applyReplies, correlatedSagaIds, type DecidedSaga, type ReplyResult } from './reply-batch';
 import { sagaStateOf } from './saga-records';
 import { SagaWriter } from './saga-writer';
 import { stableHash } from './stable-hash';
@@ -218,7 +218,7 @@ export class SagaEngine {
   /** Resolves fail-fast for decisions about stored sagas, then writes them. */
   private async writeDecisions(
     tx: SagaTransaction,
-    decided: { stored: SagaRecord; definition: SagaDefinition; decision: SagaDecision }[],
+    decided: DecidedSaga[],
     ctx: DecideContext,
   ): Promise<SagaRecord[]> {
     const resolved = await this.failFast.resolve(tx, decided, ctx);
