@@ -47,7 +47,7 @@ const restrict = (...patterns) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'bench/results/**', '*.mjs'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', 'bench/results/**', '*.mjs'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
@@ -94,7 +94,12 @@ export default tseslint.config(
   },
   // command-line programs print to the console
   {
-    files: ['scripts/**/*.ts', 'bench/**/*.ts', 'apps/*/test/chaos/chaos.ts'],
+    files: [
+      'scripts/**/*.ts',
+      'bench/**/*.ts',
+      'apps/*/test/chaos/chaos.ts',
+      'examples/*/src/**/*.ts',
+    ],
     rules: { 'no-console': 'off' },
   },
   {

@@ -38,7 +38,8 @@ function runNodeTests(files: string[], env: NodeJS.ProcessEnv): Promise<number> 
 
 async function main(): Promise<number> {
   const unitOnly = process.argv.includes('--unit');
-  const dirs = ['apps', 'libs', 'scripts'].map((d) => join(root, d));
+  // examples/*/test: the examples' own tests (their projects live outside the workspaces)
+  const dirs = ['apps', 'libs', 'scripts', 'examples'].map((d) => join(root, d));
   const unit = dirs.flatMap((d) => findFiles(d, (p) => p.endsWith('.spec.ts')));
   const integration = dirs.flatMap((d) =>
     findFiles(d, (p) => p.endsWith('.test.ts') && /[/\\]test[/\\]/.test(p)),

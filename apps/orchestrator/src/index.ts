@@ -3,7 +3,7 @@
  *
  * @example
  * import { NestFactory } from '@nestjs/core';
- * import { configureSkaldApp, loadOrchestratorConfig, SkaldModule } from './apps/orchestrator/src';
+ * import { configureSkaldApp, loadOrchestratorConfig, SkaldModule } from '@skald/orchestrator';
  * import { bookTrip } from './sagas/book-trip';
  *
  * const config = loadOrchestratorConfig(process.env);

@@ -19,7 +19,7 @@ const SHUTDOWN_GRACE_MS = 20_000;
 
 async function bootstrap({ faults }: RunOptions): Promise<void> {
   const config = loadOrchestratorConfig(process.env);
-  const sagas = loadSagaModules(config.sagaModules);
+  const sagas = await loadSagaModules(config.sagaModules);
   // before any server is reached: a bad definition is a deploy error, whatever the database says
   const rootModule = SkaldModule.forRoot({ config, sagas, faults });
   await assertDatabaseReachable(config.databaseUrl);

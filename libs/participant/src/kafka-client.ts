@@ -10,6 +10,19 @@ import { kafkaLogLine, kafkaLogSeverity } from '@skald/protocol';
 const RETRY = { initialRetryTime: 250, maxRetryTime: 2_000, retries: 4 };
 
 /**
+ * True for a kafkajs client given in the options. Checked by shape, not `instanceof Kafka`: the
+ * user's client may come from another copy of kafkajs than the one this SDK resolves.
+ */
+export function isKafkaClient(value: { brokers: string[] } | Kafka): value is Kafka {
+  const client = value as Partial<Record<'producer' | 'consumer' | 'admin', unknown>>;
+  return (
+    typeof client.producer === 'function' &&
+    typeof client.consumer === 'function' &&
+    typeof client.admin === 'function'
+  );
+}
+
+/**
  * The kafkajs client of a participant given brokers. kafkajs logs its errors through `log`, except
  * the error answers it retries by itself (a broker starting, a topic being created): kafkaLogSeverity.
  */

@@ -2,13 +2,13 @@
 // The public Participant: handler registration, start/stop and health. The consumer lifecycle is
 // command-consumer.ts, one command's handling command-dispatcher.ts, what it produces reply-sender.ts.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Kafka, Partitioners, type Producer } from 'kafkajs';
+import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { commandTopic, deadLetterTopic, DEFAULT_TOPIC_PREFIX, type Phase } from '@skald/protocol';
 import { CommandConsumer } from './command-consumer';
 import { CommandDispatcher, twoPhaseInvoker } from './command-dispatcher';
 import { runSchema } from './database';
 import { ParticipantConfigError } from './errors';
-import { createKafka } from './kafka-client';
+import { createKafka, isKafkaClient } from './kafka-client';
 import { ensureTopics } from './topics';
 import { PARTICIPANT_SCHEMA_SQL } from './schema';
 import { InDoubtResolver } from './in-doubt';
@@ -38,10 +38,9 @@ export class Participant {
       );
     }
     this.log = options.log ?? ((m) => console.warn(`[skald:${options.name}] ${m}`)); // eslint-disable-line no-console
-    this.kafka =
-      options.kafka instanceof Kafka
-        ? options.kafka
-        : createKafka(options.kafka, `skald-participant-${options.name}`, this.log);
+    this.kafka = isKafkaClient(options.kafka)
+      ? options.kafka
+      : createKafka(options.kafka, `skald-participant-${options.name}`, this.log);
     this.prefix = options.topicPrefix ?? DEFAULT_TOPIC_PREFIX;
     this.topic = commandTopic(this.prefix, options.name);
     this.consumer = new CommandConsumer(this.kafka, {
