@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Pool } from 'pg';
+import { runConformance } from '@skald/conformance';
 import { BusinessRefusal, createParticipant, type Participant } from '@skald/participant';
 import { commandTopic, deadLetterTopic, encodeCommand, replyTopic } from '@skald/protocol';
 import { OrchestratorHarness } from '@skald/testing';
@@ -275,6 +276,21 @@ describe('a Python participant in a saga', { skip: cannotRun }, () => {
 
     const saga = await skald.startSaga('hotel-trip', trip());
     await skald.waitForStatus(saga.id, 'completed');
+    assert.equal(hotels.child.exitCode, null, hotels.output());
+  });
+
+  it('passes the conformance kit (docs/conformance.md)', async () => {
+    const report = await runConformance({
+      participant: 'hotels',
+      brokers: skald.brokers,
+      topicPrefix: skald.topicPrefix,
+      command: 'reserve',
+      payload: { customer: 'kit', city: 'Porto', nights: 2 },
+      compensation: 'cancel',
+    });
+    const failed = report.checks.filter((c) => !c.passed).map((c) => `${c.id}: ${c.detail}`);
+    assert.deepEqual(failed, []);
+    assert.equal(report.checks.length, 9);
     assert.equal(hotels.child.exitCode, null, hotels.output());
   });
 });

@@ -12,6 +12,7 @@ export const PACKAGES = [
   'libs/saga',
   'libs/two-phase',
   'libs/participant',
+  'libs/conformance',
   'libs/persistence',
   'apps/orchestrator',
 ];
