@@ -152,6 +152,7 @@ describe('the standalone example on the packed tarballs', () => {
   it('packs every package into a tarball', () => {
     for (const t of tarballs) console.log(`# ${t.name}: ${t.filename} (${t.size} bytes)`); // eslint-disable-line no-console
     assert.deepEqual(tarballs.map((t) => t.name).sort(), [
+      '@skald/conformance',
       '@skald/orchestrator',
       '@skald/participant',
       '@skald/persistence',
@@ -171,5 +172,25 @@ describe('the standalone example on the packed tarballs', () => {
     const compensated = await runSaga(5_000);
     assert.equal(compensated.status, 'compensated', JSON.stringify(compensated));
     assert.deepEqual(await reservationStatuses(), ['reserved', 'released']);
+  });
+
+  // last: the kit's own sagas add reservations
+  it('the installed skald-conformance bin passes the example participant', async () => {
+    const app = join(dir, 'app');
+    const kit = spawn(
+      join(app, 'node_modules/.bin/skald-conformance'),
+      [
+        ...['--participant', 'shop', '--brokers', process.env.KAFKA_BROKERS!],
+        ...['--topic-prefix', topicPrefix, '--command', 'reserve', '--compensation', 'release'],
+        ...['--payload', JSON.stringify({ items: ['kit'] })],
+      ],
+      { cwd: app, env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    kit.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    kit.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const code = await new Promise((resolve) => kit.once('exit', resolve));
+    assert.equal(code, 0, output);
+    assert.equal(output.match(/^PASS /gm)?.length, 9, output);
   });
 });
