@@ -279,11 +279,16 @@ describe('participant SDK with a database: effectively once, fenced, robust', ()
         `a dead letter says ${expected}: ${reasons.join(' | ')}`,
       );
     }
-    const answered = rig.replies.filter((r) => r.correlationId === good.headers.ce_id);
-    assert.ok(
-      answered.some(
-        (r) => r.outcome === 'failure' && (r.data as { code: string }).code === 'UNKNOWN_COMMAND',
-      ),
+    // the failure answer follows its dead letter: wait for it, do not race it
+    await waitUntil(
+      () =>
+        rig.replies.some(
+          (r) =>
+            r.correlationId === good.headers.ce_id &&
+            r.outcome === 'failure' &&
+            (r.data as { code: string }).code === 'UNKNOWN_COMMAND',
+        ),
+      { timeoutMs: 10_000, what: 'the failure answer UNKNOWN_COMMAND to the unknown command' },
     );
     assert.equal(cars.health().status, 'up');
   });
