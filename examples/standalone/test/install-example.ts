@@ -1,10 +1,9 @@
 // Builds the packages' tarballs (npm pack) and installs them, with kafkajs and pg from the
 // registry, into a copy of the example in a temporary directory, as a team outside this
 // repository would; then compiles the copy with its own TypeScript.
-import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '@skald/testing';
+import { repoRoot, runToEnd } from '@skald/testing';
 
 /** Every published package, in the order `npm pack` builds them. */
 export const PACKAGES = [
@@ -35,20 +34,8 @@ function npmEnv(dir: string): NodeJS.ProcessEnv {
 }
 
 /** Runs a command; rejects with its output when it fails. */
-export function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv) {
-  return new Promise<string>((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) =>
-      code === 0
-        ? resolve(output)
-        : reject(new Error(`${command} ${args.join(' ')} exited ${code}:\n${output}`)),
-    );
-  });
-}
+const run = (command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv) =>
+  runToEnd(command, args, { cwd, env });
 
 /** `npm pack` of every package (its prepack builds it) into `<dir>/tarballs`. */
 export async function packPackages(dir: string): Promise<Tarball[]> {

@@ -30,17 +30,11 @@ const brokerList = (text: string): string[] =>
     .map((broker) => broker.trim())
     .filter(Boolean);
 
-interface Flags {
-  participant: string;
-  brokers: string[];
-  command: string;
-  payload: unknown;
-  compensation: string;
-  compensationPayload?: unknown;
-  topicPrefix: string;
-  timeoutMs: number;
-  json?: boolean;
-}
+/** The parsed flags: the library's options with their defaults filled in, and --json. */
+type Flags = ConformanceOptions &
+  Required<Pick<ConformanceOptions, 'topicPrefix' | 'timeoutMs'>> & {
+    json?: boolean;
+  };
 
 function program(output: { help: string }): Command {
   return (

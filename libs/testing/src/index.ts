@@ -9,7 +9,7 @@
  * console.log(stack.databaseUrl, stack.kafkaBrokers);
  * await stack.stop();
  */
-export { startTestProcess, type TestProcess } from './child-process';
+export { runToEnd, startTestProcess, type TestProcess } from './child-process';
 export { crashDevice, type CrashWindow } from './crash-device';
 export { LocalStackError } from './errors';
 export { findFreePort } from './free-port';

@@ -4,7 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cacheDir } from '@skald/testing';
+import { cacheDir, runToEnd } from '@skald/testing';
 
 export const EXAMPLE_DIR = join(__dirname, '..', '..');
 /** psycopg 3.3 needs Python 3.10. */
@@ -28,20 +28,7 @@ export function missingPython(): string | undefined {
   return undefined;
 }
 
-function run(command: string, args: string[], cwd = EXAMPLE_DIR): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) =>
-      code === 0
-        ? resolve(output)
-        : reject(new Error(`${command} ${args.join(' ')} exited ${code}:\n${output}`)),
-    );
-  });
-}
+const run = (command: string, args: string[]) => runToEnd(command, args, { cwd: EXAMPLE_DIR });
 
 /** The venv's python, with requirements.txt installed; reused while requirements.txt is unchanged. */
 export async function pythonWithRequirements(): Promise<string> {
