@@ -26,7 +26,8 @@ function runNodeTests(files: string[], env: NodeJS.ProcessEnv): Promise<number> 
     '--test-reporter=spec',
     // a file whose set-up failed half-way must not keep CI waiting on its open connections
     '--test-force-exit',
-    `--test-timeout=${process.env.SKALD_TEST_TIMEOUT_MS ?? 180_000}`,
+    // per file: the 2PC crash files kill and restart processes six times each (~2 min quiet)
+    `--test-timeout=${process.env.SKALD_TEST_TIMEOUT_MS ?? 300_000}`,
     `--test-concurrency=${process.env.SKALD_TEST_CONCURRENCY ?? 2}`,
     ...files.map((f) => relative(root, f)),
   ];
