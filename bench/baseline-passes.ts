@@ -1,10 +1,12 @@
 // The A-B-A baselines: raw PostgreSQL step transactions, a Kafka ping-pong, the floor (the same
-// saga hand-written) and DBOS Transact, measured in one pass before Skald and one after it.
+// saga hand-written), DBOS Transact and Restate, measured in one pass before Skald and one after it.
 import { kafkaPingPong, pgStepBaseline } from './baselines';
 import { runChild, type ChildSettings } from './child';
 import type { CounterSnapshot, Counters, CpuSources, PerSaga } from './counters';
-import { best, round2, sleep } from './load';
+import { best, round2, sleep, type LoadResult } from './load';
 import type { BenchSettings } from './options';
+import { restatePass, type RestateRun } from './restate';
+import { RESTATE_SHAPES } from './restate-shapes';
 import type { BaselinePass, ChildRun } from './report';
 
 /** Busy backends report their pg_stat_database counts within about a second: wait that out (idle ones may take 10 s, which is why commits per saga come from transaction ids). */
@@ -29,6 +31,8 @@ export interface BaselineRig {
   /** CPU of the servers, and of the echo participants the floor talks to. */
   serverCpu: CpuSources;
   participantsCpu: () => number;
+  /** CPU of this process (the driver of Restate, as of Skald). */
+  driverCpu: () => number;
   log: (line: string) => void;
 }
 
@@ -128,6 +132,19 @@ export async function baselinePass(rig: BaselineRig, name: string): Promise<Base
       postgres: rig.serverCpu.postgres,
     });
   }
+  let restate: BaselinePass['restate'];
+  if (settings.restate) {
+    log(`baselines (${name}): Restate`);
+    restate = await restatePass({
+      concurrency: settings.concurrency,
+      durationMs: settings.baselineDurationSec * 1000,
+      openDurationMs: settings.openDurationSec * 1000,
+      openFraction: settings.openFraction,
+      countersConcurrency: rig.countersConcurrency,
+      driverCpu: rig.driverCpu,
+      log,
+    });
+  }
   const lowest = kafkaLevels[0];
   return {
     pgTxPerSec: best(pgLevels).perSec,
@@ -138,6 +155,7 @@ export async function baselinePass(rig: BaselineRig, name: string): Promise<Base
     kafkaLevels,
     floor,
     dbos,
+    restate,
   };
 }
 
@@ -160,6 +178,14 @@ export function bestOfPasses(
 export function baselineFigures(passes: { before: BaselinePass; after: BaselinePass }) {
   const of = (f: (p: BaselinePass) => number | undefined, better: 'max' | 'min') =>
     bestOfPasses(passes, f, better);
+  // Restate: each figure the better of its two shapes as well (which shape it was is in `restate`)
+  const restate = (f: (r: RestateRun) => number | undefined, better: 'max' | 'min') => {
+    const shapes = RESTATE_SHAPES.map((shape) =>
+      of((p) => p.restate && f(p.restate[shape]), better),
+    );
+    const values = shapes.filter((v): v is number => v !== null);
+    return values.length ? Math[better](...values) : null;
+  };
   return {
     pgTxPerSec: of((p) => p.pgTxPerSec, 'max'),
     kafkaRoundTripsPerSec: of((p) => p.kafkaRoundTripsPerSec, 'max'),
@@ -171,5 +197,14 @@ export function baselineFigures(passes: { before: BaselinePass; after: BaselineP
     dbosSagasPerSec: of((p) => p.dbos?.best.perSec, 'max'),
     dbosP50Ms: of((p) => p.dbos?.open.latencyMs.p50, 'min'),
     dbosP99Ms: of((p) => p.dbos?.open.latencyMs.p99, 'min'),
+    restateSagasPerSec: restate((r) => r.best.perSec, 'max'),
+    restateC1P50Ms: restate((r) => lowestLevel(r.levels).latencyMs.p50, 'min'),
+    restateP50Ms: restate((r) => r.open.latencyMs.p50, 'min'),
+    restateP99Ms: restate((r) => r.open.latencyMs.p99, 'min'),
+    restateCpuMsPerSaga: restate((r) => r.perSaga.total, 'min'),
   };
 }
+
+/** The closed-loop level of the lowest concurrency (c=1 at the defaults). */
+export const lowestLevel = <L extends LoadResult>(levels: L[]): L =>
+  levels.reduce((a, b) => (b.concurrency! < a.concurrency! ? b : a));

@@ -50,6 +50,26 @@ export function readCpu(sources: CpuSources): Record<string, number> {
   return out;
 }
 
+/** CPU ms per process per saga, by role; `total` leaves out the bench's own driver. */
+export type CpuPerSaga = Record<string, number> & { total: number };
+
+/** CPU ms per saga between two readings of `readCpu` over `sagas` sagas. */
+export function cpuPerSaga(
+  before: Record<string, number>,
+  after: Record<string, number>,
+  sagas: number,
+): CpuPerSaga {
+  const n = Math.max(1, sagas);
+  const perSaga: Record<string, number> = {};
+  let total = 0;
+  for (const [role, ms] of Object.entries(after)) {
+    const used = ms - (before[role] ?? 0);
+    perSaga[role] = round2(used / n);
+    if (role !== 'driver') total += used;
+  }
+  return { ...perSaga, total: round2(total / n) };
+}
+
 export interface PgSnapshot {
   /** The next transaction id: every transaction that wrote took one. */
   nextXid: number;
@@ -161,7 +181,7 @@ export interface PerSaga {
   statements: number | null;
   walBytes: number;
   kafkaMessages: number;
-  cpuMs: Record<string, number> & { total: number };
+  cpuMs: CpuPerSaga;
 }
 
 /** Reads every counter; `ownQueries` are the bench's own statements to subtract later. */
@@ -188,13 +208,6 @@ export class Counters {
     ownCommits = 0,
   ): Promise<PerSaga> {
     const n = Math.max(1, sagas);
-    const cpuMs: Record<string, number> = {};
-    let total = 0;
-    for (const [role, ms] of Object.entries(after.cpu)) {
-      const used = ms - (before.cpu[role] ?? 0);
-      cpuMs[role] = round2(used / n);
-      if (role !== 'driver') total += used;
-    }
     return {
       sagas,
       pgCommits: round2((after.pg.nextXid - before.pg.nextXid) / n),
@@ -205,7 +218,7 @@ export class Counters {
           : round2((after.pg.statements - before.pg.statements - ownCommits) / n),
       walBytes: Math.round((await walBytes(this.admin, before.pg.walLsn, after.pg.walLsn)) / n),
       kafkaMessages: round2((after.kafka - before.kafka) / n),
-      cpuMs: { ...cpuMs, total: round2(total / n) },
+      cpuMs: cpuPerSaga(before.cpu, after.cpu, sagas),
     };
   }
 }

@@ -38,8 +38,12 @@ export function percentiles(values: number[]): Percentiles {
   return { p50: round(at(0.5)), p95: round(at(0.95)), p99: round(at(0.99)), max: round(at(1)) };
 }
 
+/** Waits for `pending` to settle, at most `timeoutMs`; the timer does not outlive the wait. */
 async function settle(pending: Set<Promise<unknown>>, timeoutMs: number): Promise<void> {
-  await Promise.race([Promise.allSettled([...pending]), sleep(timeoutMs)]);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+  await Promise.race([Promise.allSettled([...pending]), timeout]);
+  clearTimeout(timer);
 }
 
 /**

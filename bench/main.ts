@@ -1,5 +1,6 @@
-// `npm run bench`: Skald against the floor of this very machine, measured side by side in one run
-// (issue #7). Baselines run before and after the system (A-B-A); every figure is measured.
+// `npm run bench`: Skald against the floor of this very machine, DBOS and Restate, measured side by
+// side in one run (issues #7, #15). Baselines run before and after the system (A-B-A); every figure
+// is measured; `--repeat n` runs the whole measurement n times and reports median and spread.
 // This file orders the run; the flags are options.ts, the servers servers.ts, the baselines
 // baseline-passes.ts, Skald's workloads skald-workloads.ts, the output result.ts and report.ts.
 import { randomBytes } from 'node:crypto';
@@ -16,7 +17,7 @@ import {
 import { startEchoServices } from './echo-process';
 import { parseBenchArgs, type BenchSettings } from './options';
 import { benchPool } from './pg-pool';
-import { benchResult, printResult, writeResult } from './result';
+import { benchResult, printResult, writeRepeated, writeResult, type BenchResult } from './result';
 import { startServers, type Servers } from './servers';
 import { SkaldUnderTest } from './skald';
 import { runSkaldWorkloads } from './skald-workloads';
@@ -32,7 +33,15 @@ async function main(): Promise<void> {
   const stopServers = () => (stopping ??= servers.stop());
   process.once('SIGINT', () => void stopServers().then(() => process.exit(130)));
   try {
-    await runBench(settings, servers, startedAt, log);
+    const results: BenchResult[] = [];
+    for (let run = 1; run <= settings.repeat; run++) {
+      if (settings.repeat > 1) log(`measurement ${run} of ${settings.repeat}`);
+      results.push(await runBench(settings, servers, run === 1 ? startedAt : new Date(), log));
+    }
+    if (settings.repeat > 1) {
+      const file = writeRepeated(results, startedAt);
+      log(`wrote ${file} and bench/results/latest.json (${settings.repeat} measurements)`);
+    }
   } finally {
     await stopServers();
   }
@@ -43,7 +52,7 @@ async function runBench(
   servers: Servers,
   startedAt: Date,
   log: (line: string) => void,
-): Promise<void> {
+): Promise<BenchResult> {
   process.env.DATABASE_URL = servers.databaseUrl;
   process.env.KAFKA_BROKERS = servers.brokers.join(',');
   const admin = benchPool(servers.databaseUrl, 2);
@@ -94,6 +103,7 @@ async function runBench(
     databases: { pg: pgDb, floor: floorDb, dbos: dbosDb },
     serverCpu,
     participantsCpu: echoCpu,
+    driverCpu,
     log,
   };
   const before = await baselinePass(baselines, 'before');
@@ -144,13 +154,15 @@ async function runBench(
     skald: workloads,
   };
   const result = benchResult(figures);
-  const file = writeResult(result, startedAt);
+  // with --repeat, latest.json is the summary of every measurement
+  const file = writeResult(result, startedAt, settings.repeat === 1);
   printResult(result, figures);
-  log(`wrote ${file} and bench/results/latest.json`);
+  log(`wrote ${file}${settings.repeat === 1 ? ' and bench/results/latest.json' : ''}`);
 
   await kafkaAdmin.disconnect();
   await Promise.all(dbs.map((db) => db.drop()));
   await admin.end();
+  return result;
 }
 
 main().catch((error: unknown) => {

@@ -15,20 +15,27 @@ export interface BenchSettings {
   w2FailureRate: number;
   /** Sagas of W3 (started with the participants stopped). */
   drain: number;
+  /** Seconds of the idle window (orchestrator and participants up, no saga), after W3. */
+  idleDurationSec: number;
   /** Seconds per closed-loop level of the baselines, the floor and DBOS. */
   baselineDurationSec: number;
   /** Completion poll interval of the driver (does not affect latency, read from `ended_at`). */
   pollMs: number;
   /** Run DBOS Transact as the peer. */
   dbos: boolean;
+  /** Run Restate (restate-server and the TypeScript SDK) as a baseline. */
+  restate: boolean;
+  /** Whole measurements in one run; figures are reported as the median and min–max of them. */
+  repeat: number;
   /** The orchestrator's environment that matters for speed (SKALD_* variables). */
   orchestratorEnv: Record<string, string>;
   quick: boolean;
 }
 
 const USAGE = `npm run bench -- [--quick] [--duration s] [--concurrency 1,16,64,256] [--open-duration s]
-  [--open-fraction 0.5] [--w2-duration s] [--drain n] [--baseline-duration s] [--poll-ms ms]
-  [--pool n] [--partitions n] [--timer-poll-ms ms] [--env KEY=VALUE]... [--no-dbos]`;
+  [--open-fraction 0.5] [--w2-duration s] [--drain n] [--idle-duration s] [--baseline-duration s] [--poll-ms ms]
+  [--pool n] [--partitions n] [--timer-poll-ms ms] [--env KEY=VALUE]... [--no-dbos] [--no-restate]
+  [--repeat n]`;
 
 export function parseBenchArgs(argv: string[]): BenchSettings {
   const quick = argv.includes('--quick');
@@ -40,9 +47,12 @@ export function parseBenchArgs(argv: string[]): BenchSettings {
     w2DurationSec: quick ? 4 : 8,
     w2FailureRate: 0.1,
     drain: quick ? 300 : 2_000,
+    idleDurationSec: 10,
     baselineDurationSec: quick ? 2 : 3,
     pollMs: 10,
     dbos: true,
+    restate: true,
+    repeat: 1,
     orchestratorEnv: {
       SKALD_DB_POOL_SIZE: '20',
       SKALD_TOPIC_PARTITIONS: '4',
@@ -70,7 +80,9 @@ export function parseBenchArgs(argv: string[]): BenchSettings {
     '--w2-duration': (n) => (settings.w2DurationSec = n),
     '--drain': (n) => (settings.drain = Math.round(n)),
     '--baseline-duration': (n) => (settings.baselineDurationSec = n),
+    '--idle-duration': (n) => (settings.idleDurationSec = n),
     '--poll-ms': (n) => (settings.pollMs = n),
+    '--repeat': (n) => (settings.repeat = Math.round(n)),
     '--pool': (n) => (env.SKALD_DB_POOL_SIZE = String(Math.round(n))),
     '--partitions': (n) => (env.SKALD_TOPIC_PARTITIONS = String(Math.round(n))),
     '--timer-poll-ms': (n) => (env.SKALD_TIMER_POLL_MS = String(Math.round(n))),
@@ -80,6 +92,8 @@ export function parseBenchArgs(argv: string[]): BenchSettings {
     if (flag === '--quick') continue;
     if (flag === '--no-dbos') {
       settings.dbos = false;
+    } else if (flag === '--no-restate') {
+      settings.restate = false;
     } else if (flag === '--help') {
       console.log(USAGE);
       process.exit(0);

@@ -1,7 +1,8 @@
 // The console tables and the JSON summary of the baselines.
 import type { ChildResult } from './child';
-import type { PerSaga } from './counters';
+import type { CpuPerSaga, PerSaga } from './counters';
 import type { LoadResult } from './load';
+import type { RestatePass } from './restate';
 
 export type ChildRun = ChildResult & {
   perSaga: PerSaga;
@@ -18,6 +19,7 @@ export interface BaselinePass {
   kafkaLevels: LoadResult[];
   floor: ChildRun;
   dbos?: ChildRun;
+  restate?: RestatePass;
 }
 
 /** Prints an aligned console table. */
@@ -50,7 +52,14 @@ export function printReport(
     p
       ? [p.pgCommits, p.statements, p.walBytes, p.kafkaMessages, p.cpuMs.total]
       : [null, null, null, null, null];
-  const load = (system: string, phase: string, l: LoadResult, p?: PerSaga) => [
+  const load = (
+    system: string,
+    phase: string,
+    l: LoadResult,
+    p?: PerSaga,
+    // Restate: only its CPU is counted (no PostgreSQL or Kafka)
+    cpuOnly?: CpuPerSaga,
+  ) => [
     system,
     phase,
     l.concurrency ?? `${l.rate}/s`,
@@ -58,7 +67,7 @@ export function printReport(
     l.latencyMs.p50,
     l.latencyMs.p95,
     l.latencyMs.p99,
-    ...counts(p),
+    ...(cpuOnly ? [null, null, null, null, cpuOnly.total] : counts(p)),
   ];
   const rows: (string | number | null)[][] = [
     ...r.w1.map((l) => load('skald', 'W1 closed', l, l.perSaga)),
@@ -88,6 +97,13 @@ export function printReport(
         rows.push(load(`${system} ${name}`, 'closed', l, run.perLevel[l.concurrency!]));
       rows.push(load(`${system} ${name}`, 'open', run.open));
     }
+    for (const [shape, run] of Object.entries(pass.restate ?? {})) {
+      for (const l of run.levels)
+        rows.push(
+          load(`restate ${shape} ${name}`, 'closed', l, undefined, run.perLevel[l.concurrency!]),
+        );
+      rows.push(load(`restate ${shape} ${name}`, 'open', run.open));
+    }
     for (const l of pass.pgLevels) rows.push(load(`pg tx ${name}`, 'step shape', l));
     for (const l of pass.kafkaLevels) rows.push(load(`kafka ${name}`, 'ping-pong', l));
   }
@@ -114,26 +130,29 @@ export function printReport(
     ['ratio', 'value'],
     Object.entries(ratios),
   );
-  const cpu = (label: string, p: PerSaga) => [
+  const roles = [
+    'orchestrator',
+    'participants',
+    'postgres',
+    'kafka',
+    'floor',
+    'dbos',
+    'restate-server',
+    'restate-services',
+    'driver',
+  ];
+  const cpu = (label: string, p: PerSaga | { cpuMs: CpuPerSaga }) => [
     label,
-    ...['orchestrator', 'participants', 'postgres', 'kafka', 'floor', 'dbos', 'driver'].map(
-      (k) => p.cpuMs[k] ?? null,
-    ),
+    ...roles.map((k) => p.cpuMs[k] ?? null),
     p.cpuMs.total,
   ];
+  const restateCpu = (name: string, pass: BaselinePass) =>
+    Object.entries(pass.restate ?? {}).map(([shape, run]) =>
+      cpu(`restate ${shape} ${name} c=${r.countersConcurrency}`, { cpuMs: run.perSaga }),
+    );
   printTable(
     'CPU ms per saga by process',
-    [
-      'phase',
-      'orchestrator',
-      'participants',
-      'postgres',
-      'kafka',
-      'floor',
-      'dbos',
-      'driver',
-      'total',
-    ],
+    ['phase', ...roles, 'total'],
     [
       ...r.w1.map((l) => cpu(`skald W1 c=${l.concurrency}`, l.perSaga)),
       cpu('skald W2', r.w2PerSaga),
@@ -144,6 +163,8 @@ export function printReport(
         ? [cpu(`dbos before c=${r.countersConcurrency}`, r.before.dbos.perSaga)]
         : []),
       ...(r.after.dbos ? [cpu(`dbos after c=${r.countersConcurrency}`, r.after.dbos.perSaga)] : []),
+      ...restateCpu('before', r.before),
+      ...restateCpu('after', r.after),
     ],
   );
 }
@@ -182,5 +203,25 @@ export function summarizePass(pass: BaselinePass) {
     })),
     floor: child(pass.floor),
     dbos: child(pass.dbos),
+    restate:
+      pass.restate &&
+      Object.fromEntries(
+        Object.entries(pass.restate).map(([shape, r]) => [
+          shape,
+          {
+            sagasPerSec: r.best.perSec,
+            atConcurrency: r.best.concurrency,
+            openLoop: r.open,
+            levels: r.levels.map((l) => ({
+              concurrency: l.concurrency,
+              perSec: l.perSec,
+              p50: l.latencyMs.p50,
+              p99: l.latencyMs.p99,
+            })),
+            perSaga: r.perSaga,
+            perLevel: r.perLevel,
+          },
+        ]),
+      ),
   };
 }

@@ -2,10 +2,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { baselineFigures, bestOfPasses } from './baseline-passes';
+import { baselineFigures, bestOfPasses, lowestLevel } from './baseline-passes';
 import { round2 } from './load';
 import type { BenchSettings } from './options';
+import { betterShape, restateDescription } from './restate';
 import { printReport, printTable, summarizePass, type BaselinePass } from './report';
+import { spreadRows, summarizeRuns } from './repeat';
 import type { Servers } from './servers';
 import type { SkaldWorkloads } from './skald-workloads';
 
@@ -24,17 +26,19 @@ export interface RunFigures {
 /** What latest.json holds: Skald's figures, the baselines, their ratios, and the settings. */
 export function benchResult(run: RunFigures) {
   const { before, after, settings, servers } = run;
-  const { w1, saturation, counted, open, w2, w2PerSaga, w2Statuses, w3 } = run.skald;
+  const { w1, saturation, counted, open, w2, w2PerSaga, w2Statuses, w3, idle } = run.skald;
   const passes = { before, after };
   const baselines = baselineFigures(passes);
   const ratio = (a: number, b: number | null) => (b ? round2(a / b) : null);
   // a 3-step saga needs at least 4 state transitions (start + 3 replies) of the baseline's shape
   const pgBound = baselines.pgTxPerSec === null ? null : baselines.pgTxPerSec / 4;
+  const c1 = lowestLevel(w1);
   return {
     startedAt: run.startedAt.toISOString(),
     sagasPerSec: saturation.perSec,
     saturationConcurrency: saturation.concurrency,
     latencyMs: { p50: open.latencyMs.p50, p95: open.latencyMs.p95, p99: open.latencyMs.p99 },
+    c1LatencyMs: { p50: c1.latencyMs.p50, p99: c1.latencyMs.p99 },
     openLoop: open,
     compensationSagasPerSec: w2.perSec,
     drainSagasPerSec: w3.drainSagasPerSec,
@@ -44,6 +48,7 @@ export function benchResult(run: RunFigures) {
     walBytesPerSaga: counted.perSaga.walBytes,
     kafkaMessagesPerSaga: counted.perSaga.kafkaMessages,
     cpuMsPerSaga: counted.perSaga.cpuMs,
+    idle,
     baselines: {
       ...baselines,
       before: summarizePass(before),
@@ -55,6 +60,10 @@ export function benchResult(run: RunFigures) {
         floorSagasPerSec: ratio(after.floor.best.perSec, before.floor.best.perSec),
         dbosSagasPerSec:
           after.dbos && before.dbos ? ratio(after.dbos.best.perSec, before.dbos.best.perSec) : null,
+        restateSagasPerSec:
+          after.restate && before.restate
+            ? ratio(betterShape(after.restate).perSec, betterShape(before.restate).perSec)
+            : null,
       },
     },
     ratios: {
@@ -63,6 +72,9 @@ export function benchResult(run: RunFigures) {
       throughputVsPgBound: ratio(saturation.perSec, pgBound),
       throughputVsDbos: ratio(saturation.perSec, baselines.dbosSagasPerSec),
       p50VsDbos: ratio(open.latencyMs.p50, baselines.dbosP50Ms),
+      throughputVsRestate: ratio(saturation.perSec, baselines.restateSagasPerSec),
+      p50VsRestateC1: ratio(c1.latencyMs.p50, baselines.restateC1P50Ms),
+      p50VsRestateOpen: ratio(open.latencyMs.p50, baselines.restateP50Ms),
       p99OverP50: ratio(open.latencyMs.p99, open.latencyMs.p50),
       // machine-independent: the work per saga, whatever the machine's speed (lower is better)
       cpuPerSagaVsFloor: ratio(
@@ -77,6 +89,7 @@ export function benchResult(run: RunFigures) {
         counted.perSaga.cpuMs.total,
         bestOfPasses(passes, (p) => p.dbos?.perSaga.cpuMs.total, 'min'),
       ),
+      cpuPerSagaVsRestate: ratio(counted.perSaga.cpuMs.total, baselines.restateCpuMsPerSaga),
     },
     workloads: {
       w1,
@@ -94,6 +107,7 @@ export function benchResult(run: RunFigures) {
         : 'DATABASE_URL (settings as the server has them)',
       kafka: servers.kafkaPid ? 'local single-node KRaft' : 'KAFKA_BROKERS',
       producers: 'idempotent, acks=all, maxInFlightRequests 1',
+      restate: settings.restate ? restateDescription() : null,
       statementsMeasured: run.statements,
       cpus: cpus().length,
       node: process.version,
@@ -101,19 +115,69 @@ export function benchResult(run: RunFigures) {
   };
 }
 
-/** Writes the result as bench/results/<startedAt>.json and latest.json; returns the first's path. */
-export function writeResult(result: ReturnType<typeof benchResult>, startedAt: Date): string {
+export type BenchResult = ReturnType<typeof benchResult>;
+
+/** Writes `result` as bench/results/<name>.json and, when `latest`, latest.json; returns the first's path. */
+function writeJson(result: unknown, name: string, latest: boolean): string {
   const dir = join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
   const text = `${JSON.stringify(result, null, 2)}\n`;
-  const file = join(dir, `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+  const file = join(dir, `${name}.json`);
   writeFileSync(file, text);
-  writeFileSync(join(dir, 'latest.json'), text);
+  if (latest) writeFileSync(join(dir, 'latest.json'), text);
   return file;
 }
 
+const fileName = (at: Date) => at.toISOString().replace(/[:.]/g, '-');
+
+/** Writes the result as bench/results/<startedAt>.json (and latest.json); returns its path. */
+export function writeResult(result: BenchResult, startedAt: Date, latest: boolean): string {
+  return writeJson(result, fileName(startedAt), latest);
+}
+
+/**
+ * `--repeat n`: every figure and ratio of the runs as its median and min–max (the runs' shape,
+ * without the per-phase detail, which stays in `runs`), written as <startedAt>-repeat<n>.json and
+ * latest.json, and printed. Returns the file's path.
+ */
+export function writeRepeated(results: BenchResult[], startedAt: Date): string {
+  const headline = results.map((r) => {
+    // the per-phase detail and the settings stay in `runs`
+    const {
+      startedAt: _t,
+      openLoop: _o,
+      workloads: _w,
+      engineStatements: _e,
+      settings: _s,
+      baselines,
+      ...figures
+    } = r;
+    const { before: _b, after: _a, ...bestOfPasses } = baselines;
+    return { ...figures, baselines: bestOfPasses };
+  });
+  const summary = summarizeRuns(headline);
+  printTable(
+    `Over ${results.length} measurements: median and spread (min–max) of each figure and ratio`,
+    ['figure', 'median', 'min', 'max'],
+    spreadRows(summary).map(([path, s]) => [
+      path,
+      s?.median ?? null,
+      s?.min ?? null,
+      s?.max ?? null,
+    ]),
+  );
+  const repeated = {
+    startedAt: startedAt.toISOString(),
+    repeat: results.length,
+    summary: 'each number is { median, min, max } over the measurements in runs',
+    figures: summary,
+    runs: results,
+  };
+  return writeJson(repeated, `${fileName(startedAt)}-repeat${results.length}`, true);
+}
+
 /** The console tables of a run, and the machine's drift under it. */
-export function printResult(result: ReturnType<typeof benchResult>, run: RunFigures): void {
+export function printResult(result: BenchResult, run: RunFigures): void {
   const { w1, open, w2, w2PerSaga, w3 } = run.skald;
   printReport(result.ratios, {
     w1,
@@ -125,6 +189,12 @@ export function printResult(result: ReturnType<typeof benchResult>, run: RunFigu
     after: run.after,
     countersConcurrency: run.countersConcurrency,
   });
+  const { idle } = result;
+  printTable(
+    `Idle window: ${idle.seconds} s after W3, orchestrator and participants up, no saga`,
+    ['orchestrator CPU %', 'participants CPU %', 'statements', 'pg write transactions'],
+    [[idle.orchestratorCpuPct, idle.participantsCpuPct, idle.statements, idle.pgWriteTransactions]],
+  );
   printTable(
     'Machine drift: baselines after ÷ before (1 = the machine did not change under the run)',
     ['baseline', 'after/before'],

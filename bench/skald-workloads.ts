@@ -4,6 +4,7 @@ import type { Admin } from 'kafkajs';
 import type { Pool } from 'pg';
 import { STATS_SETTLE_MS } from './baseline-passes';
 import type { CounterSnapshot, Counters, CpuSources, PerSaga } from './counters';
+import { idleWindow } from './idle';
 import { best, closedLoop, openLoop, round1, round2, sleep, type LoadResult } from './load';
 import type { BenchSettings } from './options';
 import type { SkaldUnderTest } from './skald';
@@ -176,6 +177,16 @@ export async function runSkaldWorkloads(rig: SkaldRig) {
   const w2Statuses = (await skald.progress(w2Since)).byStatus;
 
   const w3 = await drain(rig, measure);
+  log(`idle: ${settings.idleDurationSec} s with no saga running`);
+  await sleep(STATS_SETTLE_MS);
+  const idle = await idleWindow({
+    counters: rig.counters,
+    database: skald.db.name,
+    cpu: { orchestrator: rig.cpu.orchestrator!, participants: rig.cpu.participants! },
+    ownQueries: () => skald.ownQueries,
+    seconds: settings.idleDurationSec,
+  });
+  log(`idle: ${JSON.stringify(idle)}`);
   // where the engine's statements go, over every saga of this run
   const allSagas = (await skald.progress(0)).terminal;
   const engineStatements = rig.statements
@@ -193,6 +204,7 @@ export async function runSkaldWorkloads(rig: SkaldRig) {
     w2PerSaga,
     w2Statuses,
     w3,
+    idle,
     allSagas,
     engineStatements,
   };
