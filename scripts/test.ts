@@ -39,8 +39,9 @@ function runNodeTests(files: string[], env: NodeJS.ProcessEnv): Promise<number> 
 
 async function main(): Promise<number> {
   const unitOnly = process.argv.includes('--unit');
-  // examples/*/test: the examples' own tests (their projects live outside the workspaces)
-  const dirs = ['apps', 'libs', 'scripts', 'examples'].map((d) => join(root, d));
+  // examples/*/test: the examples' own tests (their projects live outside the workspaces);
+  // bench/: the benchmark's pure parts have specs (it is never a test itself)
+  const dirs = ['apps', 'libs', 'scripts', 'examples', 'bench'].map((d) => join(root, d));
   const unit = dirs.flatMap((d) => findFiles(d, (p) => p.endsWith('.spec.ts')));
   const integration = dirs.flatMap((d) =>
     findFiles(d, (p) => p.endsWith('.test.ts') && /[/\\]test[/\\]/.test(p)),
