@@ -169,6 +169,12 @@ export function printReport(
   );
 }
 
+/** A load level as the JSON keeps it (`p99` for the raw Kafka and Restate levels). */
+function levelSummary(l: LoadResult, withP99 = false) {
+  const level = { concurrency: l.concurrency, perSec: l.perSec, p50: l.latencyMs.p50 };
+  return withP99 ? { ...level, p99: l.latencyMs.p99 } : level;
+}
+
 /** One baseline pass as the JSON keeps it. */
 export function summarizePass(pass: BaselinePass) {
   const child = (r?: ChildRun) =>
@@ -176,31 +182,18 @@ export function summarizePass(pass: BaselinePass) {
       sagasPerSec: r.best.perSec,
       atConcurrency: r.best.concurrency,
       openLoop: r.open,
-      levels: r.levels.map((l) => ({
-        concurrency: l.concurrency,
-        perSec: l.perSec,
-        p50: l.latencyMs.p50,
-      })),
+      levels: r.levels.map((l) => levelSummary(l)),
       perSaga: r.perSaga,
       perLevel: r.perLevel,
       wholeRun: r.wholeRun,
     };
   return {
     pgTxPerSec: pass.pgTxPerSec,
-    pgLevels: pass.pgLevels.map((l) => ({
-      concurrency: l.concurrency,
-      perSec: l.perSec,
-      p50: l.latencyMs.p50,
-    })),
+    pgLevels: pass.pgLevels.map((l) => levelSummary(l)),
     kafkaRoundTripsPerSec: pass.kafkaRoundTripsPerSec,
     kafkaRttP50Ms: pass.kafkaRttP50Ms,
     kafkaRttP99Ms: pass.kafkaRttP99Ms,
-    kafkaLevels: pass.kafkaLevels.map((l) => ({
-      concurrency: l.concurrency,
-      perSec: l.perSec,
-      p50: l.latencyMs.p50,
-      p99: l.latencyMs.p99,
-    })),
+    kafkaLevels: pass.kafkaLevels.map((l) => levelSummary(l, true)),
     floor: child(pass.floor),
     dbos: child(pass.dbos),
     restate:
@@ -212,12 +205,7 @@ export function summarizePass(pass: BaselinePass) {
             sagasPerSec: r.best.perSec,
             atConcurrency: r.best.concurrency,
             openLoop: r.open,
-            levels: r.levels.map((l) => ({
-              concurrency: l.concurrency,
-              perSec: l.perSec,
-              p50: l.latencyMs.p50,
-              p99: l.latencyMs.p99,
-            })),
+            levels: r.levels.map((l) => levelSummary(l, true)),
             perSaga: r.perSaga,
             perLevel: r.perLevel,
           },
