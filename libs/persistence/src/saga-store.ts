@@ -324,16 +324,16 @@ export class SagaStore {
   }
 
   /**
-   * The earliest due time (ms since epoch) of any saga or 2PC transaction timer, due or not,
-   * locked or not; undefined when there is none. Two index lookups.
+   * The earliest due time (ms since epoch) of the saga timers and of the 2PC transactions' timers,
+   * due or not, locked or not; absent when there is none. One statement, two index lookups.
    */
-  async nextTimerDue(): Promise<number | undefined> {
-    const rows: { dueAt: number | null }[] = await this.dataSource.query(
-      `SELECT (extract(epoch FROM least(
-                 (SELECT min(due_at) FROM skald.timer),
-                 (SELECT min(due_at) FROM skald.two_phase_transaction))) * 1000)::float8 AS "dueAt"`,
+  async nextTimersDue(): Promise<{ saga?: number; transaction?: number }> {
+    const ms = (column: string) => `(extract(epoch FROM min(due_at)) * 1000)::float8 AS ${column}`;
+    const rows: { saga: number | null; transaction: number | null }[] = await this.dataSource.query(
+      `SELECT (SELECT ${ms('saga')} FROM skald.timer) AS saga,
+                (SELECT ${ms('transaction')} FROM skald.two_phase_transaction) AS transaction`,
     );
-    return rows[0].dueAt ?? undefined;
+    return { saga: rows[0].saga ?? undefined, transaction: rows[0].transaction ?? undefined };
   }
 
   /** Unpublished outbox rows and due timers: the work a crashed instance may have left. */

@@ -27,7 +27,7 @@ const CLAIMED_ELSEWHERE_RECHECK_MS = 20;
 /**
  * Fires due timers from PostgreSQL — sagas' (retry backoff, step timeouts, deadlines) and 2PC
  * transactions' (resends, prepare timeout) — one of each kind per round; survives restarts.
- * Between rounds it sleeps until the next due time, read from the database once nothing is due.
+ * Between rounds it sleeps until the next due time, read from the database at each round.
  * A commit that sets an earlier one wakes it sooner: in-process from the stores, and by NOTIFY
  * on TIMER_CHANNEL from other instances. `timerPollMs` caps the sleep, a safety net only.
  */
@@ -60,13 +60,25 @@ export class TimerPoller implements OnApplicationBootstrap, BeforeApplicationShu
     return saga || transaction;
   }
 
-  /** Fires what is due; once nothing is, sets the loop's wake-up for the next due time. */
+  /**
+   * Reads the next due times (one statement): fires the kinds that are due, else sets the loop's
+   * wake-up for the earliest. A wake-up for a timer deleted meanwhile (its step replied) costs
+   * only that statement.
+   */
   private async round(): Promise<boolean> {
-    if (await this.fireDue()) return true;
-    const next = await this.sagaStore.nextTimerDue();
-    if (next === undefined) return false;
+    const next = await this.sagaStore.nextTimersDue();
     const now = Date.now();
-    this.loop.wakeBy(next > now ? next : now + CLAIMED_ELSEWHERE_RECHECK_MS);
+    const due = (at: number | undefined) => at !== undefined && at <= now;
+    if (!due(next.saga) && !due(next.transaction)) {
+      this.loop.wakeBy(Math.min(next.saga ?? Infinity, next.transaction ?? Infinity));
+      return false;
+    }
+    const fired = await Promise.all([
+      due(next.saga) && this.engine.fireDueTimer(),
+      due(next.transaction) && this.twoPhase.fireDueTimer(),
+    ]);
+    if (fired.some(Boolean)) return true;
+    this.loop.wakeBy(now + CLAIMED_ELSEWHERE_RECHECK_MS);
     return false;
   }
 
