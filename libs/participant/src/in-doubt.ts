@@ -18,6 +18,8 @@ import {
 
 /** setTimeout's longest delay. */
 const MAX_TIMEOUT_MS = 2_147_483_647;
+/** Looks for a record coming of age this much after it should have: the database's clock decides. */
+const COMING_OF_AGE_SLACK_MS = 100;
 
 export interface InDoubtResolverOptions {
   db: ParticipantDatabase;
@@ -76,7 +78,7 @@ export class InDoubtResolver {
 
   /** A transaction was just prepared here: look once it may be in doubt. */
   prepared(): void {
-    this.lookBy(Date.now() + this.options.inDoubtAfterMs);
+    this.lookBy(Date.now() + this.options.inDoubtAfterMs + COMING_OF_AGE_SLACK_MS);
   }
 
   /** Looks no later than `at` (ms since epoch); a later look changes nothing. */
@@ -152,13 +154,19 @@ export class InDoubtResolver {
           (answer.presumed ? ' (presumed: the coordinator has no record of it)' : ''),
       );
     }
-    const next = Math.min(
-      now + this.options.rescanEveryMs,
-      now + (nextInMs ?? Infinity),
-      records.length >= IN_DOUBT_BATCH ? now : Infinity, // more than one look returns
-      ...[...this.asking.values()].map((a) => a.nextAskAt),
+    const askAgainAt = Math.max(
+      now + this.options.checkEveryMs,
+      Math.min(
+        records.length >= IN_DOUBT_BATCH ? now : Infinity, // more than one look returns
+        ...[...this.asking.values()].map((a) => a.nextAskAt),
+      ),
     );
-    return { resolved, nextLookAt: Math.max(next, now + this.options.checkEveryMs) };
+    const comesOfAgeAt =
+      nextInMs === undefined ? Infinity : now + Math.max(0, nextInMs) + COMING_OF_AGE_SLACK_MS;
+    return {
+      resolved,
+      nextLookAt: Math.min(now + this.options.rescanEveryMs, comesOfAgeAt, askAgainAt),
+    };
   }
 
   /** Transactions asked about without a decision, for the participant's health. */
