@@ -60,6 +60,8 @@ export class CommandDispatcher {
       /** The participant's current lifetime, aborted by stop(). */
       lifetime: () => AbortSignal;
       log: (message: string) => void;
+      /** A transaction was prepared here (YES vote logged): it is in doubt if no decision comes. */
+      onPrepared?: () => void;
     },
   ) {}
 
@@ -160,6 +162,7 @@ export class CommandDispatcher {
       this.options.faults?.at('prepare:received');
       reply = await processPrepare(db, this.options.name, command, invoke);
       this.options.faults?.at('prepare:logged');
+      if (reply.outcome === 'success') this.settings.onPrepared?.();
     } else {
       this.options.faults?.at('decision:received');
       const target = {

@@ -2,22 +2,34 @@
 // Until the coordinator itself answers with a decision (or that it has no record: presumed
 // abort), the transaction stays prepared here; each question that gets no decision is logged
 // and the next one backs off.
+// It looks only when something may be in doubt: at start, once a transaction prepared here (or
+// seen prepared at the last look) has waited `inDoubtAfterMs`, when a question's backoff ends,
+// and every `rescanEveryMs` for records another replica of this participant left behind.
 import { backoffDelayMs } from '@skald/protocol';
 import { type ParticipantDatabase } from './database';
 import {
   askCoordinator,
   findInDoubt,
+  IN_DOUBT_BATCH,
   processDecision,
   type InDoubt,
   type InvokeTwoPhase,
 } from './two-phase';
+
+/** setTimeout's longest delay. */
+const MAX_TIMEOUT_MS = 2_147_483_647;
+/** Looks for a record coming of age this much after it should have: the database's clock decides. */
+const COMING_OF_AGE_SLACK_MS = 100;
 
 export interface InDoubtResolverOptions {
   db: ParticipantDatabase;
   participant: string;
   coordinatorUrl: string;
   inDoubtAfterMs: number;
+  /** The shortest wait between two looks, and the first backoff step of a question. */
   checkEveryMs: number;
+  /** The longest wait between two looks, with nothing prepared in sight. */
+  rescanEveryMs: number;
   /** The longest wait between two questions about one transaction. */
   askAgainMaxMs: number;
   invoke: (record: InDoubt) => InvokeTwoPhase;
@@ -48,10 +60,12 @@ interface Asking {
 const keyOf = (record: { transactionId: string; step: string }) =>
   `${record.transactionId}/${record.step}`;
 
-/** Looks for prepared records older than `inDoubtAfterMs` at start and every `checkEveryMs`. */
+/** Looks for prepared records older than `inDoubtAfterMs` and asks the coordinator about them. */
 export class InDoubtResolver {
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  /** When the next look is due (ms since epoch). */
+  private nextLookAt = Infinity;
+  private looking: Promise<void> | undefined;
   private stopped = false;
   /** In memory: a restart asks about every record again at once, then backs off afresh. */
   private readonly asking = new Map<string, Asking & { transactionId: string; step: string }>();
@@ -59,22 +73,51 @@ export class InDoubtResolver {
   constructor(private readonly options: InDoubtResolverOptions) {}
 
   start(): void {
-    const tick = () => {
-      this.running = this.resolveAll()
-        .then(() => undefined)
-        .catch((error: unknown) => this.options.log(`in-doubt check failed: ${String(error)}`))
-        .finally(() => {
-          if (!this.stopped) this.timer = setTimeout(tick, this.options.checkEveryMs);
-        });
-    };
-    tick();
+    this.lookBy(Date.now());
   }
 
-  /** Resolves what it can now (asking only about records whose backoff is over); returns how many. */
-  async resolveAll(): Promise<number> {
+  /** A transaction was just prepared here: look once it may be in doubt. */
+  prepared(): void {
+    this.lookBy(Date.now() + this.options.inDoubtAfterMs + COMING_OF_AGE_SLACK_MS);
+  }
+
+  /** Looks no later than `at` (ms since epoch); a later look changes nothing. */
+  private lookBy(at: number): void {
+    if (this.stopped || at >= this.nextLookAt) return;
+    this.nextLookAt = at;
+    if (!this.looking) this.arm(); // else armed once the current look ends
+  }
+
+  private arm(): void {
+    clearTimeout(this.timer);
+    const delay = Math.min(Math.max(0, this.nextLookAt - Date.now()), MAX_TIMEOUT_MS);
+    this.timer = setTimeout(() => this.look(), delay);
+  }
+
+  private look(): void {
+    this.nextLookAt = Infinity;
+    this.looking = this.resolveAll()
+      .then(
+        ({ nextLookAt }) => this.lookBy(nextLookAt),
+        (error: unknown) => {
+          this.options.log(`in-doubt check failed: ${String(error)}`);
+          this.lookBy(Date.now() + this.options.checkEveryMs);
+        },
+      )
+      .finally(() => {
+        this.looking = undefined;
+        if (!this.stopped && this.nextLookAt !== Infinity) this.arm();
+      });
+  }
+
+  /**
+   * Resolves what it can now (asking only about records whose backoff is over); returns how many,
+   * and when to look next: when the next question is due or the next prepared record comes of age.
+   */
+  async resolveAll(): Promise<{ resolved: number; nextLookAt: number }> {
     const { db, participant, coordinatorUrl } = this.options;
     const now = Date.now();
-    const records = await findInDoubt(db, participant, this.options.inDoubtAfterMs);
+    const { records, nextInMs } = await findInDoubt(db, participant, this.options.inDoubtAfterMs);
     // a record no longer prepared was decided meanwhile (e.g. the coordinator's own re-send)
     const present = new Set(records.map(keyOf));
     for (const key of this.asking.keys()) if (!present.has(key)) this.asking.delete(key);
@@ -111,7 +154,19 @@ export class InDoubtResolver {
           (answer.presumed ? ' (presumed: the coordinator has no record of it)' : ''),
       );
     }
-    return resolved;
+    const askAgainAt = Math.max(
+      now + this.options.checkEveryMs,
+      Math.min(
+        records.length >= IN_DOUBT_BATCH ? now : Infinity, // more than one look returns
+        ...[...this.asking.values()].map((a) => a.nextAskAt),
+      ),
+    );
+    const comesOfAgeAt =
+      nextInMs === undefined ? Infinity : now + Math.max(0, nextInMs) + COMING_OF_AGE_SLACK_MS;
+    return {
+      resolved,
+      nextLookAt: Math.min(now + this.options.rescanEveryMs, comesOfAgeAt, askAgainAt),
+    };
   }
 
   /** Transactions asked about without a decision, for the participant's health. */
@@ -156,6 +211,6 @@ export class InDoubtResolver {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    await this.running;
+    await this.looking;
   }
 }

@@ -81,8 +81,17 @@ export interface TwoPhaseOptions {
   coordinatorUrl?: string;
   /** How long a prepared transaction waits for the decision before asking. @default 30_000 */
   inDoubtAfterMs?: number;
-  /** How often to look for in-doubt transactions (and once at start). @default 5_000 */
+  /**
+   * The shortest wait between two looks for in-doubt transactions. It looks at start, once a
+   * transaction prepared here (or seen prepared at the last look) has waited `inDoubtAfterMs`,
+   * and when a question's backoff ends: with nothing prepared, it does nothing. @default 5_000
+   */
   checkEveryMs?: number;
+  /**
+   * With nothing prepared in sight, it still looks this often, for records another replica of
+   * this participant prepared and left (it crashed and is not coming back). @default 60_000
+   */
+  rescanEveryMs?: number;
   /**
    * Questions about one transaction that get no decision back off from `checkEveryMs`
    * (doubling, full jitter) up to this. @default 60_000

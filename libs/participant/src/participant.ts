@@ -118,6 +118,7 @@ export class Participant {
     this.dispatcher = new CommandDispatcher(this.handlers, this.options, replies, {
       lifetime: this.currentLifetime,
       log: this.log,
+      onPrepared: () => this.inDoubt?.prepared(),
     });
     await this.consumer.run();
     if (twoPhase && this.options.twoPhase?.coordinatorUrl) {
@@ -127,6 +128,7 @@ export class Participant {
         coordinatorUrl: this.options.twoPhase.coordinatorUrl,
         inDoubtAfterMs: this.options.twoPhase.inDoubtAfterMs ?? 30_000,
         checkEveryMs: this.options.twoPhase.checkEveryMs ?? 5_000,
+        rescanEveryMs: this.options.twoPhase.rescanEveryMs ?? 60_000,
         askAgainMaxMs: this.options.twoPhase.askAgainMaxMs ?? 60_000,
         invoke: (t) =>
           twoPhaseInvoker(this.handlers, {

@@ -173,20 +173,34 @@ export async function processDecision(
   });
 }
 
-/** Prepared records with no decision for `olderThanMs`: the coordinator must be asked. */
+/** The most in-doubt records one look returns. */
+export const IN_DOUBT_BATCH = 100;
+
+/**
+ * Prepared records with no decision for `olderThanMs` (the coordinator must be asked), oldest
+ * first, and in how many ms the next younger prepared record is that old (undefined: none).
+ */
 export async function findInDoubt(
   db: ParticipantDatabase,
   participant: string,
   olderThanMs: number,
-): Promise<InDoubt[]> {
-  return inTransaction(db, (tx) =>
-    tx.query<InDoubt>(
+): Promise<{ records: InDoubt[]; nextInMs: number | undefined }> {
+  return inTransaction(db, async (tx) => {
+    const parameters = [participant, olderThanMs / 1000];
+    const records = await tx.query<InDoubt>(
       `SELECT transaction_id AS "transactionId", step, command, request FROM ${LOG}
        WHERE participant = $1 AND state = 'prepared' AND updated_at < now() - make_interval(secs => $2)
-       ORDER BY updated_at LIMIT 100`,
-      [participant, olderThanMs / 1000],
-    ),
-  );
+       ORDER BY updated_at LIMIT ${IN_DOUBT_BATCH}`,
+      parameters,
+    );
+    const [next] = await tx.query<{ inMs: number | null }>(
+      `SELECT (extract(epoch FROM min(updated_at) + make_interval(secs => $2) - now()) * 1000)::float8 AS "inMs"
+       FROM ${LOG}
+       WHERE participant = $1 AND state = 'prepared' AND updated_at >= now() - make_interval(secs => $2)`,
+      parameters,
+    );
+    return { records, nextInMs: next.inMs ?? undefined };
+  });
 }
 
 /** What the coordinator's answer means for a transaction prepared here. */

@@ -43,7 +43,7 @@ export {
   type OutboxRecord,
 } from './saga-store';
 export { type SagaHistoryRecord, type SagaRecord } from './saga-records';
-export { TimerTransaction, type NewTimerRow, type TimerRecord } from './timers';
+export { TIMER_CHANNEL, TimerTransaction, type NewTimerRow, type TimerRecord } from './timers';
 export { type Page } from './keyset-page';
 export {
   TwoPhaseStore,

@@ -5,7 +5,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { HistoryEntry, SagaPhase } from '@skald/saga';
 import { ParticipantTransaction } from './participant-flow';
 import { SAGA_COLUMNS, sagaRecordsFromRows, type SagaRecord } from './saga-records';
-import { TimerTransaction } from './timers';
+import { DueTimeListeners, TimerTransaction } from './timers';
 
 /** The LISTEN/NOTIFY channel the engine pings when it commits outbox rows. */
 export const OUTBOX_CHANNEL = 'skald_outbox';
@@ -289,6 +289,7 @@ export class SagaTransaction {
 export class SagaStore {
   /** Participants known to have a skald.participant row (rows are never deleted). */
   private readonly knownParticipants = new Set<string>();
+  private readonly dueTimes = new DueTimeListeners();
 
   /**
    * @param notifyAs the payload of this store's outbox notifications, so a relay can skip the
@@ -313,7 +314,26 @@ export class SagaStore {
     });
     // only once committed: a rolled-back registration must be tried again
     for (const name of tx.participants.registered) this.knownParticipants.add(name);
+    this.dueTimes.emit(tx.timers.earliestDue);
     return result;
+  }
+
+  /** Calls `listener` after each commit that set timers' due times, with the earliest (ms since epoch). */
+  onTimersCommitted(listener: (dueAt: number) => void): () => void {
+    return this.dueTimes.add(listener);
+  }
+
+  /**
+   * The earliest due time (ms since epoch) of the saga timers and of the 2PC transactions' timers,
+   * due or not, locked or not; absent when there is none. One statement, two index lookups.
+   */
+  async nextTimersDue(): Promise<{ saga?: number; transaction?: number }> {
+    const ms = (column: string) => `(extract(epoch FROM min(due_at)) * 1000)::float8 AS ${column}`;
+    const rows: { saga: number | null; transaction: number | null }[] = await this.dataSource.query(
+      `SELECT (SELECT ${ms('saga')} FROM skald.timer) AS saga,
+                (SELECT ${ms('transaction')} FROM skald.two_phase_transaction) AS transaction`,
+    );
+    return { saga: rows[0].saga ?? undefined, transaction: rows[0].transaction ?? undefined };
   }
 
   /** Unpublished outbox rows and due timers: the work a crashed instance may have left. */

@@ -6,8 +6,44 @@
 // its step deletes it; if it comes due first, the timer poller fires it, and the engine releases
 // the command and counts the timeout against the participant. A finished saga's timers all go
 // (SagaTransaction.finishSagas).
+// Pollers sleep until the next due time: a statement that sets due times NOTIFYs the earliest on
+// TIMER_CHANNEL (every instance's poller), and the store tells its own process after the commit.
 import type { EntityManager } from 'typeorm';
 import type { SagaPhase, TimerRequest } from '@skald/saga';
+
+/** The LISTEN/NOTIFY channel of due times set: the payload is the earliest, in ms since epoch. */
+export const TIMER_CHANNEL = 'skald_timer';
+
+/**
+ * Ends a statement whose CTE `cte` returned `due_at` rows: NOTIFYs the earliest on TIMER_CHANNEL
+ * (parameter `channel`, delivered on commit) and returns it as `"dueAt"` (ms; no row when none).
+ */
+export function notifyEarliestDue(cte: string, channel: string): string {
+  const earliest = 'extract(epoch FROM min(due_at)) * 1000';
+  return `SELECT (${earliest})::float8 AS "dueAt", pg_notify(${channel}, (${earliest})::bigint::text)
+          FROM ${cte} HAVING min(due_at) IS NOT NULL`;
+}
+
+/** In-process listeners of committed due times (other instances hear the NOTIFY). */
+export class DueTimeListeners {
+  private readonly listeners = new Set<(dueAt: number) => void>();
+
+  /** Calls `listener` after each commit that set a due time, with the earliest; returns the unsubscribe. */
+  add(listener: (dueAt: number) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit(dueAt: number | undefined): void {
+    if (dueAt === undefined) return;
+    for (const listener of this.listeners) listener(dueAt);
+  }
+}
+
+/** The earlier of two due times, either possibly unknown. */
+export function earlierDue(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.min(a, b);
+}
 
 /** A timer to store, of a saga. */
 export type NewTimerRow = TimerRequest & { sagaId: string; commandId?: string };
@@ -26,20 +62,27 @@ export interface TimerRecord {
 
 /** The engine's and the relay's timer statements, inside the caller's transaction. */
 export class TimerTransaction {
+  /** The earliest due time this transaction set (ms since epoch), told in-process after commit. */
+  earliestDue: number | undefined;
+
   constructor(private readonly manager: EntityManager) {}
 
   /** Stores timers (of one or more sagas); a step timeout stays unarmed until its command is sent. */
   async insert(timers: NewTimerRow[], now: number): Promise<void> {
     if (timers.length === 0) return;
-    await this.manager.query(
-      `INSERT INTO skald.timer (saga_id, kind, step, phase, attempt, command_id, delay_ms, due_at)
-       SELECT t."sagaId", t.kind, t.step, t.phase, t.attempt, t."commandId",
-              CASE WHEN t."commandId" IS NULL THEN NULL ELSE t."dueAt" - $2 END,
-              CASE WHEN t."commandId" IS NULL THEN to_timestamp(t."dueAt" / 1000.0) END
-       FROM jsonb_to_recordset($1::jsonb) AS t("sagaId" uuid, kind text, step text, phase text,
-            attempt int, "commandId" uuid, "dueAt" float8)`,
-      [JSON.stringify(timers), now],
+    const rows: { dueAt: number }[] = await this.manager.query(
+      `WITH inserted AS (
+         INSERT INTO skald.timer (saga_id, kind, step, phase, attempt, command_id, delay_ms, due_at)
+         SELECT t."sagaId", t.kind, t.step, t.phase, t.attempt, t."commandId",
+                CASE WHEN t."commandId" IS NULL THEN NULL ELSE t."dueAt" - $2 END,
+                CASE WHEN t."commandId" IS NULL THEN to_timestamp(t."dueAt" / 1000.0) END
+         FROM jsonb_to_recordset($1::jsonb) AS t("sagaId" uuid, kind text, step text, phase text,
+              attempt int, "commandId" uuid, "dueAt" float8)
+         RETURNING due_at)
+       ${notifyEarliestDue('inserted', '$3')}`,
+      [JSON.stringify(timers), now, TIMER_CHANNEL],
     );
+    this.earliestDue = earlierDue(this.earliestDue, rows[0]?.dueAt);
   }
 
   /** Claims one due timer (SKIP LOCKED, so instances share them); delete it before commit. */
@@ -68,11 +111,15 @@ export class TimerTransaction {
   /** Starts the timeouts of these commands, now that Kafka has acknowledged them. */
   async arm(commandIds: string[], now: number): Promise<void> {
     if (commandIds.length === 0) return;
-    await this.manager.query(
-      `UPDATE skald.timer SET due_at = $2::timestamptz + delay_ms * interval '1 millisecond'
-       WHERE command_id = ANY($1::uuid[]) AND due_at IS NULL`,
-      [commandIds, new Date(now)],
+    const rows: { dueAt: number }[] = await this.manager.query(
+      `WITH armed AS (
+         UPDATE skald.timer SET due_at = $2::timestamptz + delay_ms * interval '1 millisecond'
+         WHERE command_id = ANY($1::uuid[]) AND due_at IS NULL
+         RETURNING due_at)
+       ${notifyEarliestDue('armed', '$3')}`,
+      [commandIds, new Date(now), TIMER_CHANNEL],
     );
+    this.earliestDue = earlierDue(this.earliestDue, rows[0]?.dueAt);
   }
 
   /**

@@ -5,6 +5,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { TERMINAL_TRANSACTION_STATUSES, type TransactionState } from '@skald/two-phase';
 import { decodeCursor, pageOf, type Page } from './keyset-page';
 import { OUTBOX_CHANNEL } from './saga-store';
+import { DueTimeListeners, earlierDue, TIMER_CHANNEL } from './timers';
 
 /** A transaction row: the protocol state plus its timer and idempotency keys. */
 export interface TwoPhaseRecord extends TransactionState {
@@ -77,6 +78,11 @@ const at = (ms: number | null) => (ms === null ? null : new Date(ms));
 const json = (value: unknown) => JSON.stringify(value ?? null);
 
 export class TwoPhaseTransaction {
+  /** Messages were queued in skald.outbox: the relays are notified on commit. */
+  queuedMessages = false;
+  /** The earliest timer set (ms since epoch): the timer pollers are notified on commit. */
+  earliestDue: number | undefined;
+
   constructor(private readonly manager: EntityManager) {}
 
   /** Inserts a new transaction; false when another one already holds its idempotency key. */
@@ -103,6 +109,7 @@ export class TwoPhaseTransaction {
         new Date(now),
       ],
     );
+    if (rows.length === 1) this.earliestDue = earlierDue(this.earliestDue, tx.dueAt ?? undefined);
     return rows.length === 1;
   }
 
@@ -153,6 +160,7 @@ export class TwoPhaseTransaction {
         tx.resolution ? json(tx.resolution) : null,
       ],
     );
+    this.earliestDue = earlierDue(this.earliestDue, tx.dueAt ?? undefined);
   }
 
   /** Records each message and queues its Kafka record in skald.outbox (keyed by transaction id). */
@@ -177,7 +185,7 @@ export class TwoPhaseTransaction {
        ORDER BY c.ord`,
       [JSON.stringify(commands.map((c, ord) => ({ ord, ...c }))), sentAt],
     );
-    await this.manager.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, '']);
+    this.queuedMessages = true;
   }
 
   async findCommand(commandId: string): Promise<TwoPhaseCommandRecord | undefined> {
@@ -210,11 +218,33 @@ export class TwoPhaseTransaction {
 
 /** Runs the coordinator's transactions on the orchestrator's DataSource. */
 export class TwoPhaseStore {
+  private readonly dueTimes = new DueTimeListeners();
+
   constructor(private readonly dataSource: DataSource) {}
 
   /** One transaction; rolled back if `work` throws. */
-  transaction<T>(work: (tx: TwoPhaseTransaction) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction((manager) => work(new TwoPhaseTransaction(manager)));
+  async transaction<T>(work: (tx: TwoPhaseTransaction) => Promise<T>): Promise<T> {
+    let tx!: TwoPhaseTransaction;
+    const result = await this.dataSource.transaction(async (manager) => {
+      tx = new TwoPhaseTransaction(manager);
+      const value = await work(tx);
+      // delivered on commit, in one statement: the relays and the timer pollers of every instance
+      const notify: [channel: string, payload: string][] = [];
+      if (tx.queuedMessages) notify.push([OUTBOX_CHANNEL, '']);
+      if (tx.earliestDue !== undefined) notify.push([TIMER_CHANNEL, String(tx.earliestDue)]);
+      if (notify.length > 0) {
+        const calls = notify.map((_, i) => `pg_notify($${2 * i + 1}, $${2 * i + 2})`);
+        await manager.query(`SELECT ${calls.join(', ')}`, notify.flat());
+      }
+      return value;
+    });
+    this.dueTimes.emit(tx.earliestDue);
+    return result;
+  }
+
+  /** Calls `listener` after each commit that set a transaction's timer, with its due time (ms since epoch). */
+  onTimersCommitted(listener: (dueAt: number) => void): () => void {
+    return this.dueTimes.add(listener);
   }
 
   async find(id: string): Promise<TwoPhaseView | undefined> {

@@ -75,7 +75,6 @@ export class OrchestratorHarness {
       KAFKA_BROKERS: this.brokers.join(','),
       SKALD_TOPIC_PREFIX: this.topicPrefix,
       SKALD_SAGAS: this.options.sagas.join(','),
-      SKALD_TIMER_POLL_MS: '50',
       ...this.options.env,
     });
     await waitForHttp(`${instance.url}/health`, { process: instance });

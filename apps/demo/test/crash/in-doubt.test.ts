@@ -101,8 +101,10 @@ describe('in-doubt participants ask the coordinator (GET /v1/transactions/:id)',
       ]);
 
       // the coordinator's own re-send is then answered as a repeat, and the transaction finishes
+      // (a due time set by hand wakes the timer pollers only with its NOTIFY, as Skald's own do)
       await world.pool.query(
-        'UPDATE skald.two_phase_transaction SET due_at = now() WHERE id = $1',
+        `WITH due AS (UPDATE skald.two_phase_transaction SET due_at = now() WHERE id = $1 RETURNING due_at)
+         SELECT pg_notify('skald_timer', (extract(epoch FROM due_at) * 1000)::bigint::text) FROM due`,
         [id],
       );
       await world.waitForStatus(id, 'committed', 30_000);

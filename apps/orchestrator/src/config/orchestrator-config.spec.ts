@@ -65,7 +65,7 @@ describe('loadOrchestratorConfig', () => {
       topicReplication: 3,
       bodyLimit: '2mb',
       timerPollMs: 50,
-      outboxPollMs: 1_000,
+      outboxPollMs: 60_000,
       outboxBatchSize: 500,
       flowControl: {
         maxInFlight: 16,

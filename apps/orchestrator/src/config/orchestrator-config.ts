@@ -171,9 +171,12 @@ export interface CompiledOrchestratorConfig {
   readonly topicReplication: number;
   /** Largest accepted request body, e.g. `1mb`. */
   readonly bodyLimit: string;
-  /** How often the timer poller looks for due timers when idle. */
+  /**
+   * The timer poller's longest sleep: it sleeps until the next due time and is woken by commits
+   * that set an earlier one, so this is only a safety net (SKALD_TIMER_POLL_MS).
+   */
   readonly timerPollMs: number;
-  /** How often the relay looks at the outbox when no notification woke it. */
+  /** The relay's longest sleep when nothing wakes it (notifications, signals): a safety net. */
   readonly outboxPollMs: number;
   /** Outbox rows published per Kafka batch. */
   readonly outboxBatchSize: number;
@@ -258,8 +261,8 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv): CompiledOrchestr
     topicPartitions: raw.SKALD_TOPIC_PARTITIONS ?? 4,
     topicReplication: raw.SKALD_TOPIC_REPLICATION ?? -1,
     bodyLimit: raw.SKALD_BODY_LIMIT ?? '1mb',
-    timerPollMs: raw.SKALD_TIMER_POLL_MS ?? 100,
-    outboxPollMs: 1_000,
+    timerPollMs: raw.SKALD_TIMER_POLL_MS ?? 60_000,
+    outboxPollMs: 60_000,
     outboxBatchSize: 500,
     flowControl: {
       maxInFlight: raw.SKALD_MAX_IN_FLIGHT ?? 1_000,
@@ -269,7 +272,8 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv): CompiledOrchestr
       mode: raw.SKALD_BREAKER_MODE ?? BREAKER_MODES.wait,
       retriesPerSecond: raw.SKALD_RETRIES_PER_SECOND ?? 100,
     },
-    leaseMs: raw.SKALD_LEASE_MS ?? 15_000,
+    // renewed every third of it: one statement a minute while idle
+    leaseMs: raw.SKALD_LEASE_MS ?? 180_000,
     inboxRetentionMs: raw.SKALD_INBOX_RETENTION_MS ?? 7 * 24 * 3_600_000,
     twoPhaseResendMs: raw.SKALD_TWO_PHASE_RESEND_MS ?? 2_000,
     twoPhaseTimeoutMs: raw.SKALD_TWO_PHASE_TIMEOUT_MS ?? 30_000,

@@ -180,19 +180,24 @@ export class SagaEngine {
           `timer ${timer.id} of saga ${stored.id} postponed: ${(error as Error).message}`,
         );
         await tx.timers.postpone(timer.id, ctx.now + POISON_TIMER_DELAY_MS);
-        return { sagas: [] };
+        return { sagas: [], released: false };
       }
       await tx.timers.delete(timer.id);
-      if (timer.kind === 'step-timeout' && timer.commandId && timer.participant) {
+      const { commandId } = timer;
+      const released = timer.kind === 'step-timeout' && !!commandId && !!timer.participant;
+      if (released) {
         // no answer in time: the participant is slow or down, and the command is no longer in flight
-        await tx.timers.releaseCommand(timer.commandId, ctx.now);
+        await tx.timers.releaseCommand(commandId, ctx.now);
         await this.breakers.recordTimeout(tx, timer, ctx.now);
       }
       this.metrics.timersFired.inc({ kind: timer.kind, applied: String(!decision.ignored) });
-      if (decision.ignored) return { sagas: [] };
-      return { sagas: await this.writeDecisions(tx, [{ stored, definition, decision }], ctx) };
+      if (decision.ignored) return { sagas: [], released };
+      const sagas = await this.writeDecisions(tx, [{ stored, definition, decision }], ctx);
+      return { sagas, released };
     });
     for (const saga of fired?.sagas ?? []) this.afterCommit(saga);
+    // a bulkhead slot came free: commands waiting for it may go now
+    if (fired?.released) this.outbox.signal();
     return fired !== undefined;
   }
 

@@ -1,15 +1,24 @@
 import { Logger } from '@nestjs/common';
 import { doublingDelayMs } from '@skald/protocol';
 
+/** setTimeout's longest delay; a later wake-up is re-armed when this one ends. */
+const MAX_TIMEOUT_MS = 2_147_483_647;
+
 /**
- * A background loop: runs `step` until it reports no work, then sleeps `idleMs` or until woken.
- * Failures back off exponentially (up to 30 s) and are logged, never thrown: the loop must outlive
- * database and broker outages.
+ * A background loop: runs `step` until it reports no work, then sleeps until the earliest wake-up
+ * asked for (`poke`, `wakeBy`, from the step itself or from outside), at most `idleMs`: the
+ * safety net for a wake-up that never came. Failures back off exponentially (up to 30 s) and are
+ * logged, never thrown: the loop must outlive database and broker outages.
  */
 export class WakeableLoop {
   private running = false;
-  private woken = false;
-  private wake: (() => void) | undefined;
+  /**
+   * When the next step is due (ms since epoch). Reset as a step starts, so a wake-up asked for
+   * while a step runs (which may have read the database before that work was committed) holds.
+   */
+  private wakeAt = Infinity;
+  private timer: NodeJS.Timeout | undefined;
+  private endSleep: (() => void) | undefined;
   private done: Promise<void> | undefined;
 
   constructor(
@@ -26,8 +35,14 @@ export class WakeableLoop {
 
   /** Runs the next step now instead of after the idle wait. */
   poke(): void {
-    this.woken = true;
-    this.wake?.();
+    this.wakeBy(0);
+  }
+
+  /** Runs the next step no later than `at` (ms since epoch); a later wake-up changes nothing. */
+  wakeBy(at: number): void {
+    if (at >= this.wakeAt) return;
+    this.wakeAt = at;
+    if (this.endSleep) this.arm();
   }
 
   /** Lets the current step finish, then stops. */
@@ -38,26 +53,29 @@ export class WakeableLoop {
   }
 
   private sleep(ms: number): Promise<void> {
-    if (this.woken) {
-      this.woken = false;
-      return Promise.resolve();
-    }
+    this.wakeBy(Date.now() + ms);
     return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    }).then(() => {
-      this.wake = undefined;
-      this.woken = false;
+      this.endSleep = resolve;
+      this.arm();
     });
+  }
+
+  /** (Re)starts the sleep's timer for `wakeAt`. */
+  private arm(): void {
+    clearTimeout(this.timer);
+    const delay = Math.min(Math.max(0, this.wakeAt - Date.now()), MAX_TIMEOUT_MS);
+    this.timer = setTimeout(() => {
+      if (this.wakeAt > Date.now()) return this.arm(); // beyond one setTimeout
+      const resolve = this.endSleep;
+      this.endSleep = this.timer = undefined;
+      resolve?.();
+    }, delay);
   }
 
   private async run(): Promise<void> {
     let failures = 0;
     while (this.running) {
+      this.wakeAt = Infinity;
       try {
         const more = await this.step();
         failures = 0;

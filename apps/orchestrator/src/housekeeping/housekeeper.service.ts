@@ -1,6 +1,8 @@
 // Singleton maintenance (pruning the reply inbox) run by whichever instance holds the lease.
 // Every write goes through LeaseStore.fenced(): an instance paused past its lease and resumed
 // finds its fencing token stale and writes nothing.
+// Idle, it costs one statement per renewal (every third of SKALD_LEASE_MS): the inbox is pruned
+// when the lease is taken and then at most every PRUNE_EVERY_MS, since its rows live for days.
 import { randomUUID } from 'node:crypto';
 import {
   Inject,
@@ -18,6 +20,9 @@ import { SkaldMetrics } from '../metrics/metrics.module';
 
 export const HOUSEKEEPING_LEASE = 'housekeeping';
 
+/** The longest time between two prunes by one holder (shorter when the retention is). */
+const PRUNE_EVERY_MS = 3_600_000;
+
 @Injectable()
 export class Housekeeper implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(Housekeeper.name);
@@ -25,6 +30,8 @@ export class Housekeeper implements OnApplicationBootstrap, BeforeApplicationShu
   /** Unique per process, even if two hosts run the same instance id. */
   private readonly holder: string;
   private token: number | undefined;
+  /** When this holder last pruned with its current token (ms since epoch). */
+  private prunedAt = -Infinity;
 
   constructor(
     private readonly leases: LeaseStore,
@@ -50,13 +57,17 @@ export class Housekeeper implements OnApplicationBootstrap, BeforeApplicationShu
           : `housekeeping lease taken with fencing token ${token}`,
       );
       this.token = token;
+      this.prunedAt = -Infinity;
     }
     if (token === undefined) return false;
+    const now = Date.now();
+    if (now - this.prunedAt < Math.min(PRUNE_EVERY_MS, this.config.inboxRetentionMs)) return false;
     this.faults.at('housekeeping:lease-held');
     try {
       const pruned = await this.leases.fenced(HOUSEKEEPING_LEASE, token, (tx) =>
         tx.pruneInbox(this.config.inboxRetentionMs),
       );
+      this.prunedAt = now;
       if (pruned > 0) this.logger.log(`pruned ${pruned} reply ids from the inbox`);
     } catch (error) {
       if (!(error instanceof StaleLeaseError)) throw error;

@@ -3,6 +3,10 @@
 // bulkhead and retry budget allow; the rest waits in the outbox (in Postgres, not in memory).
 // Each topic is sent on its own: one the broker refuses is held (TopicHolds), its rows wait, and
 // every other topic keeps flowing.
+// It runs while batches come back full, then sleeps until woken: by a commit that queued rows
+// (in-process signal; NOTIFY from other instances), by a held topic's check, or when held-back
+// work may go by time alone (a breaker turning half-open, a retry token). The idle wait
+// (`outboxPollMs`) is only a safety net.
 import {
   Inject,
   Injectable,
@@ -27,7 +31,13 @@ import { bounded } from '../kafka/bounded';
 import { KafkaPublisher } from '../kafka/kafka-publisher';
 import { SHUTDOWN_STEP_MS } from '../kafka/kafka.tokens';
 import { SkaldMetrics } from '../metrics/metrics.module';
-import { retryTokens, sendAllowance, type FlowControlOptions } from '../resilience/flow-control';
+import {
+  retryTokenAt,
+  retryTokens,
+  sendableAgainAt,
+  sendAllowance,
+  type FlowControlOptions,
+} from '../resilience/flow-control';
 import { isTopicError } from '../kafka/kafka-errors';
 import { TopicHolds } from './topic-holds';
 
@@ -47,7 +57,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     @Inject(ORCHESTRATOR_CONFIG) private readonly config: CompiledOrchestratorConfig,
     @Inject(ORCHESTRATOR_FAULTS) private readonly faults: OrchestratorFaults = NO_FAULTS,
   ) {
-    this.loop = new WakeableLoop('outbox relay', () => this.publishBatch(), config.outboxPollMs);
+    this.loop = new WakeableLoop('outbox relay', () => this.round(), config.outboxPollMs);
   }
 
   onApplicationBootstrap(): void {
@@ -67,9 +77,20 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
 
   /** Publishes one batch; true when there may be more that can be sent now. */
   async publishBatch(): Promise<boolean> {
+    return (await this.publish()).more;
+  }
+
+  /** One round of the loop: a batch, then a wake-up for work held back until a known time. */
+  private async round(): Promise<boolean> {
+    const { more, heldUntil } = await this.publish();
+    if (heldUntil !== undefined) this.loop.wakeBy(heldUntil);
+    return more;
+  }
+
+  private async publish(): Promise<{ more: boolean; heldUntil?: number }> {
     const batchSize = this.config.outboxBatchSize;
     const now = Date.now();
-    const { published, more } = await this.store.transaction(async (tx) => {
+    const { published, more, heldUntil } = await this.store.transaction(async (tx) => {
       const participants = await tx.participants.withWork();
       const allowances = participants
         .map((p) => ({
@@ -78,8 +99,17 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
         }))
         .filter((a) => a.slots > 0);
       const claimed = await tx.claimOutbox(allowances, batchSize, this.holds.blocked());
-      const { send, tokensLeft } = withinRetryBudget(claimed, participants, now, this.flow);
-      if (send.length === 0) return { published: 0, more: false };
+      const { send, tokensLeft, budgetHeld } = withinRetryBudget(
+        claimed,
+        participants,
+        now,
+        this.flow,
+      );
+      const heldUntil = earliest([
+        ...participants.map((p) => sendableAgainAt(p, now, this.flow)),
+        ...[...budgetHeld.values()].map((tokens) => retryTokenAt(tokens, now, this.flow)),
+      ]);
+      if (send.length === 0) return { published: 0, more: false, heldUntil };
       await tx.relaxDurability();
       // ⚠ delete only after Kafka acknowledged: rows of a refused topic, or of a failed batch, stay queued
       const sent = await this.publishPerTopic(send);
@@ -95,10 +125,11 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       return {
         published: sent.length,
         more: full || send.filter((r) => r.participant === null).length >= batchSize,
+        heldUntil,
       };
     });
     this.metrics.outboxPublished.inc(published);
-    return more;
+    return { more, heldUntil };
   }
 
   /**
@@ -148,9 +179,11 @@ function withinRetryBudget(
   participants: ParticipantWithWork[],
   now: number,
   options: FlowControlOptions,
-): { send: OutboxRecord[]; tokensLeft: Map<string, number> } {
+): { send: OutboxRecord[]; tokensLeft: Map<string, number>; budgetHeld: Map<string, number> } {
   const tokens = new Map(participants.map((p) => [p.name, retryTokens(p, now, options)]));
   const tokensLeft = new Map<string, number>();
+  /** Participants with a retry held back (their budget is spent), and the tokens they have. */
+  const budgetHeld = new Map<string, number>();
   const heldSagas = new Set<string>();
   const send: OutboxRecord[] = [];
   for (const record of claimed) {
@@ -159,6 +192,7 @@ function withinRetryBudget(
       const available = tokens.get(record.participant) ?? 0;
       if (available < 1) {
         heldSagas.add(record.sagaId);
+        budgetHeld.set(record.participant, available);
         continue;
       }
       tokens.set(record.participant, available - 1);
@@ -166,5 +200,10 @@ function withinRetryBudget(
     }
     send.push(record);
   }
-  return { send, tokensLeft };
+  return { send, tokensLeft, budgetHeld };
+}
+
+function earliest(times: (number | undefined)[]): number | undefined {
+  const known = times.filter((t): t is number => t !== undefined);
+  return known.length > 0 ? Math.min(...known) : undefined;
 }

@@ -3,7 +3,9 @@ import { describe, it } from 'node:test';
 import {
   breakerAfter,
   breakerState,
+  retryTokenAt,
   retryTokens,
+  sendableAgainAt,
   sendAllowance,
   type BreakerChange,
   type FlowControlOptions,
@@ -126,6 +128,12 @@ describe('send allowance', () => {
       blockedBy: 'circuit-open',
     });
   });
+
+  it('held back by time alone only while the breaker is open: until it turns half-open', () => {
+    assert.equal(sendableAgainAt(opened, 10, options), 1_000);
+    assert.equal(sendableAgainAt(opened, 1_000, options), undefined, 'half-open: probes free it');
+    assert.equal(sendableAgainAt(healthy, 0, options), undefined, 'bulkhead: replies free it');
+  });
 });
 
 describe('retry budget', () => {
@@ -134,5 +142,10 @@ describe('retry budget', () => {
     const spent = { ...healthy, retryTokens: 0, tokensAt: 1_000 };
     assert.equal(retryTokens(spent, 1_500, options), 5);
     assert.equal(retryTokens(spent, 60_000, options), 10);
+  });
+
+  it('a spent budget has a whole token again after the refill of what it lacks', () => {
+    assert.equal(retryTokenAt(0, 1_000, options), 1_100);
+    assert.equal(retryTokenAt(0.5, 1_000, options), 1_050);
   });
 });

@@ -161,6 +161,25 @@ export function sendAllowance(
   return slots > 0 ? { slots } : { slots, blockedBy: WAIT_REASONS.bulkheadFull };
 }
 
+/**
+ * When commands held back for this participant may be sent again with no reply or timeout to
+ * free them (ms since epoch): its open breaker turns half-open. Undefined when only an answer or
+ * a timeout frees a slot (bulkhead full, half-open probes out), which wakes the relay anyway.
+ */
+export function sendableAgainAt(
+  flow: ParticipantFlow,
+  now: number,
+  options: FlowControlOptions,
+): number | undefined {
+  if (breakerState(flow, now, options) !== BREAKER_STATES.open) return undefined;
+  return (flow.openedAt ?? 0) + options.openMs;
+}
+
+/** When a retry budget that has `tokens` now (fewer than one) has a whole token again (ms since epoch). */
+export function retryTokenAt(tokens: number, now: number, options: FlowControlOptions): number {
+  return now + Math.ceil(((1 - tokens) * 1000) / Math.max(1, options.retriesPerSecond));
+}
+
 /** Why a command still in the outbox has not been sent, as the API shows it. */
 export function waitReason(
   flow: ParticipantFlow,
