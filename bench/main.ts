@@ -118,6 +118,7 @@ async function runBench(
     settings,
     skald,
     counters,
+    kafka,
     kafkaAdmin,
     pgAdmin: admin,
     statements,

@@ -56,7 +56,6 @@ export function parseBenchArgs(argv: string[]): BenchSettings {
     orchestratorEnv: {
       SKALD_DB_POOL_SIZE: '20',
       SKALD_TOPIC_PARTITIONS: '4',
-      SKALD_TIMER_POLL_MS: '100',
       LOG_LEVEL: 'warn',
     },
     quick,

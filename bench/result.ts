@@ -39,6 +39,9 @@ export function benchResult(run: RunFigures) {
     saturationConcurrency: saturation.concurrency,
     latencyMs: { p50: open.latencyMs.p50, p95: open.latencyMs.p95, p99: open.latencyMs.p99 },
     c1LatencyMs: { p50: c1.latencyMs.p50, p99: c1.latencyMs.p99 },
+    c1StatementsPerSaga: c1.perSaga.statements,
+    /** Where a step's time goes at concurrency 1 (bench/step-profile.ts). */
+    c1Steps: c1.steps ?? null,
     openLoop: open,
     compensationSagasPerSec: w2.perSec,
     drainSagasPerSec: w3.drainSagasPerSec,
@@ -80,6 +83,10 @@ export function benchResult(run: RunFigures) {
       cpuPerSagaVsFloor: ratio(
         counted.perSaga.cpuMs.total,
         bestOfPasses(passes, (p) => p.floor.perSaga.cpuMs.total, 'min'),
+      ),
+      statementsPerSagaC1VsFloor: ratio(
+        c1.perSaga.statements ?? 0,
+        bestOfPasses(passes, (p) => p.floor.perSaga.statements ?? undefined, 'min'),
       ),
       pgCommitsPerSagaVsFloor: ratio(
         counted.perSaga.pgCommits,
@@ -195,6 +202,19 @@ export function printResult(result: BenchResult, run: RunFigures): void {
     ['orchestrator CPU %', 'participants CPU %', 'statements', 'pg write transactions'],
     [[idle.orchestratorCpuPct, idle.participantsCpuPct, idle.statements, idle.pgWriteTransactions]],
   );
+  if (result.c1Steps) {
+    const steps = result.c1Steps;
+    printTable(
+      `Where a step's time goes at concurrency 1 (ms, over every step of ${steps.sagas} sagas)`,
+      ['segment', 'p50', 'p95', 'share of the p50s'],
+      (['decidedToSent', 'sentToReplied', 'repliedToApplied'] as const).map((k) => [
+        k,
+        steps[k].p50,
+        steps[k].p95,
+        steps.shares[k],
+      ]),
+    );
+  }
   printTable(
     'Machine drift: baselines after ÷ before (1 = the machine did not change under the run)',
     ['baseline', 'after/before'],

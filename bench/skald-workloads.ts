@@ -1,6 +1,6 @@
 // The workloads Skald runs (W1 closed and open loop, W2 compensation, W3 drain after an outage
 // of the participants), each between counter snapshots of Skald's database and topics.
-import type { Admin } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import { STATS_SETTLE_MS } from './baseline-passes';
 import type { CounterSnapshot, Counters, CpuSources, PerSaga } from './counters';
@@ -8,6 +8,7 @@ import { idleWindow } from './idle';
 import { best, closedLoop, openLoop, round1, round2, sleep, type LoadResult } from './load';
 import type { BenchSettings } from './options';
 import type { SkaldUnderTest } from './skald';
+import type { StepProfile } from './step-profile';
 
 /** Outbox rows, unconsumed replies and unconsumed commands, sampled every 500 ms. */
 interface BacklogSamples {
@@ -29,6 +30,7 @@ export interface SkaldRig {
   settings: BenchSettings;
   skald: SkaldUnderTest;
   counters: Counters;
+  kafka: Kafka;
   kafkaAdmin: Admin;
   /** A pool on the server's admin database (pg_stat_statements). */
   pgAdmin: Pool;
@@ -56,7 +58,13 @@ function skaldCounters(rig: SkaldRig) {
 }
 
 type Measure = ReturnType<typeof skaldCounters>;
-type W1Level = LoadResult & { perSaga: PerSaga; backlog: BacklogSamples; stable: boolean };
+type W1Level = LoadResult & {
+  perSaga: PerSaga;
+  backlog: BacklogSamples;
+  stable: boolean;
+  /** At concurrency 1 only: where each step's time went. */
+  steps?: StepProfile;
+};
 
 /** W1, closed loop: each level with its per-saga counters and its backlog, sampled meanwhile. */
 async function closedLoopLevels(rig: SkaldRig, measure: Measure): Promise<W1Level[]> {
@@ -66,6 +74,7 @@ async function closedLoopLevels(rig: SkaldRig, measure: Measure): Promise<W1Leve
   for (const c of settings.concurrency) {
     const own = skald.ownQueries;
     const from = await measure.snapshot();
+    const levelSince = Date.now();
     const backlog: BacklogSamples = { outbox: [], replies: [], commands: [] };
     let sampling = true;
     const sampler = (async () => {
@@ -88,11 +97,13 @@ async function closedLoopLevels(rig: SkaldRig, measure: Measure): Promise<W1Leve
       perSaga: await measure.perSaga(from, result.ended, own),
       backlog,
       stable: isFlat(backlog),
+      steps: c === 1 ? await skald.stepProfile(rig.kafka, levelSince) : undefined,
     };
     w1.push(level);
     log(
       `W1 c=${c}: ${level.perSec} sagas/s, p50 ${level.latencyMs.p50} ms, backlog outbox ${backlog.outbox.join(' ')} | replies ${backlog.replies.join(' ')} | commands ${backlog.commands.join(' ')}${level.stable ? '' : ' (growing)'}`,
     );
+    if (level.steps) log(`W1 c=1, per step (ms): ${JSON.stringify(level.steps)}`);
   }
   return w1;
 }

@@ -3,7 +3,7 @@
 // written by the orchestrator on this machine's clock) by one poller, so latency does not depend on
 // the poll interval; the poller's own queries are counted and subtracted from the counters.
 import { join } from 'node:path';
-import type { Admin } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import { benchPool } from './pg-pool';
 import { commandTopic, replyTopic } from '@skald/protocol';
@@ -16,6 +16,7 @@ import {
 } from '@skald/testing';
 import { consumerLag } from './counters';
 import { sleep } from './load';
+import { profileSteps } from './step-profile';
 import { BENCH_PARTICIPANTS, BENCH_SAGA_TYPE } from './workflow';
 
 const TERMINAL = ['completed', 'compensated', 'failed'];
@@ -126,6 +127,12 @@ export class SkaldUnderTest {
       ),
     ]);
     return { replies, commands: commands.reduce((a, b) => a + b, 0) };
+  }
+
+  /** Where the time of the sagas created since `sinceMs` went, step by step (bench/step-profile.ts). */
+  async stepProfile(kafka: Kafka, sinceMs: number) {
+    this.ownQueries++;
+    return profileSteps(this.pool, kafka, this.topicPrefix, sinceMs);
   }
 
   /** The statements the orchestrator ran most often in its database (pg_stat_statements). */
