@@ -3,7 +3,13 @@
 // command-consumer.ts, one command's handling command-dispatcher.ts, what it produces reply-sender.ts.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
-import { commandTopic, deadLetterTopic, DEFAULT_TOPIC_PREFIX, type Phase } from '@skald/protocol';
+import {
+  commandTopic,
+  deadLetterTopic,
+  DEFAULT_TOPIC_PREFIX,
+  fixKafkajsIdleTimers,
+  type Phase,
+} from '@skald/protocol';
 import { CommandConsumer } from './command-consumer';
 import { CommandDispatcher, twoPhaseInvoker } from './command-dispatcher';
 import { runSchema } from './database';
@@ -32,6 +38,7 @@ export class Participant {
   private readonly currentLifetime = () => this.lifetime.signal;
 
   constructor(private readonly options: ParticipantOptions) {
+    fixKafkajsIdleTimers(); // kafkajs 2.2.4 burns CPU on a 1 ms timer per idle connection
     if (!NAME.test(options.name)) {
       throw new ParticipantConfigError(
         `participant name ${JSON.stringify(options.name)} must be 1-100 letters, digits, ".", "_" or "-"`,

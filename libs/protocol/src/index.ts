@@ -63,3 +63,4 @@ export {
   type TwoPhaseDecision,
   type TwoPhasePhase,
 } from './wire';
+export { fixKafkajsIdleTimers } from './kafkajs-idle-timers';

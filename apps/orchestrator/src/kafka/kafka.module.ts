@@ -1,6 +1,7 @@
 // The ONLY place that constructs kafkajs clients; everything else receives them from here.
 import { Module, type DynamicModule } from '@nestjs/common';
 import { Kafka, logLevel } from 'kafkajs';
+import { fixKafkajsIdleTimers } from '@skald/protocol';
 import { KafkaAdmin } from './kafka-admin';
 import { KafkaPublisher } from './kafka-publisher';
 import { KafkaSubscriptions } from './kafka-subscriptions';
@@ -29,15 +30,17 @@ export class KafkaModule {
       providers: [
         {
           provide: KAFKA,
-          useFactory: () =>
-            new Kafka({
+          useFactory: () => {
+            fixKafkajsIdleTimers();
+            return new Kafka({
               clientId: options.clientId,
               brokers: [...options.brokers],
               connectionTimeout: 3_000,
               requestTimeout: 10_000,
               logLevel: kafkaLogLevel(options.logLevel),
               logCreator: () => logEntry,
-            }),
+            });
+          },
         },
         KafkaAdmin,
         KafkaPublisher,
