@@ -25,8 +25,12 @@ export interface ReplyBatchRead {
   executions: Map<string, ExecutionRecord>;
   /** The sagas the replies correlate to, locked, by id. */
   locked: Map<string, SagaRecord>;
-  /** The rows of participants that answered `error`, locked: their breakers may change. */
-  failing: Map<string, ParticipantRecord>;
+  /**
+   * The rows of the participants whose breakers the batch may change, locked: those that answered
+   * `error`, and those whose breaker is not clean (open, or failures counted). A healthy answer
+   * from a participant whose row is clean changes nothing, and locks nothing.
+   */
+  flows: Map<string, ParticipantRecord>;
 }
 
 const EXECUTION_COLUMNS = `command_id AS "commandId", saga_id AS "sagaId", step, phase, attempt, participant, outcome`;
@@ -48,14 +52,14 @@ export const REPLY_BATCH_SQL = `
   locked AS MATERIALIZED (
     SELECT ${SAGA_JSON_COLUMNS} FROM skald.saga_instance
     WHERE id IN (SELECT "sagaId" FROM correlated) ORDER BY id FOR UPDATE),
-  failing AS MATERIALIZED (
+  flows AS MATERIALIZED (
     SELECT ${PARTICIPANT_JSON_COLUMNS} FROM skald.participant p
-    WHERE p.name IN (SELECT participant FROM correlated
-                     WHERE answer = 'error' AND "sagaId" IN (SELECT id FROM locked))
+    WHERE p.name IN (SELECT participant FROM correlated WHERE "sagaId" IN (SELECT id FROM locked)
+                     AND (answer = 'error' OR p.consecutive_failures > 0 OR p.breaker_state <> 'closed'))
     ORDER BY p.name FOR UPDATE)
   SELECT (SELECT coalesce(json_agg(id), '[]'::json) FROM fresh) AS fresh,
          ${asJson('executions')} AS executions, ${asJson('locked')} AS locked,
-         ${asJson('failing')} AS failing`;
+         ${asJson('flows')} AS flows`;
 
 export function replyBatchParameters(replies: readonly ReplyKey[]): unknown[] {
   return [
@@ -74,13 +78,13 @@ export function replyBatchRead(row: {
   fresh: string[];
   executions: ExecutionRecord[];
   locked: SagaRecord[];
-  failing: ParticipantRecord[];
+  flows: ParticipantRecord[];
 }): ReplyBatchRead {
   return {
     fresh: new Set(row.fresh),
     executions: new Map(row.executions.map((e) => [e.commandId, e])),
     locked: new Map(row.locked.map((s) => [s.id, s])),
-    failing: new Map(row.failing.map((p) => [p.name, p])),
+    flows: new Map(row.flows.map((p) => [p.name, p])),
   };
 }
 

@@ -122,28 +122,6 @@ export class ParticipantTransaction {
     );
   }
 
-  /**
-   * A healthy outcome closes the breaker and clears the failing operations. Writes (and locks)
-   * only when there is something to clear (a failing operation always counts in
-   * consecutive_failures), so the healthy path costs one index lookup. Once the statement ran,
-   * `changed` gets the state the breaker was in, when it changed anything.
-   */
-  recordHealthy(name: string, now: number, changed: (previous: 'closed' | 'open') => void): void {
-    this.writes.add(
-      `UPDATE skald.participant p
-         SET breaker_state = 'closed', consecutive_failures = 0, failing_operations = '{}',
-             opened_at = NULL, updated_at = $2
-       FROM (SELECT breaker_state FROM skald.participant WHERE name = $1) AS old
-       WHERE p.name = $1 AND (p.consecutive_failures > 0 OR p.breaker_state <> 'closed')
-       RETURNING old.breaker_state AS previous`,
-      [name, new Date(now)],
-      (rows) => {
-        const previous = (rows as { previous: 'closed' | 'open' }[])[0]?.previous;
-        if (previous) changed(previous);
-      },
-    );
-  }
-
   async saveRetryTokens(name: string, tokens: number, now: number): Promise<void> {
     await this.manager.query(
       'UPDATE skald.participant SET retry_tokens = $2, tokens_at = $3 WHERE name = $1',

@@ -126,8 +126,9 @@ export class SagaTransaction {
 
   /**
    * The read that opens a batch of replies, in one statement: records their message ids in the
-   * inbox, reads the execution rows they answer, locks their sagas in id order and the rows of
-   * the participants that answered `error` (their breakers may change) in name order.
+   * inbox, reads the execution rows they answer, locks their sagas in id order and then the rows
+   * of the participants whose breakers may change in name order (ReplyBatchRead.flows): the
+   * write statement changes no other participant row, so lock order holds.
    */
   async readReplies(replies: readonly ReplyKey[]): Promise<ReplyBatchRead> {
     const [row] = await this.writes.read<Parameters<typeof replyBatchRead>[0]>(

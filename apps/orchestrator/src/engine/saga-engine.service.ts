@@ -154,7 +154,7 @@ export class SagaEngine {
       );
       tx.recordReplies(batch.answers, ctx.now);
       tx.appendHistory(batch.history, ctx.now);
-      this.breakers.recordAll(tx, batch.outcomes, read.failing, ctx.now);
+      this.breakers.recordAll(tx, batch.outcomes, read.flows, ctx.now);
       // in the decisions' statement, this delete cannot see a new attempt's timeout written there
       tx.timers.cancelAnswered(batch.answeredSteps);
       const applied = await this.writeDecisions(tx, batch.decided, ctx);

@@ -30,8 +30,9 @@ export class ParticipantBreakers {
    * arrival order, as at most one write per participant (queued in the transaction's statement).
    * Healthy: any reply but `error` (a business refusal proves the participant works). Unhealthy:
    * an `error` reply or a timeout; it counts only for an operation that has not failed already
-   * since the last healthy outcome. `locked` holds the rows, locked by the transaction's read, of
-   * the participants with an unhealthy outcome; healthy ones alone need no row read.
+   * since the last healthy outcome. `locked` holds the rows the transaction's read locked: of the
+   * participants with an unhealthy outcome or a breaker not clean (ReplyBatchRead.flows); the
+   * others' healthy outcomes change nothing.
    */
   recordAll(
     tx: SagaTransaction,
@@ -39,17 +40,13 @@ export class ParticipantBreakers {
     locked: ReadonlyMap<string, ParticipantRecord>,
     now: number,
   ): void {
-    const names = [...new Set(outcomes.map((o) => o.participant))].sort();
-    for (const name of names) {
-      const mine = outcomes.filter((o) => o.participant === name);
-      if (mine.every((o) => o.healthy)) {
-        tx.participants.recordHealthy(name, now, (previous) => {
-          if (previous === BREAKER_STATES.open) this.closed(name);
-        });
-        continue;
-      }
-      const flow = locked.get(name);
-      if (flow) this.fold(tx, flow, mine, now);
+    for (const [name, flow] of [...locked].sort(([a], [b]) => a.localeCompare(b))) {
+      this.fold(
+        tx,
+        flow,
+        outcomes.filter((o) => o.participant === name),
+        now,
+      );
     }
   }
 
