@@ -38,12 +38,14 @@ export {
   OUTBOX_CHANNEL,
   SagaStore,
   SagaTransaction,
+  type AnsweredCommandRow,
   type ExecutionRecord,
   type NewCommandRow,
   type OutboxRecord,
 } from './saga-store';
 export { type SagaHistoryRecord, type SagaRecord } from './saga-records';
 export { TIMER_CHANNEL, TimerTransaction, type NewTimerRow, type TimerRecord } from './timers';
+export { type ClaimedTimer, type ReplyBatchRead, type ReplyKey } from './engine-reads';
 export { type Page } from './keyset-page';
 export {
   TwoPhaseStore,

@@ -2,6 +2,7 @@
 // ⚠ Lock order: a transaction that locks a saga row locks the participant row after it, never
 // before; the relay takes only an advisory lock per participant and no saga row.
 import type { EntityManager } from 'typeorm';
+import type { QueuedWrites } from './write-statement';
 
 /** A participant's flow-control row; the breaker is stored `closed` or `open` (half-open is derived). */
 export interface ParticipantRecord {
@@ -38,6 +39,12 @@ export const PARTICIPANT_COLUMNS = `p.name, p.breaker_state AS "breakerState",
   p.consecutive_failures AS "consecutiveFailures", p.failing_operations AS "failingOperations",
   p.opened_at AS "openedAt", p.retry_tokens AS "retryTokens", p.tokens_at AS "tokensAt"`;
 
+/** PARTICIPANT_COLUMNS with times in ms since epoch, for rows read as JSON. */
+export const PARTICIPANT_JSON_COLUMNS = `p.name, p.breaker_state AS "breakerState",
+  p.consecutive_failures AS "consecutiveFailures", p.failing_operations AS "failingOperations",
+  (extract(epoch FROM p.opened_at) * 1000)::float8 AS "openedAt", p.retry_tokens AS "retryTokens",
+  (extract(epoch FROM p.tokens_at) * 1000)::float8 AS "tokensAt"`;
+
 /** Commands of a participant sent and neither answered nor timed out (the bulkhead's count). */
 export const IN_FLIGHT_SQL = `(SELECT count(*)::int FROM skald.step_execution e
   WHERE e.participant = p.name AND e.dispatched_at IS NOT NULL AND e.released_at IS NULL)`;
@@ -61,13 +68,14 @@ export class ParticipantTransaction {
   constructor(
     private readonly manager: EntityManager,
     private readonly known: ReadonlySet<string>,
+    private readonly writes: QueuedWrites,
   ) {}
 
-  /** Makes sure each participant has its row; cheap after the first time per process. */
-  async register(names: string[]): Promise<void> {
+  /** Makes sure each participant has its row; costs nothing after the first time per process. */
+  register(names: string[]): void {
     const unknown = [...new Set(names)].filter((n) => !this.known.has(n));
     if (unknown.length === 0) return;
-    await this.manager.query(
+    this.writes.add(
       'INSERT INTO skald.participant (name) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING',
       [unknown],
     );
@@ -90,26 +98,18 @@ export class ParticipantTransaction {
 
   /** The rows whose breaker is not closed (open or half-open), unlocked: fail-fast only reads them. */
   async notClosed(): Promise<ParticipantRecord[]> {
-    const rows: ParticipantRow[] = await this.manager.query(
+    const rows: ParticipantRow[] = await this.writes.read(
       `SELECT ${PARTICIPANT_COLUMNS} FROM skald.participant p WHERE p.breaker_state <> 'closed'`,
     );
     return rows.map(toParticipantRecord);
   }
 
-  /** Locks the row until commit, to change the breaker from what it is now. */
-  async lock(name: string): Promise<ParticipantRecord | undefined> {
-    const rows: ParticipantRow[] = await this.manager.query(
-      `SELECT ${PARTICIPANT_COLUMNS} FROM skald.participant p WHERE p.name = $1 FOR UPDATE`,
-      [name],
-    );
-    return rows[0] && toParticipantRecord(rows[0]);
-  }
-
-  async updateBreaker(name: string, update: BreakerUpdate, now: number): Promise<void> {
-    await this.manager.query(
+  /** Queues a change of the breaker, from the row as locked by this transaction. */
+  updateBreaker(name: string, update: BreakerUpdate, now: number): void {
+    this.writes.add(
       `UPDATE skald.participant
          SET breaker_state = $2, consecutive_failures = $3, failing_operations = $4::text[],
-             opened_at = $5, updated_at = $6
+             opened_at = $5::timestamptz, updated_at = $6::timestamptz
        WHERE name = $1`,
       [
         name,
@@ -120,26 +120,6 @@ export class ParticipantTransaction {
         new Date(now),
       ],
     );
-  }
-
-  /**
-   * A healthy outcome closes the breaker and clears the failing operations. Writes (and locks)
-   * only when there is something to clear (a failing operation always counts in
-   * consecutive_failures), so the healthy path costs one index lookup.
-   * Returns the state it was in when it changed anything.
-   */
-  async recordHealthy(name: string, now: number): Promise<'closed' | 'open' | undefined> {
-    // TypeORM answers an UPDATE with [rows, rowCount]
-    const [rows]: [{ previous: 'closed' | 'open' }[], number] = await this.manager.query(
-      `UPDATE skald.participant p
-         SET breaker_state = 'closed', consecutive_failures = 0, failing_operations = '{}',
-             opened_at = NULL, updated_at = $2
-       FROM (SELECT breaker_state FROM skald.participant WHERE name = $1) AS old
-       WHERE p.name = $1 AND (p.consecutive_failures > 0 OR p.breaker_state <> 'closed')
-       RETURNING old.breaker_state AS previous`,
-      [name, new Date(now)],
-    );
-    return rows[0]?.previous;
   }
 
   async saveRetryTokens(name: string, tokens: number, now: number): Promise<void> {

@@ -63,3 +63,11 @@ function sagaRecordFromRow(row: SagaRow): SagaRecord {
 export function sagaRecordsFromRows(rows: unknown[]): SagaRecord[] {
   return (rows as SagaRow[]).map(sagaRecordFromRow);
 }
+
+const ms = (column: string, as: string) =>
+  `(extract(epoch FROM ${column}) * 1000)::float8 AS "${as}"`;
+
+/** SAGA_COLUMNS with times in ms since epoch: a row read as JSON is a SagaRecord as it is. */
+export const SAGA_JSON_COLUMNS = `id, type, version, status, input, data, stage, steps, error,
+  ${ms('deadline_at', 'deadlineAt')}, idempotency_key AS "idempotencyKey", request_hash AS "requestHash",
+  ${ms('created_at', 'createdAt')}, ${ms('updated_at', 'updatedAt')}, ${ms('ended_at', 'endedAt')}`;

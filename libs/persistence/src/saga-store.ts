@@ -1,40 +1,35 @@
-// The engine's SQL. Every method of SagaTransaction runs inside the caller's transaction.
+// The engine's SQL. Every method of SagaTransaction runs inside the caller's transaction. The
+// engine's writes are queued and run as ONE statement (write-statement.ts): before any read of
+// the transaction, and before COMMIT.
 // ⚠ Lock order is saga row first, timer/outbox rows second (or SKIP LOCKED): keep it, or
 // reply processing and the timer poller can deadlock.
 import type { DataSource, EntityManager } from 'typeorm';
-import type { HistoryEntry, SagaPhase } from '@skald/saga';
+import type { HistoryEntry } from '@skald/saga';
+import {
+  CLAIM_DUE_TIMER_SQL,
+  claimedTimer,
+  REPLY_BATCH_SQL,
+  replyBatchParameters,
+  replyBatchRead,
+  type ClaimedTimer,
+  type ReplyBatchRead,
+  type ReplyKey,
+} from './engine-reads';
 import { ParticipantTransaction } from './participant-flow';
 import { SAGA_COLUMNS, sagaRecordsFromRows, type SagaRecord } from './saga-records';
+import {
+  StepExecutions,
+  type AnsweredCommandRow,
+  type ExecutionRecord,
+  type NewCommandRow,
+} from './step-executions';
 import { DueTimeListeners, TimerTransaction } from './timers';
+import { Later, QueuedWrites, type WriteStatement } from './write-statement';
 
 /** The LISTEN/NOTIFY channel the engine pings when it commits outbox rows. */
 export const OUTBOX_CHANNEL = 'skald_outbox';
 
-export interface NewCommandRow {
-  commandId: string;
-  sagaId: string;
-  step: string;
-  phase: string;
-  attempt: number;
-  participant: string;
-  command: string;
-  request: unknown;
-  /** The Kafka record to publish. */
-  topic: string;
-  key: string;
-  headers: Record<string, string>;
-  payload: string;
-}
-
-export interface ExecutionRecord {
-  commandId: string;
-  sagaId: string;
-  step: string;
-  phase: SagaPhase;
-  attempt: number;
-  participant: string;
-  outcome: string | null;
-}
+export type { AnsweredCommandRow, ExecutionRecord, NewCommandRow };
 
 export interface OutboxRecord {
   id: string;
@@ -56,19 +51,40 @@ export class SagaTransaction {
   readonly participants: ParticipantTransaction;
   /** Retries, deadlines and step timeouts, in this same transaction. */
   readonly timers: TimerTransaction;
+  private readonly writes: QueuedWrites;
+  /** History entries queued for the next statement: one INSERT keeps their order. */
+  private history: (HistoryEntry & { sagaId: string; at: Date })[] = [];
+  private readonly executions: StepExecutions;
+  private relaysNotified = false;
 
   constructor(
     private readonly manager: EntityManager,
     knownParticipants: ReadonlySet<string>,
+    private readonly notifyAs = '',
   ) {
-    this.participants = new ParticipantTransaction(manager, knownParticipants);
-    this.timers = new TimerTransaction(manager);
+    this.writes = new QueuedWrites(manager);
+    this.participants = new ParticipantTransaction(manager, knownParticipants, this.writes);
+    this.timers = new TimerTransaction(manager, this.writes);
+    this.executions = new StepExecutions(this.writes);
+    this.writes.beforeRun((statement) => this.queueHistory(statement));
   }
 
-  /** Inserts new sagas; returns the ids inserted (absent: another saga holds its idempotency key). */
-  async insertSagas(sagas: SagaRecord[], now: number): Promise<Set<string>> {
-    if (sagas.length === 0) return new Set();
-    const rows: { id: string }[] = await this.manager.query(
+  /** Runs the queued writes now, as one statement (the store runs what is left before COMMIT). */
+  flush(): Promise<void> {
+    return this.writes.flush();
+  }
+
+  /**
+   * Queues new sagas; once the statement ran, the ids inserted (absent: another saga holds its
+   * idempotency key, and nothing of that saga queued in the same statement is written).
+   */
+  insertSagas(sagas: SagaRecord[], now: number): Later<Set<string>> {
+    const inserted = new Later<Set<string>>();
+    if (sagas.length === 0) {
+      inserted.set(new Set());
+      return inserted;
+    }
+    const cte = this.writes.add(
       `INSERT INTO skald.saga_instance
          (id, type, version, status, input, data, stage, steps, error, deadline_at, idempotency_key, request_hash,
           created_at, updated_at, ended_at)
@@ -82,12 +98,17 @@ export class SagaTransaction {
        ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
        RETURNING id`,
       [JSON.stringify(sagas.map((saga, ord) => ({ ord, ...saga }))), new Date(now), TERMINAL],
+      (rows) => inserted.set(new Set((rows as { id: string }[]).map((r) => r.id))),
     );
-    return new Set(rows.map((r) => r.id));
+    this.writes.insertsSagas(
+      cte,
+      sagas.map((saga) => saga.id),
+    );
+    return inserted;
   }
 
   async findByIdempotencyKey(key: string): Promise<SagaRecord | undefined> {
-    const rows: unknown[] = await this.manager.query(
+    const rows: unknown[] = await this.writes.read(
       `SELECT ${SAGA_COLUMNS} FROM skald.saga_instance WHERE idempotency_key = $1`,
       [key],
     );
@@ -96,25 +117,38 @@ export class SagaTransaction {
 
   /** Locks the saga row until commit: the one place that serialises work on a saga. */
   async lockSaga(id: string): Promise<SagaRecord | undefined> {
-    const rows: unknown[] = await this.manager.query(
+    const rows: unknown[] = await this.writes.read(
       `SELECT ${SAGA_COLUMNS} FROM skald.saga_instance WHERE id = $1 FOR UPDATE`,
       [id],
     );
     return sagaRecordsFromRows(rows)[0];
   }
 
-  /** Locks several saga rows until commit, in id order (so two batches cannot deadlock). */
-  async lockSagas(ids: string[]): Promise<Map<string, SagaRecord>> {
-    const rows: unknown[] = await this.manager.query(
-      `SELECT ${SAGA_COLUMNS} FROM skald.saga_instance WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
-      [ids],
+  /**
+   * The read that opens a batch of replies, in one statement: records their message ids in the
+   * inbox, reads the execution rows they answer, locks their sagas in id order and then the rows
+   * of the participants whose breakers may change in name order (ReplyBatchRead.flows): the
+   * write statement changes no other participant row, so lock order holds.
+   */
+  async readReplies(replies: readonly ReplyKey[]): Promise<ReplyBatchRead> {
+    const [row] = await this.writes.read<Parameters<typeof replyBatchRead>[0]>(
+      REPLY_BATCH_SQL,
+      replyBatchParameters(replies),
     );
-    return new Map(sagaRecordsFromRows(rows).map((saga) => [saga.id, saga]));
+    return replyBatchRead(row);
   }
 
-  async updateSagas(sagas: SagaRecord[], now: number): Promise<void> {
+  /** Claims one due timer (SKIP LOCKED, so instances share them), its saga locked; see ClaimedTimer. */
+  async claimDueTimer(now: number): Promise<ClaimedTimer | undefined> {
+    const [row] = await this.writes.read<Parameters<typeof claimedTimer>[0]>(CLAIM_DUE_TIMER_SQL, [
+      new Date(now),
+    ]);
+    return claimedTimer(row);
+  }
+
+  updateSagas(sagas: SagaRecord[], now: number): void {
     if (sagas.length === 0) return;
-    await this.manager.query(
+    this.writes.add(
       `UPDATE skald.saga_instance AS t
          SET status = s.status, data = s.data, stage = s.stage, steps = s.steps, error = s.error,
              updated_at = $2::timestamptz,
@@ -127,48 +161,41 @@ export class SagaTransaction {
   }
 
   /** Appends history entries (of one or more sagas), in the order given. */
-  async appendHistory(entries: (HistoryEntry & { sagaId: string })[], now: number): Promise<void> {
-    if (entries.length === 0) return;
-    await this.manager.query(
-      `INSERT INTO skald.saga_history (saga_id, type, step, details, at)
-       SELECT e."sagaId", e.type, e.step, e.details, $2
-       FROM jsonb_to_recordset($1::jsonb) AS e(ord int, "sagaId" uuid, type text, step text, details jsonb)
-       ORDER BY e.ord`,
-      [JSON.stringify(entries.map((e, ord) => ({ ord, ...e }))), new Date(now)],
-    );
+  appendHistory(entries: (HistoryEntry & { sagaId: string })[], now: number): void {
+    this.history.push(...entries.map((entry) => ({ ...entry, at: new Date(now) })));
   }
 
-  /** Records execution rows only: commands that were answered without being sent (fail-fast). */
-  async insertExecutions(commands: NewCommandRow[], now: number): Promise<void> {
+  /** Queues each command's execution row and its Kafka record in the outbox. */
+  insertCommands(commands: NewCommandRow[], now: number): void {
     if (commands.length === 0) return;
-    await this.manager.query(
-      `INSERT INTO skald.step_execution (command_id, saga_id, step, phase, attempt, participant, command, request, sent_at)
-       SELECT c."commandId", c."sagaId", c.step, c.phase, c.attempt, c.participant, c.command, c.request, $2
-       FROM jsonb_to_recordset($1::jsonb) AS c("commandId" uuid, "sagaId" uuid, step text, phase text,
-            attempt int, participant text, command text, request jsonb)`,
-      [JSON.stringify(commands), new Date(now)],
-    );
-  }
-
-  /** Records each command's execution row and queues its Kafka record in the outbox. */
-  async insertCommands(commands: NewCommandRow[], now: number): Promise<void> {
-    if (commands.length === 0) return;
-    const at = new Date(now);
-    await this.insertExecutions(commands, now);
-    await this.manager.query(
+    this.executions.insert(commands, now);
+    const parameters: unknown[] = [
+      JSON.stringify(commands.map((c, ord) => ({ ord, ...c }))),
+      new Date(now),
+    ];
+    this.writes.add(
       `INSERT INTO skald.outbox (saga_id, topic, message_key, headers, payload, participant, command_id, attempt, created_at)
        SELECT c."sagaId", c.topic, c.key, c.headers, c.payload, c.participant, c."commandId", c.attempt, $2
        FROM jsonb_to_recordset($1::jsonb) AS c(ord int, "sagaId" uuid, topic text, key text,
             headers jsonb, payload text, participant text, "commandId" uuid, attempt int)
+       WHERE ${this.writes.ofWrittenSagas('c."sagaId"', parameters)}
        ORDER BY c.ord`,
-      [JSON.stringify(commands.map((c, ord) => ({ ord, ...c }))), at],
+      parameters,
     );
-    await this.participants.register(commands.map((c) => c.participant));
-    this.queuedCommands = true;
+    this.participants.register(commands.map((c) => c.participant));
+    if (this.relaysNotified) return;
+    // delivered on commit: wakes the relays of every orchestrator instance (once per transaction)
+    this.writes.select('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, this.notifyAs]);
+    this.relaysNotified = true;
   }
 
-  /** True once this transaction queued commands: the store then notifies the relays, once. */
-  queuedCommands = false;
+  /** Queues the execution rows of commands answered without being sent (fail-fast), answered. */
+  insertAnswered(commands: AnsweredCommandRow[], now: number): void {
+    this.executions.insert(
+      commands.map((c) => ({ ...c, released: true })),
+      now,
+    );
+  }
 
   /** Relays' own transactions: losing one in a crash only means publishing its rows again. */
   async relaxDurability(): Promise<void> {
@@ -177,61 +204,45 @@ export class SagaTransaction {
 
   /**
    * Finished sagas await nothing: their timers go, and none of their commands counts as in
-   * flight any more.
+   * flight any more (commands they emit in this same transaction: see NewCommandRow.released).
    */
-  async finishSagas(sagaIds: string[], now: number): Promise<void> {
+  finishSagas(sagaIds: string[], now: number): void {
     if (sagaIds.length === 0) return;
-    await this.manager.query(
-      `DELETE FROM skald.timer WHERE id IN (
-         SELECT id FROM skald.timer WHERE saga_id = ANY($1::uuid[]) FOR UPDATE SKIP LOCKED)`,
-      [sagaIds],
-    );
-    await this.manager.query(
-      `UPDATE skald.step_execution SET released_at = $2
-       WHERE saga_id = ANY($1::uuid[]) AND released_at IS NULL`,
-      [sagaIds, new Date(now)],
-    );
+    this.timers.deleteOfSagas(sagaIds);
+    this.executions.release({ sagaIds }, now);
   }
 
-  /** Records replies' message ids; returns those recorded now (the others are duplicate deliveries). */
-  async recordInbox(messageIds: string[]): Promise<Set<string>> {
-    const rows: { id: string }[] = await this.manager.query(
-      `INSERT INTO skald.inbox (message_id) SELECT unnest($1::uuid[])
-       ON CONFLICT DO NOTHING RETURNING message_id AS id`,
-      [messageIds],
-    );
-    return new Set(rows.map((r) => r.id));
-  }
-
-  /** The execution rows of these commands, by command id (unknown ids are absent). */
-  async findExecutions(commandIds: string[]): Promise<Map<string, ExecutionRecord>> {
-    const rows: ExecutionRecord[] = await this.manager.query(
-      `SELECT command_id AS "commandId", saga_id AS "sagaId", step, phase, attempt, participant, outcome
-       FROM skald.step_execution WHERE command_id = ANY($1::uuid[])`,
-      [commandIds],
-    );
-    return new Map(rows.map((r) => [r.commandId, r]));
+  /** A fired timeout's command is no longer in flight: it stops counting against the bulkhead. */
+  releaseCommand(commandId: string, now: number): void {
+    this.executions.release({ commandIds: [commandId] }, now);
   }
 
   /**
    * Stores replies on their execution rows (the first reply only: later ones are duplicates) and
    * takes the commands out of their participants' in-flight counts.
    */
-  async recordReplies(
+  recordReplies(
     replies: { commandId: string; outcome: string; reply: unknown }[],
     now: number,
-  ): Promise<void> {
-    if (replies.length === 0) return;
-    await this.manager.query(
-      `UPDATE skald.step_execution AS e
-         SET outcome = COALESCE(e.outcome, r.outcome),
-             reply = CASE WHEN e.outcome IS NULL THEN r.reply ELSE e.reply END,
-             replied_at = COALESCE(e.replied_at, $2::timestamptz),
-             released_at = COALESCE(e.released_at, $2::timestamptz)
-       FROM jsonb_to_recordset($1::jsonb) AS r("commandId" uuid, outcome text, reply jsonb)
-       WHERE e.command_id = r."commandId"`,
-      [JSON.stringify(replies.map((r) => ({ ...r, reply: r.reply ?? null }))), new Date(now)],
-    );
+  ): void {
+    this.executions.recordReplies(replies, now);
+  }
+
+  /** The history collected across calls, queued as one INSERT just before the statement runs. */
+  private queueHistory(statement: WriteStatement): void {
+    if (this.history.length > 0) {
+      const parameters: unknown[] = [JSON.stringify(this.history.map((e, ord) => ({ ord, ...e })))];
+      statement.add(
+        `INSERT INTO skald.saga_history (saga_id, type, step, details, at)
+         SELECT e."sagaId", e.type, e.step, e.details, e.at
+         FROM jsonb_to_recordset($1::jsonb) AS e(ord int, "sagaId" uuid, type text, step text, details jsonb,
+              at timestamptz)
+         WHERE ${this.writes.ofWrittenSagas('e."sagaId"', parameters)}
+         ORDER BY e.ord`,
+        parameters,
+      );
+      this.history = [];
+    }
   }
 
   /**
@@ -304,12 +315,9 @@ export class SagaStore {
   async transaction<T>(work: (tx: SagaTransaction) => Promise<T>): Promise<T> {
     let tx!: SagaTransaction;
     const result = await this.dataSource.transaction(async (manager) => {
-      tx = new SagaTransaction(manager, this.knownParticipants);
+      tx = new SagaTransaction(manager, this.knownParticipants, this.notifyAs);
       const value = await work(tx);
-      // delivered on commit: wakes the relays of every orchestrator instance (once per transaction)
-      if (tx.queuedCommands) {
-        await manager.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, this.notifyAs]);
-      }
+      await tx.flush();
       return value;
     });
     // only once committed: a rolled-back registration must be tried again

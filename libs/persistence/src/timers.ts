@@ -5,11 +5,13 @@
 // out before it is sent. The relay arms it when the publish is acknowledged. An applied reply for
 // its step deletes it; if it comes due first, the timer poller fires it, and the engine releases
 // the command and counts the timeout against the participant. A finished saga's timers all go
-// (SagaTransaction.finishSagas).
+// (SagaTransaction.finishSagas). The engine's timer writes are queued into its transaction's one
+// write statement (write-statement.ts); deletions are merged into one DELETE there.
 // Pollers sleep until the next due time: a statement that sets due times NOTIFYs the earliest on
 // TIMER_CHANNEL (every instance's poller), and the store tells its own process after the commit.
 import type { EntityManager } from 'typeorm';
 import type { SagaPhase, TimerRequest } from '@skald/saga';
+import type { QueuedWrites, WriteStatement } from './write-statement';
 
 /** The LISTEN/NOTIFY channel of due times set: the payload is the earliest, in ms since epoch. */
 export const TIMER_CHANNEL = 'skald_timer';
@@ -64,48 +66,54 @@ export interface TimerRecord {
 export class TimerTransaction {
   /** The earliest due time this transaction set (ms since epoch), told in-process after commit. */
   earliestDue: number | undefined;
+  /** Timers to delete, merged into one DELETE per statement. */
+  private deletions = noDeletions();
 
-  constructor(private readonly manager: EntityManager) {}
+  constructor(
+    private readonly manager: EntityManager,
+    private readonly writes: QueuedWrites,
+  ) {
+    writes.beforeRun((statement) => this.queueDeletions(statement));
+  }
 
-  /** Stores timers (of one or more sagas); a step timeout stays unarmed until its command is sent. */
-  async insert(timers: NewTimerRow[], now: number): Promise<void> {
+  /** Queues timers (of one or more sagas); a step timeout stays unarmed until its command is sent. */
+  insert(timers: NewTimerRow[], now: number): void {
     if (timers.length === 0) return;
-    const rows: { dueAt: number }[] = await this.manager.query(
-      `WITH inserted AS (
-         INSERT INTO skald.timer (saga_id, kind, step, phase, attempt, command_id, delay_ms, due_at)
-         SELECT t."sagaId", t.kind, t.step, t.phase, t.attempt, t."commandId",
-                CASE WHEN t."commandId" IS NULL THEN NULL ELSE t."dueAt" - $2 END,
-                CASE WHEN t."commandId" IS NULL THEN to_timestamp(t."dueAt" / 1000.0) END
-         FROM jsonb_to_recordset($1::jsonb) AS t("sagaId" uuid, kind text, step text, phase text,
-              attempt int, "commandId" uuid, "dueAt" float8)
-         RETURNING due_at)
-       ${notifyEarliestDue('inserted', '$3')}`,
-      [JSON.stringify(timers), now, TIMER_CHANNEL],
+    const parameters: unknown[] = [JSON.stringify(timers), now];
+    const inserted = this.writes.add(
+      `INSERT INTO skald.timer (saga_id, kind, step, phase, attempt, command_id, delay_ms, due_at)
+       SELECT t."sagaId", t.kind, t.step, t.phase, t.attempt, t."commandId",
+              CASE WHEN t."commandId" IS NULL THEN NULL ELSE t."dueAt" - $2 END,
+              CASE WHEN t."commandId" IS NULL THEN to_timestamp(t."dueAt" / 1000.0) END
+       FROM jsonb_to_recordset($1::jsonb) AS t("sagaId" uuid, kind text, step text, phase text,
+            attempt int, "commandId" uuid, "dueAt" float8)
+       WHERE ${this.writes.ofWrittenSagas('t."sagaId"', parameters)}
+       RETURNING due_at`,
+      parameters,
     );
-    this.earliestDue = earlierDue(this.earliestDue, rows[0]?.dueAt);
-  }
-
-  /** Claims one due timer (SKIP LOCKED, so instances share them); delete it before commit. */
-  async claimDue(now: number): Promise<TimerRecord | undefined> {
-    const rows: TimerRecord[] = await this.manager.query(
-      `SELECT t.id, t.saga_id AS "sagaId", t.kind, t.step, t.phase, t.attempt,
-              t.command_id AS "commandId", e.participant
-       FROM skald.timer t LEFT JOIN skald.step_execution e ON e.command_id = t.command_id
-       WHERE t.due_at <= $1 ORDER BY t.due_at LIMIT 1 FOR UPDATE OF t SKIP LOCKED`,
-      [new Date(now)],
+    this.writes.select(
+      `SELECT row_to_json(n) FROM (${notifyEarliestDue(inserted, '$1')}) n`,
+      [TIMER_CHANNEL],
+      (value) => {
+        const dueAt = (value as { dueAt: number } | null)?.dueAt;
+        this.earliestDue = earlierDue(this.earliestDue, dueAt);
+      },
     );
-    return rows[0];
   }
 
-  async postpone(id: string, dueAt: number): Promise<void> {
-    await this.manager.query('UPDATE skald.timer SET due_at = $2 WHERE id = $1', [
-      id,
-      new Date(dueAt),
-    ]);
+  postpone(id: string, dueAt: number): void {
+    this.writes.add('UPDATE skald.timer SET due_at = $2 WHERE id = $1', [id, new Date(dueAt)]);
   }
 
-  async delete(id: string): Promise<void> {
-    await this.manager.query('DELETE FROM skald.timer WHERE id = $1', [id]);
+  /** Deletes a timer (of saga `sagaId`). */
+  delete(id: string, sagaId: string): void {
+    this.deletions.ids.push(id);
+    this.deletions.concerned.push(sagaId);
+  }
+
+  /** Deletes every timer of these sagas. */
+  deleteOfSagas(sagaIds: string[]): void {
+    this.deletions.sagaIds.push(...sagaIds);
   }
 
   /** Starts the timeouts of these commands, now that Kafka has acknowledged them. */
@@ -126,25 +134,45 @@ export class TimerTransaction {
    * Drops the timeouts of steps that replied. SKIP LOCKED: a timer being fired right now is left
    * to the poller, which ignores it.
    */
-  async cancelAnswered(steps: { sagaId: string; step: string }[]): Promise<void> {
-    if (steps.length === 0) return;
-    await this.manager.query(
-      `DELETE FROM skald.timer WHERE id IN (
-         SELECT t.id FROM skald.timer t
-         JOIN jsonb_to_recordset($1::jsonb) AS s("sagaId" uuid, step text)
-           ON t.saga_id = s."sagaId" AND t.step = s.step
-         WHERE t.kind = 'step-timeout'
-         FOR UPDATE OF t SKIP LOCKED)`,
-      [JSON.stringify(steps)],
-    );
+  cancelAnswered(steps: TimerStep[]): void {
+    this.deletions.steps.push(...steps);
   }
 
-  /** A fired timeout's command is no longer in flight: it stops counting against the bulkhead. */
-  async releaseCommand(commandId: string, now: number): Promise<void> {
-    await this.manager.query(
-      `UPDATE skald.step_execution SET released_at = $2
-       WHERE command_id = $1 AND released_at IS NULL`,
-      [commandId, new Date(now)],
+  /** The deletions asked for since the last statement, as one DELETE (a row is deleted once). */
+  private queueDeletions(statement: WriteStatement): void {
+    const { ids, sagaIds, steps, concerned } = this.deletions;
+    this.deletions = noDeletions();
+    if (ids.length + sagaIds.length + steps.length === 0) return;
+    // every condition is of these sagas: the timer_saga index finds the rows
+    statement.add(
+      `DELETE FROM skald.timer WHERE id IN (
+         SELECT t.id FROM skald.timer t
+         WHERE t.saga_id = ANY($4::uuid[])
+           AND (t.id = ANY($1::bigint[]) OR t.saga_id = ANY($2::uuid[])
+                OR (t.kind = 'step-timeout' AND (t.saga_id, t.step) IN (
+                  SELECT s."sagaId", s.step FROM jsonb_to_recordset($3::jsonb) AS s("sagaId" uuid, step text))))
+         FOR UPDATE OF t SKIP LOCKED)`,
+      [
+        ids,
+        sagaIds,
+        JSON.stringify(steps),
+        [...new Set([...concerned, ...sagaIds, ...steps.map((s) => s.sagaId)])],
+      ],
     );
   }
+}
+
+function noDeletions() {
+  return {
+    ids: [] as string[],
+    sagaIds: [] as string[],
+    steps: [] as TimerStep[],
+    concerned: [] as string[],
+  };
+}
+
+/** A step of a saga. */
+export interface TimerStep {
+  sagaId: string;
+  step: string;
 }

@@ -29,7 +29,7 @@ export interface ReplyBatchInput {
   fresh: ReadonlySet<string>;
   /** The execution row of each command answered, by command id. */
   executions: ReadonlyMap<string, ExecutionRecord>;
-  /** The sagas the replies correlate to, locked, by id. */
+  /** The sagas the replies correlate to (same command, same saga id), locked, by id. */
   locked: ReadonlyMap<string, SagaRecord>;
   definitionOf: (saga: SagaRecord) => SagaDefinition;
 }
@@ -59,18 +59,6 @@ export interface ReplyBatch {
 
 /** Ids are compared in lower case: a participant may echo a UUID in upper case. */
 const normal = (id: string) => id.toLowerCase();
-
-/** The saga ids the replies correlate to: the sagas the transaction must lock. */
-export function correlatedSagaIds(
-  replies: readonly ReplyEnvelope[],
-  executions: ReadonlyMap<string, ExecutionRecord>,
-): string[] {
-  const ids = replies.flatMap((r) => {
-    const execution = executions.get(normal(r.correlationId));
-    return execution && execution.sagaId === normal(r.sagaId) ? [execution.sagaId] : [];
-  });
-  return [...new Set(ids)];
-}
 
 /** Applies each reply in arrival order: dedupe, correlation to the awaited command, decide. */
 export function applyReplies(

@@ -26,7 +26,7 @@ import { SagaDefinitions } from '../registry/saga-definitions';
 import { IdempotencyConflictError, SagaNotFoundError } from './errors';
 import { GroupCommit, type ItemOutcome } from './group-commit';
 import { OutboxSignal } from './outbox-signal';
-import { applyReplies, correlatedSagaIds, type DecidedSaga, type ReplyResult } from './reply-batch';
+import { applyReplies, type DecidedSaga, type ReplyResult } from './reply-batch';
 import { sagaStateOf } from './saga-records';
 import { SagaWriter } from './saga-writer';
 import { stableHash } from './stable-hash';
@@ -139,19 +139,24 @@ export class SagaEngine {
   async handleReplies(replies: ReplyEnvelope[]): Promise<ReplyResult[]> {
     const ctx = decideContext();
     const outcome = await this.store.transaction(async (tx) => {
-      const fresh = await tx.recordInbox(replies.map((r) => r.id));
-      const executions = await tx.findExecutions(replies.map((r) => r.correlationId));
-      const locked = await tx.lockSagas(correlatedSagaIds(replies, executions));
+      const read = await tx.readReplies(
+        replies.map(({ id, correlationId, sagaId, outcome }) => ({
+          id,
+          correlationId,
+          sagaId,
+          outcome,
+        })),
+      );
       const batch = applyReplies(
         replies,
-        { fresh, executions, locked, definitionOf: (saga) => this.definitionOf(saga) },
+        { ...read, definitionOf: (saga) => this.definitionOf(saga) },
         ctx,
       );
-      await tx.recordReplies(batch.answers, ctx.now);
-      await tx.appendHistory(batch.history, ctx.now);
-      await this.breakers.recordAll(tx, batch.outcomes, ctx.now);
-      // before the new timers are written: a step that replied may start a new attempt's timeout
-      await tx.timers.cancelAnswered(batch.answeredSteps);
+      tx.recordReplies(batch.answers, ctx.now);
+      tx.appendHistory(batch.history, ctx.now);
+      this.breakers.recordAll(tx, batch.outcomes, read.flows, ctx.now);
+      // in the decisions' statement, this delete cannot see a new attempt's timeout written there
+      tx.timers.cancelAnswered(batch.answeredSteps);
       const applied = await this.writeDecisions(tx, batch.decided, ctx);
       this.faults.at('saga:replies-written', applied);
       return { results: batch.results, applied, warnings: batch.warnings };
@@ -165,9 +170,9 @@ export class SagaEngine {
   async fireDueTimer(): Promise<boolean> {
     const ctx = decideContext();
     const fired = await this.store.transaction(async (tx) => {
-      const timer = await tx.timers.claimDue(ctx.now);
-      if (!timer) return undefined;
-      const stored = (await tx.lockSaga(timer.sagaId))!;
+      const claimed = await tx.claimDueTimer(ctx.now);
+      if (!claimed) return undefined;
+      const { timer, saga: stored } = claimed;
       let definition: SagaDefinition;
       let decision: SagaDecision;
       try {
@@ -179,16 +184,16 @@ export class SagaEngine {
         this.logger.error(
           `timer ${timer.id} of saga ${stored.id} postponed: ${(error as Error).message}`,
         );
-        await tx.timers.postpone(timer.id, ctx.now + POISON_TIMER_DELAY_MS);
+        tx.timers.postpone(timer.id, ctx.now + POISON_TIMER_DELAY_MS);
         return { sagas: [], released: false };
       }
-      await tx.timers.delete(timer.id);
+      tx.timers.delete(timer.id, timer.sagaId);
       const { commandId } = timer;
       const released = timer.kind === 'step-timeout' && !!commandId && !!timer.participant;
       if (released) {
         // no answer in time: the participant is slow or down, and the command is no longer in flight
-        await tx.timers.releaseCommand(commandId, ctx.now);
-        await this.breakers.recordTimeout(tx, timer, ctx.now);
+        tx.releaseCommand(commandId, ctx.now);
+        this.breakers.recordTimeout(tx, claimed, ctx.now);
       }
       this.metrics.timersFired.inc({ kind: timer.kind, applied: String(!decision.ignored) });
       if (decision.ignored) return { sagas: [], released };

@@ -1,6 +1,6 @@
 // The one writer of decisions: a saga's new state, its history, its commands (execution rows and
 // outbox records), its timers, and the cleanup of a finished saga, all in the caller's
-// transaction and one statement per table for every saga of the transaction.
+// transaction and ONE statement for every saga of the transaction (write-statement.ts).
 // ⚠ Everything a decision emits must be written here, in the transaction that locked the saga:
 // a command or timer written anywhere else can be lost or doubled by a crash.
 import { Inject, Injectable, Logger } from '@nestjs/common';
@@ -52,47 +52,59 @@ export class SagaWriter {
     now: number,
   ): Promise<(SagaRecord | undefined)[]> {
     const records = writes.map((w) => sagaRecordOf(w.decision.state, w.base, now));
-    const inserted = await tx.insertSagas(
+    const inserted = tx.insertSagas(
       records.filter((_, i) => writes[i].isNew),
       now,
     );
-    await tx.updateSagas(
+    tx.updateSagas(
       records.filter((_, i) => !writes[i].isNew),
       now,
     );
-    const written = writes.flatMap((write, i) =>
-      !write.isNew || inserted.has(records[i].id) ? [{ ...write, saga: records[i] }] : [],
-    );
-    await tx.appendHistory(
-      written.flatMap((w) => w.decision.history.map((h) => ({ sagaId: w.saga.id, ...h }))),
+    // what a new saga whose idempotency key is taken would write is left out by the statement
+    const all = writes.map((write, i) => ({
+      ...write,
+      saga: records[i],
+      finishes: TERMINAL_SAGA_STATUSES.includes(records[i].status),
+    }));
+    tx.appendHistory(
+      all.flatMap((w) => w.decision.history.map((h) => ({ sagaId: w.saga.id, ...h }))),
       now,
     );
-    await tx.insertCommands(
-      written.flatMap((w) => w.decision.commands.map((c) => this.commandRow(w.saga.id, c, now))),
+    tx.insertCommands(
+      all.flatMap((w) =>
+        w.decision.commands.map((c) => ({
+          ...this.commandRow(w.saga.id, c, now),
+          released: w.finishes,
+        })),
+      ),
       now,
     );
-    const refused = written.flatMap((w) =>
-      w.refused.map((r) => ({ ...r, row: this.commandRow(w.saga.id, r.command, now) })),
-    );
-    await tx.insertExecutions(
-      refused.map((r) => r.row),
+    tx.insertAnswered(
+      all.flatMap((w) =>
+        w.refused.map((r) => ({
+          ...this.commandRow(w.saga.id, r.command, now),
+          outcome: 'error',
+          reply: r.error,
+        })),
+      ),
       now,
     );
-    await tx.recordReplies(
-      refused.map((r) => ({ commandId: r.command.id, outcome: 'error', reply: r.error })),
+    // a finished saga's timers all go: those it would set now are not written at all
+    tx.timers.insert(
+      all.flatMap((w) =>
+        w.finishes ? [] : w.decision.timers.map((t) => ({ ...t, sagaId: w.saga.id })),
+      ),
       now,
     );
-    await tx.timers.insert(
-      written.flatMap((w) => w.decision.timers.map((t) => ({ ...t, sagaId: w.saga.id }))),
-      now,
-    );
-    const finished = written.filter((w) => TERMINAL_SAGA_STATUSES.includes(w.saga.status));
-    await tx.finishSagas(
+    const finished = all.filter((w) => w.finishes);
+    tx.finishSagas(
       finished.map((w) => w.saga.id),
       now,
     );
-    for (const { definition, saga } of finished) this.finished(definition, saga);
-    return records.map((saga, i) => (!writes[i].isNew || inserted.has(saga.id) ? saga : undefined));
+    await tx.flush();
+    const written = (w: (typeof all)[number]) => !w.isNew || inserted.get().has(w.saga.id);
+    for (const w of finished) if (written(w)) this.finished(w.definition, w.saga);
+    return all.map((w) => (written(w) ? w.saga : undefined));
   }
 
   private commandRow(sagaId: string, c: OutgoingCommand, now: number): NewCommandRow {

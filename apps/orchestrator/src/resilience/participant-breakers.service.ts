@@ -1,7 +1,7 @@
 // Feeds each sent command's outcome into its participant's circuit breaker, inside the engine's
 // transaction (fail-fast.ts decides which new commands fail fast while one is open).
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { SagaTransaction, TimerRecord } from '@skald/persistence';
+import type { ClaimedTimer, ParticipantRecord, SagaTransaction } from '@skald/persistence';
 import { SkaldMetrics } from '../metrics/metrics.module';
 import {
   BREAKER_STATES,
@@ -26,53 +26,71 @@ export class ParticipantBreakers {
   ) {}
 
   /**
-   * Records one outcome of a command sent to a participant. Healthy: any reply but `error` (a
-   * business refusal proves the participant works). Unhealthy: an `error` reply or a timeout; it
-   * counts only for an operation that has not failed already since the last healthy outcome.
+   * Records a batch's outcomes, participant by participant in name order, each participant's in
+   * arrival order, as at most one write per participant (queued in the transaction's statement).
+   * Healthy: any reply but `error` (a business refusal proves the participant works). Unhealthy:
+   * an `error` reply or a timeout; it counts only for an operation that has not failed already
+   * since the last healthy outcome. `locked` holds the rows the transaction's read locked: of the
+   * participants with an unhealthy outcome or a breaker not clean (ReplyBatchRead.flows); the
+   * others' healthy outcomes change nothing.
    */
-  async record(tx: SagaTransaction, outcome: ParticipantOutcome, now: number): Promise<void> {
-    const { participant } = outcome;
-    if (outcome.healthy) {
-      if ((await tx.participants.recordHealthy(participant, now)) === BREAKER_STATES.open) {
-        this.transition(participant, BREAKER_STATES.closed, 'a command succeeded');
-      }
-      return;
-    }
-    const flow = await tx.participants.lock(participant);
-    if (!flow) return;
-    const change = breakerAfter(flow, outcome, now, this.flowControl);
-    if (!change) return;
-    await tx.participants.updateBreaker(participant, change, now);
-    if (change.breakerState === BREAKER_STATES.open) {
-      this.transition(
-        participant,
-        BREAKER_STATES.open,
-        `${change.consecutiveFailures} operations failed (timeouts or errors), no healthy reply between`,
+  recordAll(
+    tx: SagaTransaction,
+    outcomes: readonly ParticipantOutcome[],
+    locked: ReadonlyMap<string, ParticipantRecord>,
+    now: number,
+  ): void {
+    for (const [name, flow] of [...locked].sort(([a], [b]) => a.localeCompare(b))) {
+      this.fold(
+        tx,
+        flow,
+        outcomes.filter((o) => o.participant === name),
+        now,
       );
     }
   }
 
   /** Records a fired step timeout against the participant its command went to: unhealthy. */
-  async recordTimeout(tx: SagaTransaction, timer: TimerRecord, now: number): Promise<void> {
-    const { participant, sagaId, step, phase } = timer;
-    if (!participant || !step || !phase) return;
-    await this.record(tx, { participant, healthy: false, operation: { sagaId, step, phase } }, now);
+  recordTimeout(tx: SagaTransaction, claimed: ClaimedTimer, now: number): void {
+    const { participant, sagaId, step, phase } = claimed.timer;
+    if (!participant || !step || !phase || !claimed.flow) return;
+    const timeout = { participant, healthy: false, operation: { sagaId, step, phase } };
+    this.fold(tx, claimed.flow, [timeout], now);
   }
 
-  /**
-   * Records a batch's outcomes, participant by participant in name order (two batches locking
-   * participant rows in different orders could deadlock), each participant's in arrival order.
-   */
-  async recordAll(tx: SagaTransaction, outcomes: ParticipantOutcome[], now: number): Promise<void> {
-    const names = [...new Set(outcomes.map((o) => o.participant))].sort();
-    for (const name of names) {
-      const mine = outcomes.filter((o) => o.participant === name);
-      // a run of healthy outcomes changes the breaker once: record the last one of each run
-      for (const [i, outcome] of mine.entries()) {
-        if (outcome.healthy && mine[i + 1]?.healthy) continue;
-        await this.record(tx, outcome, now);
+  /** Applies outcomes to a locked row one by one; writes the result once, if anything changed. */
+  private fold(
+    tx: SagaTransaction,
+    flow: ParticipantRecord,
+    outcomes: readonly ParticipantOutcome[],
+    now: number,
+  ): void {
+    let state = flow;
+    for (const outcome of outcomes) {
+      const change = breakerAfter(state, outcome, now, this.flowControl);
+      if (!change) continue;
+      if (change.breakerState === BREAKER_STATES.open) {
+        this.transition(
+          flow.name,
+          BREAKER_STATES.open,
+          `${change.consecutiveFailures} operations failed (timeouts or errors), no healthy reply between`,
+        );
+      } else if (state.breakerState === BREAKER_STATES.open) {
+        this.closed(flow.name);
       }
+      state = { ...state, ...change };
     }
+    if (state === flow) return;
+    const { breakerState, consecutiveFailures, failingOperations, openedAt } = state;
+    tx.participants.updateBreaker(
+      flow.name,
+      { breakerState, consecutiveFailures, failingOperations, openedAt },
+      now,
+    );
+  }
+
+  private closed(participant: string): void {
+    this.transition(participant, BREAKER_STATES.closed, 'a command succeeded');
   }
 
   private transition(participant: string, to: string, why: string): void {
