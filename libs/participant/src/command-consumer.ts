@@ -1,4 +1,9 @@
-// The participant's Kafka consumer of its command topic, and the loop that outlives its crashes.
+// The participant's Kafka consumers of its command topic, and the loop that outlives their crashes.
+// Several kafkajs consumers in one group, rather than one: a kafkajs consumer fetches from a broker,
+// hands the batches to its workers and fetches again only once every batch is processed, so with
+// one consumer a slow partition holds up all the others. Each member has its own fetcher, and the
+// partitions spread over the members. This is as safe as several replicas of the participant: each
+// member commits only the offsets of its own partitions, after their commands were handled.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { doublingDelayMs } from '@skald/protocol';
@@ -13,8 +18,10 @@ export interface RecordOrigin {
 export interface CommandConsumerSettings {
   topic: string;
   groupId: string;
-  /** Partitions consumed at once. */
+  /** Partitions consumed at once by each member. */
   concurrency: number;
+  /** kafkajs consumers in the group (each with its own fetch in flight). */
+  members: number;
   /** The participant's current lifetime, aborted by stop(): no consumer is (re)started after that. */
   lifetime: () => AbortSignal;
   /** Resolving commits the record's offset; throwing makes kafkajs deliver it again. */
@@ -22,11 +29,44 @@ export interface CommandConsumerSettings {
   log: (message: string) => void;
 }
 
-/**
- * Consumes the command topic in the participant's group. kafkajs restarts the consumer after a
- * crash it deems retriable; after any other crash this starts a new one, with backoff, until stop().
- */
+/** Consumes the command topic in the participant's group, with `members` kafkajs consumers. */
 export class CommandConsumer {
+  private readonly members: GroupMember[];
+
+  constructor(kafka: Kafka, settings: CommandConsumerSettings) {
+    this.members = Array.from({ length: settings.members }, () => new GroupMember(kafka, settings));
+  }
+
+  /** Every member in its group. */
+  get consuming(): boolean {
+    return this.members.every((m) => m.consuming);
+  }
+
+  set consuming(consuming: boolean) {
+    for (const member of this.members) member.consuming = consuming;
+  }
+
+  /** The last crash of a member, until that member joins its group again. */
+  get lastError(): string | undefined {
+    return this.members.find((m) => m.lastError)?.lastError;
+  }
+
+  /** Connects, subscribes and runs every member (resolves once they run). */
+  async run(): Promise<void> {
+    await Promise.all(this.members.map((m) => m.run()));
+  }
+
+  /** Disconnects the members (after stop() aborted the lifetime). */
+  async disconnect(): Promise<void> {
+    await Promise.all(this.members.map((m) => m.disconnect()));
+  }
+}
+
+/**
+ * One consumer of the group. kafkajs restarts it after a crash it deems retriable; after any other
+ * crash this starts a new one, with backoff, until stop().
+ */
+class GroupMember {
   private consumer: Consumer | undefined;
   /** In its group: from GROUP_JOIN until the consumer stops. */
   consuming = false;

@@ -51,8 +51,14 @@ export interface ParticipantOptions {
   createTables?: boolean;
   /** @default 'skald' */
   topicPrefix?: string;
-  /** Partitions handled in parallel; one saga's commands stay in order. @default 4 */
+  /** Partitions handled in parallel by each consumer; one saga's commands stay in order. @default 4 */
   concurrency?: number;
+  /**
+   * Kafka consumers of the command topic in this process, in the participant's group. Each
+   * fetches on its own, so a slow partition holds up only the partitions of its consumer (kafkajs
+   * fetches again only once a whole fetch is handled). @default 2
+   */
+  consumers?: number;
   /**
    * The most stop() takes: it waits this long for in-flight handlers and the disconnects.
    * @default 10_000

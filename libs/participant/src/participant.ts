@@ -44,6 +44,12 @@ export class Participant {
         `participant name ${JSON.stringify(options.name)} must be 1-100 letters, digits, ".", "_" or "-"`,
       );
     }
+    const consumers = options.consumers ?? 2;
+    if (!Number.isInteger(consumers) || consumers < 1 || consumers > 32) {
+      throw new ParticipantConfigError(
+        `${options.name}: consumers must be an integer between 1 and 32, got ${consumers}`,
+      );
+    }
     this.log = options.log ?? ((m) => console.warn(`[skald:${options.name}] ${m}`)); // eslint-disable-line no-console
     this.kafka = isKafkaClient(options.kafka)
       ? options.kafka
@@ -54,6 +60,7 @@ export class Participant {
       topic: this.topic,
       groupId: `${this.prefix}.participant.${options.name}`,
       concurrency: options.concurrency ?? 4,
+      members: consumers,
       lifetime: this.currentLifetime,
       handle: (message, origin) => this.dispatcher!.handle(message, origin),
       log: this.log,

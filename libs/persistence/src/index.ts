@@ -41,8 +41,15 @@ export {
   type AnsweredCommandRow,
   type ExecutionRecord,
   type NewCommandRow,
-  type OutboxRecord,
 } from './saga-store';
+export {
+  OutboxTransaction,
+  type ClaimedBatch,
+  type ClaimLimits,
+  type DispatchedBatch,
+  type OutboxRecord,
+  type ParticipantClaim,
+} from './outbox-transaction';
 export { type SagaHistoryRecord, type SagaRecord } from './saga-records';
 export { TIMER_CHANNEL, TimerTransaction, type NewTimerRow, type TimerRecord } from './timers';
 export { type ClaimedTimer, type ReplyBatchRead, type ReplyKey } from './engine-reads';

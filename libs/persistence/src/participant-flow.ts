@@ -82,20 +82,6 @@ export class ParticipantTransaction {
     this.registered.push(...unknown);
   }
 
-  /**
-   * Participants with commands in the outbox that no other relay is sending right now (a
-   * transaction-scoped advisory lock per participant, so two relays never both fill its bulkhead).
-   */
-  async withWork(): Promise<ParticipantWithWork[]> {
-    const rows: ParticipantRow[] = await this.manager.query(
-      `SELECT ${PARTICIPANT_COLUMNS}, ${IN_FLIGHT_SQL} AS "inFlight"
-       FROM skald.participant p
-       WHERE EXISTS (SELECT 1 FROM skald.outbox o WHERE o.participant = p.name)
-         AND pg_try_advisory_xact_lock(hashtext('skald.participant'), hashtext(p.name))`,
-    );
-    return rows.map((r) => toParticipantRecord({ ...r, inFlight: r.inFlight ?? 0 }));
-  }
-
   /** The rows whose breaker is not closed (open or half-open), unlocked: fail-fast only reads them. */
   async notClosed(): Promise<ParticipantRecord[]> {
     const rows: ParticipantRow[] = await this.writes.read(
@@ -119,13 +105,6 @@ export class ParticipantTransaction {
         at(update.openedAt),
         new Date(now),
       ],
-    );
-  }
-
-  async saveRetryTokens(name: string, tokens: number, now: number): Promise<void> {
-    await this.manager.query(
-      'UPDATE skald.participant SET retry_tokens = $2, tokens_at = $3 WHERE name = $1',
-      [name, tokens, new Date(now)],
     );
   }
 }

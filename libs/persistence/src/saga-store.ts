@@ -15,6 +15,7 @@ import {
   type ReplyBatchRead,
   type ReplyKey,
 } from './engine-reads';
+import { OutboxTransaction } from './outbox-transaction';
 import { ParticipantTransaction } from './participant-flow';
 import { SAGA_COLUMNS, sagaRecordsFromRows, type SagaRecord } from './saga-records';
 import {
@@ -31,19 +32,6 @@ export const OUTBOX_CHANNEL = 'skald_outbox';
 
 export type { AnsweredCommandRow, ExecutionRecord, NewCommandRow };
 
-export interface OutboxRecord {
-  id: string;
-  sagaId: string;
-  topic: string;
-  key: string;
-  headers: Record<string, string>;
-  payload: string;
-  /** Null for records written before flow control existed: they are sent ungated. */
-  participant: string | null;
-  commandId: string | null;
-  attempt: number | null;
-}
-
 const TERMINAL = ['completed', 'compensated', 'failed'];
 
 export class SagaTransaction {
@@ -51,6 +39,8 @@ export class SagaTransaction {
   readonly participants: ParticipantTransaction;
   /** Retries, deadlines and step timeouts, in this same transaction. */
   readonly timers: TimerTransaction;
+  /** The relay's claim and dispatch, in this same transaction. */
+  readonly outbox: OutboxTransaction;
   private readonly writes: QueuedWrites;
   /** History entries queued for the next statement: one INSERT keeps their order. */
   private history: (HistoryEntry & { sagaId: string; at: Date })[] = [];
@@ -67,6 +57,7 @@ export class SagaTransaction {
     this.timers = new TimerTransaction(manager, this.writes);
     this.executions = new StepExecutions(this.writes);
     this.writes.beforeRun((statement) => this.queueHistory(statement));
+    this.outbox = new OutboxTransaction(manager, this.timers);
   }
 
   /** Runs the queued writes now, as one statement (the store runs what is left before COMMIT). */
@@ -197,11 +188,6 @@ export class SagaTransaction {
     );
   }
 
-  /** Relays' own transactions: losing one in a crash only means publishing its rows again. */
-  async relaxDurability(): Promise<void> {
-    await this.manager.query('SET LOCAL synchronous_commit = off');
-  }
-
   /**
    * Finished sagas await nothing: their timers go, and none of their commands counts as in
    * flight any more (commands they emit in this same transaction: see NewCommandRow.released).
@@ -243,56 +229,6 @@ export class SagaTransaction {
       );
       this.history = [];
     }
-  }
-
-  /**
-   * Claims unpublished records, oldest first: up to `slots` of each named participant (what its
-   * breaker and bulkhead allow) and up to `ungated` without one (2PC messages, and rows written
-   * before flow control existed), none addressed to `heldTopics` (topics the broker refuses right
-   * now). A saga's records go to one relay at a time (transaction-scoped advisory lock on the saga
-   * id), so several relays keep per-saga order; SKIP LOCKED keeps them from publishing a row twice.
-   */
-  async claimOutbox(
-    allowances: { participant: string; slots: number }[],
-    ungated: number,
-    heldTopics: readonly string[] = [],
-  ): Promise<OutboxRecord[]> {
-    const columns = `id, saga_id AS "sagaId", topic, message_key AS key, headers, payload,
-                     participant, command_id AS "commandId", attempt`;
-    const sagaLock = `pg_try_advisory_xact_lock(hashtext('skald.outbox'), hashtext(saga_id::text))`;
-    return this.manager.query(
-      `SELECT o.* FROM unnest($1::text[], $2::int[]) AS a(participant, slots)
-       CROSS JOIN LATERAL (
-         SELECT ${columns} FROM skald.outbox
-         WHERE participant = a.participant AND topic <> ALL($4::text[]) AND ${sagaLock}
-         ORDER BY id LIMIT a.slots FOR UPDATE SKIP LOCKED) o
-       UNION ALL
-       SELECT u.* FROM (
-         SELECT ${columns} FROM skald.outbox
-         WHERE participant IS NULL AND topic <> ALL($4::text[]) AND ${sagaLock}
-         ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) u
-       ORDER BY id`,
-      [allowances.map((a) => a.participant), allowances.map((a) => a.slots), ungated, heldTopics],
-    );
-  }
-
-  /**
-   * Marks commands as sent, once Kafka acknowledged them: they now count against their
-   * participant's bulkhead, and their step timeouts start. A reply applied in between has already
-   * released its command (`released_at`, so it is not counted) and removed its step timeout.
-   */
-  async markDispatched(commandIds: string[], now: number): Promise<void> {
-    if (commandIds.length === 0) return;
-    await this.manager.query(
-      `UPDATE skald.step_execution SET dispatched_at = $2
-       WHERE command_id = ANY($1::uuid[]) AND released_at IS NULL`,
-      [commandIds, new Date(now)],
-    );
-    await this.timers.arm(commandIds, now);
-  }
-
-  async deleteOutbox(ids: string[]): Promise<void> {
-    await this.manager.query('DELETE FROM skald.outbox WHERE id = ANY($1::bigint[])', [ids]);
   }
 }
 

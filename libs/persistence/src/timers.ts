@@ -62,7 +62,7 @@ export interface TimerRecord {
   participant: string | null;
 }
 
-/** The engine's and the relay's timer statements, inside the caller's transaction. */
+/** The engine's timer statements, in the caller's transaction (the relay's: OutboxTransaction). */
 export class TimerTransaction {
   /** The earliest due time this transaction set (ms since epoch), told in-process after commit. */
   earliestDue: number | undefined;
@@ -114,20 +114,6 @@ export class TimerTransaction {
   /** Deletes every timer of these sagas. */
   deleteOfSagas(sagaIds: string[]): void {
     this.deletions.sagaIds.push(...sagaIds);
-  }
-
-  /** Starts the timeouts of these commands, now that Kafka has acknowledged them. */
-  async arm(commandIds: string[], now: number): Promise<void> {
-    if (commandIds.length === 0) return;
-    const rows: { dueAt: number }[] = await this.manager.query(
-      `WITH armed AS (
-         UPDATE skald.timer SET due_at = $2::timestamptz + delay_ms * interval '1 millisecond'
-         WHERE command_id = ANY($1::uuid[]) AND due_at IS NULL
-         RETURNING due_at)
-       ${notifyEarliestDue('armed', '$3')}`,
-      [commandIds, new Date(now), TIMER_CHANNEL],
-    );
-    this.earliestDue = earlierDue(this.earliestDue, rows[0]?.dueAt);
   }
 
   /**

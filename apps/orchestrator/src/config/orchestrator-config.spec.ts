@@ -42,6 +42,8 @@ describe('loadOrchestratorConfig', () => {
       SKALD_TOPIC_REPLICATION: '3',
       SKALD_BODY_LIMIT: '2mb',
       SKALD_TIMER_POLL_MS: '50',
+      SKALD_RELAY_CONCURRENCY: '3',
+      SKALD_REPLY_CONSUMERS: '5',
       SKALD_MAX_IN_FLIGHT: '16',
       SKALD_BREAKER_FAILURES: '3',
       SKALD_BREAKER_OPEN_MS: '2000',
@@ -67,6 +69,8 @@ describe('loadOrchestratorConfig', () => {
       timerPollMs: 50,
       outboxPollMs: 60_000,
       outboxBatchSize: 500,
+      relayConcurrency: 3,
+      replyConsumers: 5,
       flowControl: {
         maxInFlight: 16,
         failureThreshold: 3,

@@ -87,6 +87,12 @@ class OrchestratorEnv {
   @IntegerBetween(10, 60_000)
   SKALD_TIMER_POLL_MS?: number;
 
+  @IntegerBetween(1, 32)
+  SKALD_RELAY_CONCURRENCY?: number;
+
+  @IntegerBetween(1, 32)
+  SKALD_REPLY_CONSUMERS?: number;
+
   /** Flow control per participant (see README "Resilience"). */
   @IntegerBetween(1, 1_000_000)
   SKALD_MAX_IN_FLIGHT?: number;
@@ -180,6 +186,10 @@ export interface CompiledOrchestratorConfig {
   readonly outboxPollMs: number;
   /** Outbox rows published per Kafka batch. */
   readonly outboxBatchSize: number;
+  /** Relay batches in flight at once (each holds a connection while it waits on Kafka). */
+  readonly relayConcurrency: number;
+  /** Kafka consumers of the reply topic in this process, in one group: fetches in flight at once. */
+  readonly replyConsumers: number;
   /** Circuit breaker, bulkhead and retry budget, applied to each participant. */
   readonly flowControl: FlowControlOptions;
   /** Lease of the singleton housekeeping job: taken over this long after its holder stops renewing. */
@@ -222,6 +232,8 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv): CompiledOrchestr
     SKALD_TOPIC_REPLICATION: env.SKALD_TOPIC_REPLICATION,
     SKALD_BODY_LIMIT: env.SKALD_BODY_LIMIT,
     SKALD_TIMER_POLL_MS: env.SKALD_TIMER_POLL_MS,
+    SKALD_RELAY_CONCURRENCY: env.SKALD_RELAY_CONCURRENCY,
+    SKALD_REPLY_CONSUMERS: env.SKALD_REPLY_CONSUMERS,
     SKALD_MAX_IN_FLIGHT: env.SKALD_MAX_IN_FLIGHT,
     SKALD_BREAKER_FAILURES: env.SKALD_BREAKER_FAILURES,
     SKALD_BREAKER_OPEN_MS: env.SKALD_BREAKER_OPEN_MS,
@@ -264,6 +276,8 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv): CompiledOrchestr
     timerPollMs: raw.SKALD_TIMER_POLL_MS ?? 60_000,
     outboxPollMs: 60_000,
     outboxBatchSize: 500,
+    relayConcurrency: raw.SKALD_RELAY_CONCURRENCY ?? 4,
+    replyConsumers: raw.SKALD_REPLY_CONSUMERS ?? 2,
     flowControl: {
       maxInFlight: raw.SKALD_MAX_IN_FLIGHT ?? 1_000,
       failureThreshold: raw.SKALD_BREAKER_FAILURES ?? 5,

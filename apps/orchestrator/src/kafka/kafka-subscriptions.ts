@@ -27,8 +27,10 @@ export interface SubscriptionOptions {
   handleBatch: (messages: ConsumedMessage[]) => Promise<void>;
   /** @default 200 */
   maxBatchSize?: number;
-  /** Partitions processed in parallel (order within a partition is always kept). @default 4 */
+  /** Partitions processed in parallel by each member (order within a partition is always kept). @default 4 */
   partitionsConsumedConcurrently?: number;
+  /** kafkajs consumers in the group, each with its own fetch in flight. @default 1 */
+  members?: number;
 }
 
 export interface Subscription {
@@ -36,12 +38,39 @@ export interface Subscription {
   stop(): Promise<void>;
 }
 
-/** Consumer groups over kafkajs, with the library's types kept inside this folder. */
+/**
+ * Consumer groups over kafkajs, with the library's types kept inside this folder.
+ * A subscription runs `members` kafkajs consumers in its group rather than one: a kafkajs consumer
+ * fetches from a broker, hands the batches to its workers and fetches again only once every batch
+ * is processed, so with one consumer a slow partition holds up all the others. Each member has its
+ * own fetcher, and the partitions spread over the members. This is exactly as safe as several
+ * instances in the group (which Skald supports anyway): a member resolves, and kafkajs commits,
+ * only offsets of its own partitions whose batch `handleBatch` finished, i.e. after the state the
+ * messages caused was committed; on a rebalance or stop it commits those resolved offsets only.
+ * (Handing batches to queues of our own instead would need manual commits, pausing and seeking
+ * around kafkajs' fetch positions: more to get wrong for the same effect.)
+ */
 @Injectable()
 export class KafkaSubscriptions {
   constructor(@Inject(KAFKA) private readonly kafka: Kafka) {}
 
   async subscribe(options: SubscriptionOptions): Promise<Subscription> {
+    const started = await Promise.allSettled(
+      Array.from({ length: options.members ?? 1 }, () => this.member(options)),
+    );
+    const members = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    const stop = async () => void (await Promise.all(members.map((m) => m.stop())));
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) {
+      // all members or none: the caller subscribes again
+      await stop();
+      throw failed.reason;
+    }
+    return { stop };
+  }
+
+  /** One kafkajs consumer of the group, started afresh whenever kafkajs gives up on it. */
+  private async member(options: SubscriptionOptions): Promise<Subscription> {
     let stopped = false;
     let current: Consumer | undefined;
     const logger = new Logger(`consumer ${options.groupId}`);

@@ -1,12 +1,15 @@
-// Relay: claim rows (SKIP LOCKED) → publish (acks=all) → delete, in one transaction per batch.
+// Relay: claim rows (SKIP LOCKED) → publish (acks=all) → delete, in one transaction per batch:
+// one statement claims, one records what Kafka acknowledged (OutboxTransaction).
 // Flow control happens here, where commands leave: each participant gets only what its breaker,
 // bulkhead and retry budget allow; the rest waits in the outbox (in Postgres, not in memory).
 // Each topic is sent on its own: one the broker refuses is held (TopicHolds), its rows wait, and
 // every other topic keeps flowing.
-// It runs while batches come back full, then sleeps until woken: by a commit that queued rows
-// (in-process signal; NOTIFY from other instances), by a held topic's check, or when held-back
-// work may go by time alone (a breaker turning half-open, a retry token). The idle wait
-// (`outboxPollMs`) is only a safety net.
+// Batches overlap (OverlappingRounds, up to `relayConcurrency`): while one waits on Kafka, the
+// next claims what it left, when the last claim came back full or more work was signalled.
+// With no round running it sleeps until woken: by a commit that queued rows (in-process signal;
+// NOTIFY from other instances), by a held topic's check, or when held-back work may go by time
+// alone (a breaker turning half-open, a retry token). The idle wait (`outboxPollMs`) is only a
+// safety net.
 import {
   Inject,
   Injectable,
@@ -20,7 +23,7 @@ import {
   SagaStore,
   type NotificationListener,
   type OutboxRecord,
-  type ParticipantWithWork,
+  type ParticipantClaim,
 } from '@skald/persistence';
 import type { CompiledOrchestratorConfig } from '../config/orchestrator-config';
 import { ORCHESTRATOR_CONFIG } from '../config/orchestrator-config.token';
@@ -35,16 +38,17 @@ import {
   retryTokenAt,
   retryTokens,
   sendableAgainAt,
-  sendAllowance,
   type FlowControlOptions,
 } from '../resilience/flow-control';
 import { isTopicError } from '../kafka/kafka-errors';
+import { OverlappingRounds, type RoundClaim } from './relay-rounds';
 import { TopicHolds } from './topic-holds';
 
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(OutboxRelay.name);
   private readonly loop: WakeableLoop;
+  private readonly rounds: OverlappingRounds;
   private listener: NotificationListener | undefined;
   private unsubscribe: (() => void)[] = [];
 
@@ -57,79 +61,80 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     @Inject(ORCHESTRATOR_CONFIG) private readonly config: CompiledOrchestratorConfig,
     @Inject(ORCHESTRATOR_FAULTS) private readonly faults: OrchestratorFaults = NO_FAULTS,
   ) {
-    this.loop = new WakeableLoop('outbox relay', () => this.round(), config.outboxPollMs);
+    this.rounds = new OverlappingRounds(config.relayConcurrency, (claimed) => this.round(claimed));
+    this.loop = new WakeableLoop('outbox relay', () => this.rounds.run(), config.outboxPollMs);
   }
 
   onApplicationBootstrap(): void {
     this.unsubscribe = [
-      this.signal.onSignal(() => this.loop.poke()),
-      this.holds.onRetry(() => this.loop.poke()),
+      this.signal.onSignal(() => this.wake()),
+      this.holds.onRetry(() => this.wake()),
     ];
     this.listener = listenForNotifications(
       this.config.databaseUrl,
       OUTBOX_CHANNEL,
       // its own process's commits already poked it (OutboxSignal): wake only for other instances
-      (payload) => payload !== this.store.notifyAs && this.loop.poke(),
+      (payload) => payload !== this.store.notifyAs && this.wake(),
       (error) => this.logger.warn(`outbox notifications interrupted: ${error.message}`),
     );
     this.loop.start();
   }
 
+  /** More work: the running rounds take it, or the loop wakes up. */
+  private wake(): void {
+    if (!this.rounds.signal()) this.loop.poke();
+  }
+
   /** Publishes one batch; true when there may be more that can be sent now. */
   async publishBatch(): Promise<boolean> {
-    return (await this.publish()).more;
+    let claim: RoundClaim | undefined;
+    await this.round((claimed) => (claim = claimed));
+    return claim?.full ?? false;
   }
 
-  /** One round of the loop: a batch, then a wake-up for work held back until a known time. */
-  private async round(): Promise<boolean> {
-    const { more, heldUntil } = await this.publish();
+  /** One round: a batch, then a wake-up for work held back until a known time. */
+  private async round(claimed: (claim: RoundClaim) => void): Promise<void> {
+    const heldUntil = await this.publish(claimed);
     if (heldUntil !== undefined) this.loop.wakeBy(heldUntil);
-    return more;
   }
 
-  private async publish(): Promise<{ more: boolean; heldUntil?: number }> {
+  /** Publishes one batch; returns when work held back may be sent by time alone. */
+  private async publish(claimed: (claim: RoundClaim) => void): Promise<number | undefined> {
     const batchSize = this.config.outboxBatchSize;
     const now = Date.now();
-    const { published, more, heldUntil } = await this.store.transaction(async (tx) => {
-      const participants = await tx.participants.withWork();
-      const allowances = participants
-        .map((p) => ({
-          participant: p.name,
-          slots: Math.min(batchSize, sendAllowance(p, p.inFlight, now, this.flow).slots),
-        }))
-        .filter((a) => a.slots > 0);
-      const claimed = await tx.claimOutbox(allowances, batchSize, this.holds.blocked());
+    const { published, heldUntil } = await this.store.transaction(async (tx) => {
+      const { participants, records } = await tx.outbox.claim(
+        { ...this.flow, batchSize, heldTopics: this.holds.blocked() },
+        now,
+      );
       const { send, tokensLeft, budgetHeld } = withinRetryBudget(
-        claimed,
+        records,
         participants,
         now,
         this.flow,
       );
+      // the next round may claim now, while this one waits on Kafka
+      claimed({ records: records.length, full: isFull(participants, send, batchSize) });
       const heldUntil = earliest([
         ...participants.map((p) => sendableAgainAt(p, now, this.flow)),
         ...[...budgetHeld.values()].map((tokens) => retryTokenAt(tokens, now, this.flow)),
       ]);
-      if (send.length === 0) return { published: 0, more: false, heldUntil };
-      await tx.relaxDurability();
+      if (send.length === 0) return { published: 0, heldUntil };
       // ⚠ delete only after Kafka acknowledged: rows of a refused topic, or of a failed batch, stay queued
       const sent = await this.publishPerTopic(send);
       this.faults.at('outbox:published');
-      await tx.markDispatched(commandIdsOf(sent), now);
-      await tx.deleteOutbox(sent.map((r) => r.id));
-      for (const [participant, tokens] of tokensLeft) {
-        await tx.participants.saveRetryTokens(participant, tokens, now);
-      }
-      const full = allowances.some(
-        (a) => send.filter((r) => r.participant === a.participant).length >= a.slots,
+      await tx.outbox.dispatched(
+        {
+          outboxIds: sent.map((r) => r.id),
+          commandIds: commandIdsOf(sent),
+          retryTokens: tokensLeft,
+        },
+        now,
       );
-      return {
-        published: sent.length,
-        more: full || send.filter((r) => r.participant === null).length >= batchSize,
-        heldUntil,
-      };
+      return { published: sent.length, heldUntil };
     });
     this.metrics.outboxPublished.inc(published);
-    return { more, heldUntil };
+    return heldUntil;
   }
 
   /**
@@ -166,6 +171,19 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   }
 }
 
+/**
+ * A participant's records to send, or the ungated ones, reached what the claim allowed: there may
+ * be more to send now. (Records the retry budget holds back do not count: they wait for a token.)
+ */
+function isFull(participants: ParticipantClaim[], send: OutboxRecord[], batchSize: number) {
+  const sending = (participant: string | null) =>
+    send.filter((r) => r.participant === participant).length;
+  return (
+    participants.some((p) => p.slots > 0 && sending(p.name) >= p.slots) ||
+    sending(null) >= batchSize
+  );
+}
+
 function commandIdsOf(records: OutboxRecord[]): string[] {
   return records.flatMap((r) => (r.commandId ? [r.commandId] : []));
 }
@@ -176,7 +194,7 @@ function commandIdsOf(records: OutboxRecord[]): string[] {
  */
 function withinRetryBudget(
   claimed: OutboxRecord[],
-  participants: ParticipantWithWork[],
+  participants: ParticipantClaim[],
   now: number,
   options: FlowControlOptions,
 ): { send: OutboxRecord[]; tokensLeft: Map<string, number>; budgetHeld: Map<string, number> } {

@@ -68,6 +68,7 @@ export class ReplyConsumer implements OnApplicationBootstrap, OnModuleDestroy {
         this.subscription = await this.subscriptions.subscribe({
           groupId: `${prefix}.orchestrator`,
           topics: [replyTopic(prefix)],
+          members: this.config.replyConsumers,
           handleBatch: (messages) => this.handleBatch(messages),
         });
         return;

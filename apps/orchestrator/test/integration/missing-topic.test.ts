@@ -77,14 +77,19 @@ describe('a broker that does not create topics on its own', () => {
     );
     for (const saga of restocks) await skald.waitForStatus(saga.id, 'completed', 20_000);
 
-    // the held command is visible: on its saga, on its participant, in metrics and in the log
-    const waiting = (
-      await skald.request<{ steps: { waiting?: { reason: string } }[] }>(
-        'GET',
-        `/v1/sagas/${shipment.id}`,
-      )
-    ).body;
-    assert.equal(waiting.steps[0].waiting?.reason, 'topic-unavailable');
+    // the held command is visible: on its saga, on its participant, in metrics and in the log.
+    // The restocks did not wait for it: their batches went while the broker was still refusing it.
+    const waitingReason = async () =>
+      (
+        await skald.request<{ steps: { waiting?: { reason: string } }[] }>(
+          'GET',
+          `/v1/sagas/${shipment.id}`,
+        )
+      ).body.steps[0].waiting?.reason;
+    await waitUntil(async () => (await waitingReason()) === 'topic-unavailable', {
+      what: 'the shipment command to be held',
+      timeoutMs: 20_000,
+    });
     const items = (await skald.request<{ items: ParticipantItem[] }>('GET', '/v1/participants'))
       .body.items;
     const north = items.find((p) => p.name === 'warehouse-north');

@@ -1,0 +1,62 @@
+// The relay's round trips: a batch is published in one read statement and one write statement
+// (plus BEGIN and COMMIT), however many participants, timeouts and retry tokens it touches.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
+import { command, defineSaga } from '@skald/saga';
+import { InProcessOrchestrator } from './in-process-orchestrator';
+
+const twoCalls = defineSaga('two-calls', { version: 1 })
+  .step('first', {
+    invoke: () => command('alpha', 'work', {}),
+    timeoutMs: 60_000,
+    retry: { maxAttempts: 3, initialMs: 10, maxMs: 10 },
+  })
+  .step('second', { invoke: () => command('beta', 'work', {}), timeoutMs: 60_000 })
+  .build();
+
+/** The statements the orchestrator sends to PostgreSQL while `work` runs. */
+async function statementsOf(work: () => Promise<unknown>): Promise<string[]> {
+  const seen: string[] = [];
+  const original = PostgresQueryRunner.prototype.query;
+  PostgresQueryRunner.prototype.query = function (this: PostgresQueryRunner, ...args) {
+    seen.push(String(args[0]).trim().split(/\s+/).slice(0, 3).join(' '));
+    return original.apply(this, args);
+  } as typeof original;
+  try {
+    await work();
+  } finally {
+    PostgresQueryRunner.prototype.query = original;
+  }
+  return seen;
+}
+
+describe('in process: the relay', () => {
+  it('publishes a batch (a retry among first attempts) in BEGIN, two statements and COMMIT', () =>
+    InProcessOrchestrator.run({ sagas: [twoCalls] }, async (skald) => {
+      const { saga: retried } = await skald.engine.start({ type: 'two-calls', input: {} });
+      const first = await skald.queuedCommand(retried.id);
+      await skald.publishOutbox();
+      await skald.deliver(
+        skald.replyTo(first, { outcome: 'error', data: { code: 'DOWN', message: 'down' } }),
+      );
+      await skald.fireTimersUntil('the retry to be queued', async () =>
+        (await skald.queuedCommands()).some((c) => c.sagaId === retried.id),
+      );
+      for (let i = 0; i < 3; i++) await skald.engine.start({ type: 'two-calls', input: { i } });
+
+      const statements = await statementsOf(() => skald.publishOutbox());
+
+      assert.deepEqual(statements.length, 4, statements.join('\n'));
+      assert.deepEqual(await skald.queuedCommands(), [], 'every command published');
+      const rows = await skald.sql<{ dispatched: number; armed: number; tokens: number }>(
+        `SELECT (SELECT count(*)::int FROM skald.step_execution WHERE dispatched_at IS NOT NULL
+                   AND released_at IS NULL) AS dispatched,
+                (SELECT count(*)::int FROM skald.timer WHERE kind = 'step-timeout'
+                   AND due_at IS NOT NULL) AS armed,
+                (SELECT count(*)::int FROM skald.participant WHERE name = 'alpha'
+                   AND retry_tokens IS NOT NULL) AS tokens`,
+      );
+      assert.deepEqual(rows, [{ dispatched: 4, armed: 4, tokens: 1 }]);
+    }));
+});

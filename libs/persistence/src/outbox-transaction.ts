@@ -1,0 +1,163 @@
+// The relay's SQL: a batch costs one read statement (claim) and, once Kafka acknowledged it, one
+// write statement (dispatched). Each runs inside the caller's transaction (SagaTransaction.outbox).
+// ⚠ Lock order as the engine's (saga-store.ts): the relay takes no saga row; it locks timer rows
+// before execution rows (as finishSagas does) and participant rows last.
+import type { EntityManager } from 'typeorm';
+import { IN_FLIGHT_SQL, type ParticipantWithWork } from './participant-flow';
+import { earlierDue, notifyEarliestDue, TIMER_CHANNEL, type TimerTransaction } from './timers';
+
+export interface OutboxRecord {
+  id: string;
+  sagaId: string;
+  topic: string;
+  key: string;
+  headers: Record<string, string>;
+  payload: string;
+  /** Null for records written before flow control existed: they are sent ungated. */
+  participant: string | null;
+  commandId: string | null;
+  attempt: number | null;
+}
+
+/** What the relay may claim: its batch size and the flow-control limits of every participant. */
+export interface ClaimLimits {
+  /** Records claimed at most per participant, and at most without one. */
+  batchSize: number;
+  /** The bulkhead: commands sent to a participant and not answered nor timed out. */
+  maxInFlight: number;
+  /** Commands in flight allowed while a breaker is half-open. */
+  halfOpenProbes: number;
+  /** How long an open breaker stays open before it turns half-open. */
+  openMs: number;
+  /** Topics the broker refuses right now: their records stay queued. */
+  heldTopics: readonly string[];
+}
+
+/** A participant with queued commands, and how many the relay claimed room for (`slots`). */
+export interface ParticipantClaim extends ParticipantWithWork {
+  slots: number;
+}
+
+export interface ClaimedBatch {
+  /** Every participant with queued commands that no other relay is sending right now. */
+  participants: ParticipantClaim[];
+  /** The records claimed, oldest first. */
+  records: OutboxRecord[];
+}
+
+/** What Kafka acknowledged, to record in one statement. */
+export interface DispatchedBatch {
+  /** Outbox rows to delete. */
+  outboxIds: string[];
+  /** Their commands: now in flight, their step timeouts start. */
+  commandIds: string[];
+  /** Retry budgets spent in this batch: tokens left per participant. */
+  retryTokens: ReadonlyMap<string, number>;
+}
+
+const RECORD_JSON = `json_build_object('id', id::text, 'sagaId', saga_id, 'topic', topic,
+  'key', message_key, 'headers', headers, 'payload', payload, 'participant', participant,
+  'commandId', command_id, 'attempt', attempt)`;
+
+const MS = (column: string) => `(extract(epoch FROM ${column}) * 1000)::float8`;
+
+export class OutboxTransaction {
+  constructor(
+    private readonly manager: EntityManager,
+    private readonly timers: TimerTransaction,
+  ) {}
+
+  /**
+   * Claims unpublished records in one statement, oldest first: for each participant with queued
+   * commands, up to what its breaker and bulkhead allow (the rule of `sendAllowance` in the
+   * orchestrator's flow-control.ts, computed here so that counting and claiming are one round
+   * trip), and up to `batchSize` without one (2PC messages, and rows written before flow control
+   * existed); none addressed to a held topic. A participant is sent by one relay at a time
+   * (transaction-scoped advisory lock on its name, so two relays never both fill its bulkhead),
+   * and a saga's records by one relay at a time (advisory lock on the saga id, so several relays,
+   * or several rounds of one relay, keep per-saga order); SKIP LOCKED keeps them from publishing
+   * a row twice. It also lets the transaction commit without waiting for the WAL flush: a relay
+   * transaction lost in a crash only means publishing its rows again.
+   */
+  async claim(limits: ClaimLimits, now: number): Promise<ClaimedBatch> {
+    const sagaLock = `pg_try_advisory_xact_lock(hashtext('skald.outbox'), hashtext(saga_id::text))`;
+    const rows: { participants: ParticipantClaim[] | null; records: OutboxRecord[] | null }[] =
+      await this.manager.query(
+        `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true)),
+         sending AS (
+           SELECT p.*, ${IN_FLIGHT_SQL} AS in_flight FROM skald.participant p
+           WHERE EXISTS (SELECT 1 FROM skald.outbox o WHERE o.participant = p.name)
+             AND pg_try_advisory_xact_lock(hashtext('skald.participant'), hashtext(p.name))),
+         allowed AS (
+           SELECT s.*, GREATEST(0, LEAST($1::int, CASE
+             WHEN s.breaker_state = 'closed' THEN $2::int - s.in_flight
+             WHEN $5::timestamptz - COALESCE(s.opened_at, 'epoch') >= $4::float8 * interval '1 millisecond'
+               THEN $3::int - s.in_flight
+             ELSE 0 END)) AS slots
+           FROM sending s),
+         claimed AS (
+           SELECT c.* FROM allowed a CROSS JOIN LATERAL (
+             SELECT * FROM skald.outbox
+             WHERE participant = a.name AND topic <> ALL($6::text[]) AND ${sagaLock}
+             ORDER BY id LIMIT a.slots FOR UPDATE SKIP LOCKED) c
+           WHERE a.slots > 0
+           UNION ALL
+           SELECT * FROM (
+             SELECT * FROM skald.outbox
+             WHERE participant IS NULL AND topic <> ALL($6::text[]) AND ${sagaLock}
+             ORDER BY id LIMIT $1::int FOR UPDATE SKIP LOCKED) u)
+         SELECT
+           (SELECT json_agg(json_build_object('name', name, 'breakerState', breaker_state,
+                     'consecutiveFailures', consecutive_failures,
+                     'failingOperations', failing_operations, 'openedAt', ${MS('opened_at')},
+                     'retryTokens', retry_tokens, 'tokensAt', ${MS('tokens_at')},
+                     'inFlight', in_flight, 'slots', slots)) FROM allowed) AS participants,
+           (SELECT json_agg(${RECORD_JSON} ORDER BY id) FROM claimed) AS records
+         FROM relaxed`,
+        [
+          limits.batchSize,
+          limits.maxInFlight,
+          limits.halfOpenProbes,
+          limits.openMs,
+          new Date(now),
+          limits.heldTopics,
+        ],
+      );
+    return { participants: rows[0].participants ?? [], records: rows[0].records ?? [] };
+  }
+
+  /**
+   * Records what Kafka acknowledged, in one statement: the commands count as sent (against their
+   * participant's bulkhead; a reply applied in between has already released its command, so it is
+   * not counted), their step timeouts start (the earliest due time NOTIFYs the timer pollers),
+   * their outbox rows go, and the retry budgets spent are saved. Each part writes rows of its own
+   * table, so no row is modified twice in the statement.
+   */
+  async dispatched(batch: DispatchedBatch, now: number): Promise<void> {
+    const budgets = [...batch.retryTokens].map(([name, tokens]) => ({ name, tokens }));
+    // the target list is evaluated in order: timers, then executions, outbox, participants
+    const rows: { dueAt: number | null }[] = await this.manager.query(
+      `WITH armed AS (
+         UPDATE skald.timer SET due_at = $2::timestamptz + delay_ms * interval '1 millisecond'
+         WHERE command_id = ANY($1::uuid[]) AND due_at IS NULL
+         RETURNING due_at),
+       earliest AS (${notifyEarliestDue('armed', '$5')}),
+       sent AS (
+         UPDATE skald.step_execution SET dispatched_at = $2
+         WHERE command_id = ANY($1::uuid[]) AND released_at IS NULL
+         RETURNING 1),
+       deleted AS (DELETE FROM skald.outbox WHERE id = ANY($3::bigint[]) RETURNING 1),
+       budgets AS (
+         UPDATE skald.participant p SET retry_tokens = t.tokens, tokens_at = $2
+         FROM jsonb_to_recordset($4::jsonb) AS t(name text, tokens float8)
+         WHERE p.name = t.name
+         RETURNING 1)
+       SELECT (SELECT "dueAt" FROM earliest) AS "dueAt",
+              (SELECT count(*) FROM sent) AS sent,
+              (SELECT count(*) FROM deleted) AS deleted,
+              (SELECT count(*) FROM budgets) AS budgets`,
+      [batch.commandIds, new Date(now), batch.outboxIds, JSON.stringify(budgets), TIMER_CHANNEL],
+    );
+    this.timers.earliestDue = earlierDue(this.timers.earliestDue, rows[0]?.dueAt ?? undefined);
+  }
+}
