@@ -1,8 +1,8 @@
 // Kafka clients of the baselines and the floor, with the settings Skald's own clients use
 // (apps/orchestrator/src/kafka, libs/participant): idempotent producer, acks=all, one request in
-// flight, keyed (murmur2) partitioning; consumers with maxWaitTimeInMs 50 and 4 partitions at once.
+// flight, keyed (murmur2) partitioning; consumers with CONSUMER_TIMINGS and 4 partitions at once.
 import { Kafka, logLevel, Partitioners, type Consumer, type Producer } from 'kafkajs';
-import { fixKafkajsIdleTimers } from '@skald/protocol';
+import { CONSUMER_TIMINGS, fixKafkajsIdleTimers } from '@skald/protocol';
 
 export const PARTITIONS_CONSUMED_CONCURRENTLY = 4;
 
@@ -28,9 +28,7 @@ export async function benchConsumer(
 ): Promise<Consumer> {
   const consumer = kafka.consumer({
     groupId,
-    maxWaitTimeInMs: 50,
-    sessionTimeout: 10_000,
-    heartbeatInterval: 1_000,
+    ...CONSUMER_TIMINGS,
   });
   await consumer.connect();
   await consumer.subscribe({ topics, fromBeginning: true });

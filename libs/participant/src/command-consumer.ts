@@ -6,7 +6,7 @@
 // member commits only the offsets of its own partitions, after their commands were handled.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
-import { doublingDelayMs } from '@skald/protocol';
+import { CONSUMER_TIMINGS, doublingDelayMs } from '@skald/protocol';
 
 /** Where a command record was read (a dead letter names it). */
 export interface RecordOrigin {
@@ -83,9 +83,7 @@ class GroupMember {
     const { topic, lifetime, log } = this.settings;
     const consumer = this.kafka.consumer({
       groupId: this.settings.groupId,
-      maxWaitTimeInMs: 50,
-      sessionTimeout: 10_000,
-      heartbeatInterval: 1_000,
+      ...CONSUMER_TIMINGS,
       // a crash after stop() must not start the consumer again
       retry: { restartOnFailure: () => Promise.resolve(!lifetime().aborted) },
     });

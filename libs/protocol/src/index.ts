@@ -64,3 +64,4 @@ export {
   type TwoPhasePhase,
 } from './wire';
 export { fixKafkajsIdleTimers } from './kafkajs-idle-timers';
+export { CONSUMER_TIMINGS } from './consumer-timings';

@@ -3,6 +3,10 @@ import { describe, it } from 'node:test';
 import { fixKafkajsIdleTimers } from './kafkajs-idle-timers';
 
 interface Queue {
+  requestTimeoutIntervalId: NodeJS.Timeout | undefined;
+  inflight: Map<number, { sentAt: number; requestTimeout: number; timeoutRequest(): void }>;
+  scheduleRequestTimeoutCheck(): void;
+  destroy(): void;
   throttledUntil: number;
   throttleCheckTimeoutId: NodeJS.Timeout | null;
   pending: unknown[];
@@ -14,7 +18,13 @@ type QueueClass = { new (options: object): Queue; prototype: Queue };
 const RequestQueue = require('kafkajs/src/network/requestQueue/index.js') as QueueClass;
 const newQueue = () => {
   const logger = { debug() {}, info() {}, warn() {}, error() {} };
-  return new RequestQueue({ clientId: 'spec', broker: 'spec:9092', logger, requestTimeout: 1_000 });
+  return new RequestQueue({
+    clientId: 'spec',
+    broker: 'spec:9092',
+    logger,
+    requestTimeout: 10_000,
+    enforceRequestTimeout: true,
+  });
 };
 const clear = (queue: Queue) => {
   clearTimeout(queue.throttleCheckTimeoutId ?? undefined);
@@ -50,6 +60,19 @@ describe('fixKafkajsIdleTimers', () => {
     throttled.scheduleCheckPendingRequests();
     assert.notEqual(throttled.throttleCheckTimeoutId, null);
     clear(throttled);
+  });
+
+  it('looks for timed-out requests once a second, not every 100 ms, and still times them out', async () => {
+    fixKafkajsIdleTimers();
+    const queue = newQueue();
+    let timedOut = 0;
+    queue.inflight.set(1, { sentAt: 0, requestTimeout: 10_000, timeoutRequest: () => timedOut++ });
+    queue.scheduleRequestTimeoutCheck();
+    const interval = queue.requestTimeoutIntervalId as unknown as { _idleTimeout: number };
+    assert.equal(interval._idleTimeout, 1_000);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    queue.destroy();
+    assert.equal(timedOut, 1);
   });
 
   it('leaves a kafkajs it does not know alone, and one it cannot find', () => {

@@ -6,14 +6,33 @@
 // busy one competes with it for the CPU. This replaces that one method with the upstream fix:
 // with nothing pending and no throttle there is nothing to check later (a request that cannot be
 // sent at once is pending, and a fulfilled request checks the queue again).
+// It also looks for timed-out requests every 100 ms on every connection, busy or not (10 wake-ups
+// a second each, a few dozen in a process): once a second is enough for timeouts of 10 s and more
+// (requestTimeout and kafkajs' own per-request ones), so that check runs at most once a second.
 
 /** The loop's own line: present only in the kafkajs releases that have the bug. */
 const BUGGY_LINE = 'let scheduleAt = this.throttledUntil - Date.now()';
 /** kafkajs' CHECK_PENDING_REQUESTS_INTERVAL (ms): how soon pending requests are looked at again. */
 const CHECK_PENDING_MS = 10;
+/** How often each connection looks for timed-out requests (kafkajs: min(requestTimeout, 100)). */
+const TIMEOUT_CHECK_MS = 1_000;
+const BUGGY_TIMEOUT_CHECK = 'Math.min(this.requestTimeout, 100)';
 const FIXED = Symbol.for('skald.kafkajs.idleTimersFixed');
 
+interface InflightRequest {
+  sentAt: number;
+  requestTimeout: number;
+  timeoutRequest(): void;
+}
+
 interface RequestQueueShape {
+  enforceRequestTimeout: boolean;
+  requestTimeout: number;
+  requestTimeoutIntervalId: NodeJS.Timeout | undefined;
+  inflight: Map<number, InflightRequest>;
+  isConnected(): boolean;
+  destroy(): void;
+  scheduleRequestTimeoutCheck(): void;
   throttledUntil: number;
   throttleCheckTimeoutId: NodeJS.Timeout | null;
   pending: unknown[];
@@ -35,7 +54,11 @@ export function fixKafkajsIdleTimers(load: (id: string) => unknown = require): b
   }
   const queue = RequestQueue.prototype;
   if (queue[FIXED]) return true;
-  if (!String(queue.scheduleCheckPendingRequests).includes(BUGGY_LINE)) return false;
+  if (
+    !String(queue.scheduleCheckPendingRequests).includes(BUGGY_LINE) ||
+    !String(queue.scheduleRequestTimeoutCheck).includes(BUGGY_TIMEOUT_CHECK)
+  )
+    return false;
   queue.scheduleCheckPendingRequests = function (this: RequestQueueShape) {
     if (this.throttleCheckTimeoutId) return;
     const untilUnthrottled = this.throttledUntil - Date.now();
@@ -46,6 +69,18 @@ export function fixKafkajsIdleTimers(load: (id: string) => unknown = require): b
         this.checkPendingRequests();
       },
       untilUnthrottled > 0 ? untilUnthrottled : CHECK_PENDING_MS,
+    );
+  };
+  queue.scheduleRequestTimeoutCheck = function (this: RequestQueueShape) {
+    if (!this.enforceRequestTimeout) return;
+    this.destroy();
+    this.requestTimeoutIntervalId = setInterval(
+      () => {
+        for (const request of this.inflight.values())
+          if (Date.now() - request.sentAt > request.requestTimeout) request.timeoutRequest();
+        if (!this.isConnected()) this.destroy();
+      },
+      Math.min(this.requestTimeout, TIMEOUT_CHECK_MS),
     );
   };
   queue[FIXED] = true;

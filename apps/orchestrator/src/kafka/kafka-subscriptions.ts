@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Consumer, Kafka } from 'kafkajs';
-import { doublingDelayMs, type WireMessage } from '@skald/protocol';
+import { CONSUMER_TIMINGS, doublingDelayMs, type WireMessage } from '@skald/protocol';
 import { bounded } from './bounded';
 import { KAFKA, SHUTDOWN_STEP_MS } from './kafka.tokens';
 
@@ -78,10 +78,7 @@ export class KafkaSubscriptions {
     const run = async (): Promise<void> => {
       const consumer = this.kafka.consumer({
         groupId: options.groupId,
-        maxWaitTimeInMs: 50,
-        // a crashed instance holds its partitions until its session expires: keep that short
-        sessionTimeout: 10_000,
-        heartbeatInterval: 1_000,
+        ...CONSUMER_TIMINGS,
         retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5_000 },
       });
       // kafkajs gives up for good on errors it deems non-retriable (e.g. "Failed to find group
