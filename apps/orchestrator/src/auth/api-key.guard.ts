@@ -27,7 +27,8 @@ export const API_ACCESS = Symbol('API_ACCESS');
 /** The name of the OpenAPI security scheme (a bearer token). */
 export const BEARER_SCHEME = 'api-key';
 
-const SCOPE = 'skald:scope';
+/** The metadata key of a route's scope (read by the guard, and by the spec that checks every route has one). */
+export const SCOPE_METADATA = 'skald:scope';
 const METRICS_AND_DOCS = 'skald:metrics-and-docs';
 const ACTOR = Symbol('skald:actor');
 
@@ -36,7 +37,7 @@ type RequestWithActor = Request & { [ACTOR]?: string };
 /** The scope a route needs when keys are configured, declared for the guard and the OpenAPI document. */
 export const RequiresScope = (scope: ApiScope) =>
   applyDecorators(
-    SetMetadata(SCOPE, scope),
+    SetMetadata(SCOPE_METADATA, scope),
     ApiBearerAuth(BEARER_SCHEME),
     ApiExtension('x-skald-scope', scope),
     ApiUnauthorizedResponse({ description: 'no API key, a malformed one, or an unknown one' }),
@@ -99,7 +100,7 @@ export class ApiKeyGuard implements CanActivate, OnApplicationBootstrap {
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'http') return true;
     const targets = [context.getHandler(), context.getClass()];
-    const scope = this.reflector.getAllAndOverride<ApiScope | undefined>(SCOPE, targets);
+    const scope = this.reflector.getAllAndOverride<ApiScope | undefined>(SCOPE_METADATA, targets);
     if (!scope) return true;
     if (
       this.access.publicMetricsAndDocs &&
