@@ -23,6 +23,7 @@ const lib = (name) => ({
 // The orchestrator's folders, bottom layer first: a folder imports only from layers below its own,
 // so no two folders import each other and a reader can start at the bottom.
 const ORCHESTRATOR_LAYERS = [
+  ['auth'],
   ['logging', 'metrics', 'faults'],
   ['resilience'],
   ['config'],

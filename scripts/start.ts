@@ -1,17 +1,23 @@
 // `npm start`: the local stack (unless DATABASE_URL / KAFKA_BROKERS name servers), then the
 // orchestrator and the demo participants as child processes, then two demo sagas — one that
 // completes and one that compensates. Ctrl-C stops everything this script started, and so does
-// the orchestrator exiting: without it nothing the rest does is of use.
+// the orchestrator exiting: without it nothing the rest does is of use. The API needs a key: the
+// one generated for this run (or an admin key of SKALD_API_KEYS), printed with the curl examples.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { runtimeDir, STABLE_PORTS, startLocalStack, type LocalStack } from '@skald/testing';
 import { transferRequest } from '../apps/demo/src/banks';
+import { demoKeys, type DemoKeys } from './demo-keys';
 import { onStopSignal } from './stop-signal';
 
 const root = join(__dirname, '..');
 const port = Number(process.env.PORT ?? 3000);
 const api = `http://127.0.0.1:${port}`;
+let keys: DemoKeys;
+const authorized = () => ({ authorization: `Bearer ${keys.admin}` });
+/** The header of the printed curl examples. */
+const curlAuth = () => `-H 'authorization: Bearer ${keys.admin}'`;
 
 function run(
   name: string,
@@ -97,35 +103,37 @@ const trip = (to: string) => ({
 async function demoSaga(label: string, body: unknown): Promise<void> {
   const res = await fetch(`${api}/v1/sagas`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...authorized() },
     body: JSON.stringify(body),
   });
   const saga = (await res.json()) as { id: string; status: string };
   let status = saga.status;
   for (let i = 0; i < 100 && (status === 'running' || status === 'compensating'); i++) {
     await new Promise((r) => setTimeout(r, 200));
-    status = ((await (await fetch(`${api}/v1/sagas/${saga.id}`)).json()) as { status: string })
-      .status;
+    const res = await fetch(`${api}/v1/sagas/${saga.id}`, { headers: authorized() });
+    status = ((await res.json()) as { status: string }).status;
   }
-  console.log(`  ${label}: saga ${saga.id} is ${status}   →  curl -s ${api}/v1/sagas/${saga.id}`);
+  console.log(
+    `  ${label}: saga ${saga.id} is ${status}   →  curl -s ${curlAuth()} ${api}/v1/sagas/${saga.id}`,
+  );
 }
 
 /** A 2PC money transfer of 10 from alice (bank-a) to bob (bank-b). */
 async function demoTransfer(): Promise<void> {
   const res = await fetch(`${api}/v1/transactions`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...authorized() },
     body: JSON.stringify(transferRequest(10)),
   });
   const tx = (await res.json()) as { id: string; status: string };
   let status = tx.status;
   for (let i = 0; i < 100 && status !== 'committed' && status !== 'aborted'; i++) {
     await new Promise((r) => setTimeout(r, 200));
-    status = ((await (await fetch(`${api}/v1/transactions/${tx.id}`)).json()) as { status: string })
-      .status;
+    const res = await fetch(`${api}/v1/transactions/${tx.id}`, { headers: authorized() });
+    status = ((await res.json()) as { status: string }).status;
   }
   console.log(
-    `  a 2PC transfer of 10 from alice (bank-a) to bob (bank-b): transaction ${tx.id} is ${status}   →  curl -s ${api}/v1/transactions/${tx.id}`,
+    `  a 2PC transfer of 10 from alice (bank-a) to bob (bank-b): transaction ${tx.id} is ${status}   →  curl -s ${curlAuth()} ${api}/v1/transactions/${tx.id}`,
   );
 }
 
@@ -136,6 +144,7 @@ async function main(): Promise<void> {
     );
     process.exit(1);
   }
+  keys = demoKeys(process.env);
   const started = Date.now();
   stack = await startLocalStack({
     log: (line) => console.log(line),
@@ -155,18 +164,30 @@ async function main(): Promise<void> {
     run('orchestrator', 'apps/orchestrator/src/main.ts', stack, {
       PORT: String(port),
       SKALD_SAGAS: sagas,
+      ...keys.env,
+      // the demo's OpenAPI UI opens in a browser, which sends no key (docs/operations.md)
+      SKALD_PUBLIC_METRICS_AND_DOCS: process.env.SKALD_PUBLIC_METRICS_AND_DOCS ?? 'true',
     }),
-    run('demo participants', 'apps/demo/src/main.ts', stack, { SKALD_URL: api }),
+    run('demo participants', 'apps/demo/src/main.ts', stack, {
+      SKALD_URL: api,
+      SKALD_API_KEY: keys.banks,
+    }),
   );
   onStopSignal(stopAll);
 
   if (!(await waitForHealth(60_000))) return;
-  console.log(`\nSkald is up: ${api}  (API docs: ${api}/docs)\nTwo demo trips and a transfer:`);
+  console.log(`\nSkald is up: ${api}  (API docs: ${api}/docs)`);
+  console.log(
+    keys.generated
+      ? `API key (admin, generated for this run; SKALD_API_KEYS=name:scopes:secret sets your own):\n  ${keys.admin}`
+      : 'API keys: yours (SKALD_API_KEYS); the demo calls with the first admin key among them',
+  );
+  console.log('Two demo trips and a transfer:');
   await demoSaga('a trip to Oslo', trip('Oslo'));
   await demoSaga('a trip to Atlantis (the airline refuses)', trip('Atlantis'));
   await demoTransfer();
   console.log(`\nStart your own:
-  curl -s -XPOST ${api}/v1/sagas -H 'content-type: application/json' \\
+  curl -s -XPOST ${api}/v1/sagas ${curlAuth()} -H 'content-type: application/json' \\
     -d '${JSON.stringify(trip('Rome'))}'
 Switches: car.model "unobtainium" (refused), hotel.city "Flakyville" (fails twice, then retried),
 flight.to "Atlantis" (refused), amount over 5000 (card declined).

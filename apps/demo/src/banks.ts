@@ -43,6 +43,8 @@ export interface BankOptions {
   topicPrefix?: string;
   /** The orchestrator, asked about transactions left in doubt. */
   coordinatorUrl?: string;
+  /** An API key of the orchestrator with the read scope, when it has SKALD_API_KEYS. */
+  apiKey?: string;
   /** @default 30_000 */
   inDoubtAfterMs?: number;
   /** Longest wait between two questions about one transaction in doubt. @default 60_000 */
@@ -75,6 +77,7 @@ export function bankParticipant(bank: Bank, options: BankOptions): Participant {
     faults: options.faults,
     twoPhase: {
       coordinatorUrl: options.coordinatorUrl,
+      apiKey: options.apiKey,
       inDoubtAfterMs: options.inDoubtAfterMs,
       checkEveryMs: Math.min(5_000, options.inDoubtAfterMs ?? 5_000),
       askAgainMaxMs: options.askAgainMaxMs,

@@ -1,11 +1,12 @@
 // The demo participants as one process: DATABASE_URL, KAFKA_BROKERS, SKALD_TOPIC_PREFIX, and
-// SKALD_URL (the orchestrator, asked by the banks about 2PC transactions left in doubt).
+// SKALD_URL (the orchestrator, asked by the banks about 2PC transactions left in doubt) and
+// SKALD_API_KEY (a key of the orchestrator's with the read scope, for those questions).
 import { Pool } from 'pg';
 import { BANKS_SCHEMA_SQL, BANKS_SEED_SQL, bankParticipants } from './banks';
 import { DEMO_SCHEMA_SQL, demoParticipants } from './participants';
 
 async function main(): Promise<void> {
-  const { DATABASE_URL, KAFKA_BROKERS, SKALD_TOPIC_PREFIX, SKALD_URL } = process.env;
+  const { DATABASE_URL, KAFKA_BROKERS, SKALD_TOPIC_PREFIX, SKALD_URL, SKALD_API_KEY } = process.env;
   if (!DATABASE_URL || !KAFKA_BROKERS)
     throw new Error('DATABASE_URL and KAFKA_BROKERS are required');
   const pool = new Pool({ connectionString: DATABASE_URL, max: 10 });
@@ -17,7 +18,11 @@ async function main(): Promise<void> {
   const options = { brokers: KAFKA_BROKERS.split(','), pool, topicPrefix: SKALD_TOPIC_PREFIX };
   const participants = [
     ...demoParticipants(options),
-    ...bankParticipants({ ...options, coordinatorUrl: SKALD_URL ?? 'http://127.0.0.1:3000' }),
+    ...bankParticipants({
+      ...options,
+      coordinatorUrl: SKALD_URL ?? 'http://127.0.0.1:3000',
+      apiKey: SKALD_API_KEY || undefined,
+    }),
   ];
   await Promise.all(participants.map((p) => p.start()));
   process.stdout.write(

@@ -1,15 +1,23 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import type { NextFunction, Request, Response } from 'express';
+import { ErrorFilter } from './api/error.filter';
 import { refuseUnstorableStrings } from './api/json-body';
+import { API_ACCESS, authorizeRequest, BEARER_SCHEME } from './auth/api-key.guard';
+import type { ApiAccess } from './auth/api-keys';
 import { PinoLogger } from './logging/pino-logger';
 import { withStartSagaExample } from './api/start-saga-example';
 import type { CompiledOrchestratorConfig } from './config/orchestrator-config';
 import { SagaDefinitions } from './registry/saga-definitions';
 
+/** Where SwaggerModule serves the UI and the document: express routes, outside Nest's guards. */
+const DOCS_PATHS = ['/docs', '/docs-json', '/docs-yaml'];
+
 /**
  * App-level settings SkaldModule cannot set from inside a module: JSON logs (also of failed
  * requests; the logger is returned for your own lines), the body size limit
- * (create the app with `{ bodyParser: false }`), and the OpenAPI document at /docs and /docs-json.
+ * (create the app with `{ bodyParser: false }`), and the OpenAPI document at /docs and /docs-json,
+ * which need a `read` key as /metrics does (unless SKALD_PUBLIC_METRICS_AND_DOCS).
  */
 export function configureSkaldApp(
   app: NestExpressApplication,
@@ -24,15 +32,50 @@ export function configureSkaldApp(
     ),
   );
   app.useBodyParser('json', { limit: config.bodyLimit, reviver: refuseUnstorableStrings });
+  const access = app.get<ApiAccess>(API_ACCESS);
+  if (!access.publicMetricsAndDocs) {
+    const errors = new ErrorFilter();
+    app.use(DOCS_PATHS, (req: Request, res: Response, next: NextFunction) => {
+      try {
+        authorizeRequest(access, req, res, 'read');
+      } catch (error) {
+        errors.send(res, error);
+        return;
+      }
+      next();
+    });
+  }
   const openApi = new DocumentBuilder()
     .setTitle('Skald')
     .setDescription('Durable saga orchestration over Kafka and PostgreSQL')
     .setVersion('1')
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'API key',
+        description:
+          'An API key of SKALD_API_KEYS, as `Authorization: Bearer <secret>`; each operation names ' +
+          'the scope it needs in `x-skald-scope` (admin grants all). Without configured keys the ' +
+          'API is open.',
+      },
+      BEARER_SCHEME,
+    )
     .build();
   const document = () =>
-    withStartSagaExample(SwaggerModule.createDocument(app, openApi), app.get(SagaDefinitions));
+    withPublicMetrics(
+      withStartSagaExample(SwaggerModule.createDocument(app, openApi), app.get(SagaDefinitions)),
+      access,
+    );
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',
   });
   return logger;
+}
+
+/** With SKALD_PUBLIC_METRICS_AND_DOCS, /metrics needs no key: its operation says so. */
+function withPublicMetrics(document: OpenAPIObject, access: ApiAccess): OpenAPIObject {
+  const scrape = document.paths['/metrics']?.get;
+  if (access.publicMetricsAndDocs && scrape) scrape.security = [];
+  return document;
 }

@@ -25,6 +25,8 @@ export interface InDoubtResolverOptions {
   db: ParticipantDatabase;
   participant: string;
   coordinatorUrl: string;
+  /** Sent as `Authorization: Bearer` with each question; never logged. */
+  apiKey?: string;
   inDoubtAfterMs: number;
   /** The shortest wait between two looks, and the first backoff step of a question. */
   checkEveryMs: number;
@@ -126,7 +128,11 @@ export class InDoubtResolver {
       if (this.stopped) break;
       const asking = this.asking.get(keyOf(record));
       if (asking && asking.nextAskAt > now) continue;
-      const answer = await askCoordinator(coordinatorUrl, record.transactionId);
+      const answer = await askCoordinator(
+        coordinatorUrl,
+        record.transactionId,
+        this.options.apiKey,
+      );
       if (answer.decision === undefined) {
         this.stayInDoubt(record, asking, answer.why, now);
         continue;

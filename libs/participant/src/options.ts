@@ -85,6 +85,13 @@ export interface TwoPhaseOptions {
    * coordinator's re-sends of the decision (until SKALD_TWO_PHASE_ACK_TIMEOUT_MS on its side).
    */
   coordinatorUrl?: string;
+  /**
+   * An API key of the orchestrator with the `read` scope (admin will do), sent as
+   * `Authorization: Bearer <apiKey>` with each in-doubt question; needed when the orchestrator
+   * has SKALD_API_KEYS. Without it such a coordinator answers 401, and the transaction stays in
+   * doubt with a log line saying to set this. Never logged.
+   */
+  apiKey?: string;
   /** How long a prepared transaction waits for the decision before asking. @default 30_000 */
   inDoubtAfterMs?: number;
   /**

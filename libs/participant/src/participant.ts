@@ -140,6 +140,7 @@ export class Participant {
         db: this.options.database!,
         participant: this.options.name,
         coordinatorUrl: this.options.twoPhase.coordinatorUrl,
+        apiKey: this.options.twoPhase.apiKey,
         inDoubtAfterMs: this.options.twoPhase.inDoubtAfterMs ?? 30_000,
         checkEveryMs: this.options.twoPhase.checkEveryMs ?? 5_000,
         rescanEveryMs: this.options.twoPhase.rescanEveryMs ?? 60_000,

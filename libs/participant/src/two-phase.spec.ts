@@ -58,6 +58,18 @@ describe('reading the coordinator’s answer about a transaction in doubt', () =
       why: 'HTTP 503',
     });
     assert.equal(readCoordinatorAnswer(id, 401, undefined).decision, undefined);
+    assert.match(
+      (readCoordinatorAnswer(id, 401, undefined) as { why: string }).why,
+      /requires an API key; set twoPhase\.apiKey to a key with the read scope/,
+    );
+    assert.match(
+      (readCoordinatorAnswer(id, 401, undefined, true) as { why: string }).why,
+      /does not know twoPhase\.apiKey/,
+    );
+    assert.match(
+      (readCoordinatorAnswer(id, 403, { code: 'API_KEY_SCOPE' }, true) as { why: string }).why,
+      /HTTP 403: twoPhase\.apiKey lacks the read scope/,
+    );
     assert.deepEqual(readCoordinatorAnswer(id, 200, { id, status: 'preparing' }), {
       decision: undefined,
       why: 'undecided (preparing)',

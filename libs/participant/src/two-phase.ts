@@ -219,6 +219,8 @@ export function readCoordinatorAnswer(
   transactionId: string,
   status: number,
   body: unknown,
+  /** Whether the question carried `twoPhase.apiKey`: what a 401 means depends on it. */
+  withApiKey = false,
 ): CoordinatorAnswer {
   const fields = (typeof body === 'object' && body !== null ? body : {}) as {
     id?: unknown;
@@ -233,6 +235,14 @@ export function readCoordinatorAnswer(
           `HTTP 404 without code ${PROTOCOL_ERROR_CODES.transactionUnknown}: not the coordinator's answer`,
         );
   }
+  if (status === 401)
+    return inDoubt(
+      withApiKey
+        ? 'HTTP 401: the coordinator does not know twoPhase.apiKey; give it a key of its SKALD_API_KEYS with the read scope'
+        : 'HTTP 401: the coordinator requires an API key; set twoPhase.apiKey to a key with the read scope',
+    );
+  if (status === 403)
+    return inDoubt('HTTP 403: twoPhase.apiKey lacks the read scope the coordinator asks for');
   if (status !== 200) return inDoubt(`HTTP ${status}`);
   if (fields.id !== transactionId) return inDoubt('HTTP 200, but not about this transaction');
   if (fields.decision === 'commit' || fields.decision === 'abort')
@@ -240,21 +250,26 @@ export function readCoordinatorAnswer(
   return inDoubt(`undecided (${String(fields.status)})`);
 }
 
-/** Asks the coordinator what became of a transaction; a network failure keeps it in doubt. */
+/**
+ * Asks the coordinator what became of a transaction (with `apiKey` as `Authorization: Bearer`);
+ * a network failure keeps it in doubt.
+ */
 export async function askCoordinator(
   coordinatorUrl: string,
   transactionId: string,
+  apiKey?: string,
 ): Promise<CoordinatorAnswer> {
   let res: Response;
   let body: unknown;
   try {
     res = await fetch(`${coordinatorUrl.replace(/\/$/, '')}/v1/transactions/${transactionId}`, {
       signal: AbortSignal.timeout(5_000),
+      headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {},
     });
     body = await res.json().catch(() => undefined);
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause?.code;
     return inDoubt(`coordinator unreachable: ${cause ?? (error as Error).message}`);
   }
-  return readCoordinatorAnswer(transactionId, res.status, body);
+  return readCoordinatorAnswer(transactionId, res.status, body, apiKey !== undefined);
 }

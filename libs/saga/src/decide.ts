@@ -103,13 +103,13 @@ function apply(run: Run, event: SagaEvent): string | undefined {
       return undefined;
 
     case 'cancel':
-      cancel(run, event.reason);
+      cancel(run, event.reason, event.actor);
       return undefined;
     case 'resume':
-      resume(run);
+      resume(run, event.actor);
       return undefined;
     case 'skip-compensation':
-      skipCompensation(run, event.step, event.reason);
+      skipCompensation(run, event.step, event.reason, event.actor);
       return undefined;
 
     case 'deadline':

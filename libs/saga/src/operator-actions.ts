@@ -1,7 +1,8 @@
 // What an operator can do to a saga through the REST API: cancel a running one (before its pivot),
 // resume a failed one (retry its failed compensations, or its failed step past the pivot as a new
 // run) and skip a failed compensation with a reason. Each refuses, with IllegalTransitionError,
-// a saga in a state where the action makes no sense.
+// a saga in a state where the action makes no sense. Each history entry names its `actor` when
+// the caller gives one (the orchestrator: the name of the API key used).
 import {
   continueCompensation,
   failedCompensations,
@@ -13,13 +14,16 @@ import { failForward, resend } from './forward';
 import type { Run } from './run';
 import { STEP_STATUS } from './types';
 
-export function resume(run: Run): void {
+/** `{ actor }` for a history entry's details, when there is one. */
+const by = (actor: string | undefined) => (actor === undefined ? {} : { actor });
+
+export function resume(run: Run, actor?: string): void {
   if (run.state.status !== 'failed') {
     throw new IllegalTransitionError(
       `saga ${run.state.id} is ${run.state.status}; only a failed saga can be retried`,
     );
   }
-  run.history.push({ type: 'resumed' });
+  run.history.push({ type: 'resumed', ...(actor === undefined ? {} : { details: { actor } }) });
   const compensationFailures = failedCompensations(run, run.state.stage);
   if (compensationFailures.length > 0) {
     restoreCause(run);
@@ -46,7 +50,7 @@ export function resume(run: Run): void {
   }
 }
 
-export function skipCompensation(run: Run, stepName: string, reason: string): void {
+export function skipCompensation(run: Run, stepName: string, reason: string, actor?: string): void {
   const st = run.state.steps[stepName];
   if (run.state.status !== 'failed' || st?.status !== STEP_STATUS.compensationFailed) {
     throw new IllegalTransitionError(
@@ -55,14 +59,18 @@ export function skipCompensation(run: Run, stepName: string, reason: string): vo
   }
   st.status = STEP_STATUS.compensationSkipped;
   st.skipReason = reason;
-  run.history.push({ type: 'compensation-skipped', step: stepName, details: { reason } });
+  run.history.push({
+    type: 'compensation-skipped',
+    step: stepName,
+    details: { reason, ...by(actor) },
+  });
   if (failedCompensations(run, run.state.stage).length > 0) return;
   restoreCause(run);
   run.transition('compensating');
   continueCompensation(run);
 }
 
-export function cancel(run: Run, reason: string | undefined): void {
+export function cancel(run: Run, reason: string | undefined, actor?: string): void {
   const s = run.state;
   if (s.status !== 'running') {
     throw new IllegalTransitionError(
@@ -74,6 +82,9 @@ export function cancel(run: Run, reason: string | undefined): void {
       `saga ${s.id} has passed its pivot step; it can only finish forward`,
     );
   }
-  run.history.push({ type: 'cancel-requested', details: { reason: reason ?? null } });
+  run.history.push({
+    type: 'cancel-requested',
+    details: { reason: reason ?? null, ...by(actor) },
+  });
   failForward(run, { code: 'CANCELLED', message: `cancelled${reason ? `: ${reason}` : ''}` });
 }

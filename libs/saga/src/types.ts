@@ -124,11 +124,11 @@ export type SagaEvent =
   /** No reply to attempt `attempt` of `phase` for `step` within the step's timeout. */
   | { kind: 'step-timeout'; step: string; phase: SagaPhase; attempt: number }
   | { kind: 'deadline' }
-  | { kind: 'cancel'; reason?: string }
+  | { kind: 'cancel'; reason?: string; actor?: string }
   /** Operator: resume a `failed` saga (retry its failed compensations, or its failed step after the pivot). */
-  | { kind: 'resume' }
+  | { kind: 'resume'; actor?: string }
   /** Operator: treat a failed compensation as done, with a reason. */
-  | { kind: 'skip-compensation'; step: string; reason: string };
+  | { kind: 'skip-compensation'; step: string; reason: string; actor?: string };
 
 /** A command decide() wants sent; the engine writes it to the outbox in the same transaction. */
 export interface OutgoingCommand {

@@ -14,6 +14,8 @@ export interface HarnessOptions {
   env?: NodeJS.ProcessEnv;
   /** Kafka brokers of the orchestrator and its scripted participants. @default $KAFKA_BROKERS */
   brokers?: string[];
+  /** The secret the REST helpers send as `Authorization: Bearer` (when `env` sets SKALD_API_KEYS). */
+  apiKey?: string;
 }
 
 export interface JsonResponse<T = unknown> {
@@ -126,6 +128,10 @@ export class OrchestratorHarness {
     body?: unknown,
     headers: Record<string, string> = {},
   ) {
+    // the harness's key, unless the call brings an Authorization header of its own
+    const { apiKey } = this.options;
+    if (apiKey && !Object.keys(headers).some((h) => h.toLowerCase() === 'authorization'))
+      headers = { ...headers, authorization: `Bearer ${apiKey}` };
     const res = await fetch(`${this.url}${path}`, {
       method,
       headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },

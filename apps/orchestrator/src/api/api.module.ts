@@ -1,7 +1,9 @@
-// The REST API: its controllers, the views they answer with, and the app-wide validation pipe and
-// error filter (APP_PIPE and APP_FILTER apply to every route, wherever they are provided).
+// The REST API: its controllers, the views they answer with, and the app-wide API-key guard,
+// validation pipe and error filter (APP_GUARD, APP_PIPE and APP_FILTER apply to every route,
+// wherever they are provided).
 import { Module, ValidationPipe } from '@nestjs/common';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { ApiKeyGuard } from '../auth/api-key.guard';
 import { EngineModule } from '../engine/engine.module';
 import { OutboxModule } from '../outbox/outbox.module';
 import { TwoPhaseModule } from '../two-phase/two-phase.module';
@@ -22,6 +24,7 @@ import { TransactionsController } from './transactions.controller';
   ],
   providers: [
     SagaViews,
+    { provide: APP_GUARD, useClass: ApiKeyGuard },
     {
       provide: APP_PIPE,
       useValue: new ValidationPipe({

@@ -11,12 +11,15 @@ import type { Response } from 'express';
 import { isDatabaseUnavailable, PERSISTENCE_ERROR_CODES } from '@skald/persistence';
 import { PROTOCOL_ERROR_CODES, SkaldError } from '@skald/protocol';
 import { SAGA_ERROR_CODES } from '@skald/saga';
+import { AUTH_ERROR_CODES } from '../auth/errors';
 import { ENGINE_ERROR_CODES } from '../engine/errors';
 import { REGISTRY_ERROR_CODES } from '../registry/errors';
 import { parseFailureMessage } from './json-body';
 
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not Found',
   409: 'Conflict',
   413: 'Payload Too Large',
@@ -29,6 +32,8 @@ const STATUS_BY_CODE = new Map<string, number>([
   [REGISTRY_ERROR_CODES.unknownSagaType, 400],
   [REGISTRY_ERROR_CODES.invalidSagaInput, 400],
   [PERSISTENCE_ERROR_CODES.invalidCursor, 400],
+  [AUTH_ERROR_CODES.apiKeyRequired, 401],
+  [AUTH_ERROR_CODES.apiKeyScope, 403],
   [ENGINE_ERROR_CODES.sagaNotFound, 404],
   [PROTOCOL_ERROR_CODES.transactionUnknown, 404],
   [ENGINE_ERROR_CODES.idempotencyConflict, 409],
@@ -89,7 +94,11 @@ export class ErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('http');
 
   catch(error: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<Response>();
+    this.send(host.switchToHttp().getResponse<Response>(), error);
+  }
+
+  /** Answers `error` in the one shape; also for express middleware outside Nest's routes (/docs). */
+  send(res: Response, error: unknown): void {
     // bodies that are not errors, such as the health report of a 503, pass through unchanged
     const own = error instanceof HttpException ? error.getResponse() : undefined;
     if (own && typeof own === 'object' && !('message' in own)) {

@@ -1,5 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RequiresScope } from '../auth/api-key.guard';
 import { SagaViews } from './saga-views';
 
 @ApiTags('participants')
@@ -8,6 +9,7 @@ export class ParticipantsController {
   constructor(private readonly views: SagaViews) {}
 
   @Get()
+  @RequiresScope('read')
   @ApiOperation({
     summary:
       'Participants commands were sent to: circuit breaker (closed, open, half-open), commands in flight and waiting, and `held` when the broker refuses its topic',

@@ -1,5 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RequiresScope } from '../auth/api-key.guard';
 import { SagaDefinitions } from '../registry/saga-definitions';
 
 @ApiTags('sagas')
@@ -8,6 +9,7 @@ export class SagaTypesController {
   constructor(private readonly definitions: SagaDefinitions) {}
 
   @Get()
+  @RequiresScope('read')
   @ApiOperation({ summary: 'Registered saga definitions, every version, with their steps' })
   @ApiOkResponse({
     schema: {

@@ -13,6 +13,7 @@ import {
 } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { Actor, RequiresScope } from '../auth/api-key.guard';
 import { SagaEngine } from '../engine/saga-engine.service';
 import {
   CancelSagaDto,
@@ -35,6 +36,7 @@ export class SagasController {
   ) {}
 
   @Post()
+  @RequiresScope('start')
   @ApiOperation({ summary: 'Start a saga' })
   @ApiIdempotentCreate('started', 'already started with this idempotency key and request')
   async start(
@@ -53,42 +55,52 @@ export class SagasController {
   }
 
   @Get()
+  @RequiresScope('read')
   @ApiOperation({ summary: 'List sagas, newest first, with cursor paging' })
   list(@Query() query: ListSagasQueryDto) {
     return this.views.list({ ...query, limit: query.limit ?? 50 });
   }
 
   @Get(':id')
+  @RequiresScope('read')
   @ApiOperation({ summary: 'Inspect a saga' })
   get(@Param('id', SagaId()) id: string) {
     return this.views.saga(id);
   }
 
   @Get(':id/history')
+  @RequiresScope('read')
   @ApiOperation({ summary: 'Every transition of a saga, in order' })
   history(@Param('id', SagaId()) id: string) {
     return this.views.history(id);
   }
 
   @Post(':id/cancel')
+  @RequiresScope('operate')
   @HttpCode(202)
   @ApiOperation({
     summary: 'Stop forward progress and compensate (409 when terminal or past the pivot)',
   })
-  async cancel(@Param('id', SagaId()) id: string, @Body() body: CancelSagaDto) {
-    await this.engine.act(id, { kind: 'cancel', reason: body.reason });
+  async cancel(
+    @Param('id', SagaId()) id: string,
+    @Body() body: CancelSagaDto,
+    @Actor() actor: string,
+  ) {
+    await this.engine.act(id, { kind: 'cancel', reason: body.reason, actor });
     return this.views.saga(id);
   }
 
   @Post(':id/retry')
+  @RequiresScope('operate')
   @HttpCode(202)
   @ApiOperation({ summary: "Resume a failed saga's compensation (409 unless failed)" })
-  async retry(@Param('id', SagaId()) id: string) {
-    await this.engine.act(id, { kind: 'resume' });
+  async retry(@Param('id', SagaId()) id: string, @Actor() actor: string) {
+    await this.engine.act(id, { kind: 'resume', actor });
     return this.views.saga(id);
   }
 
   @Post(':id/steps/:step/skip-compensation')
+  @RequiresScope('operate')
   @HttpCode(202)
   @ApiOperation({
     summary:
@@ -98,8 +110,9 @@ export class SagasController {
     @Param('id', SagaId()) id: string,
     @Param('step') step: string,
     @Body() body: SkipCompensationDto,
+    @Actor() actor: string,
   ) {
-    await this.engine.act(id, { kind: 'skip-compensation', step, reason: body.reason });
+    await this.engine.act(id, { kind: 'skip-compensation', step, reason: body.reason, actor });
     return this.views.saga(id);
   }
 }

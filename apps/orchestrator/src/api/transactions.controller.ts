@@ -14,6 +14,7 @@ import {
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { TwoPhaseView } from '@skald/persistence';
+import { RequiresScope } from '../auth/api-key.guard';
 import { TwoPhaseCoordinator } from '../two-phase/two-phase-coordinator.service';
 import {
   BeginTransactionDto,
@@ -65,6 +66,7 @@ export class TransactionsController {
   constructor(private readonly coordinator: TwoPhaseCoordinator) {}
 
   @Post()
+  @RequiresScope('start')
   @ApiOperation({ summary: 'Start a two-phase-commit transaction: prepare every participant' })
   @ApiIdempotentCreate(
     'created; prepares are on their way',
@@ -89,6 +91,7 @@ export class TransactionsController {
   }
 
   @Get()
+  @RequiresScope('read')
   @ApiOperation({ summary: 'List transactions, newest first, with cursor paging' })
   async list(@Query() query: ListTransactionsQueryDto) {
     const page = await this.coordinator.list({ ...query, limit: query.limit ?? 50 });
@@ -96,6 +99,7 @@ export class TransactionsController {
   }
 
   @Get(':id')
+  @RequiresScope('read')
   @ApiOperation({
     summary:
       'Inspect: preparing, committing, committed, aborting, aborted or unacknowledged, with each vote and acknowledgement',
@@ -110,6 +114,7 @@ export class TransactionsController {
   }
 
   @Post(':id/resolve')
+  @RequiresScope('operate')
   @HttpCode(200)
   @ApiOperation({
     summary:

@@ -1,6 +1,8 @@
 // What every feature module reads: the compiled configuration, the flow-control options, the fault
-// hook and the app's logger. Global: the composition root provides them once.
+// hook, who may call the API and the app's logger. Global: the composition root provides them once.
 import { Module, type DynamicModule } from '@nestjs/common';
+import { API_ACCESS } from '../auth/api-key.guard';
+import { ApiAccess } from '../auth/api-keys';
 import { ORCHESTRATOR_FAULTS, type OrchestratorFaults } from '../faults/fault-points';
 import { createPinoLogger, PinoLogger } from '../logging/pino-logger';
 import { FLOW_CONTROL_OPTIONS } from '../resilience/flow-control.token';
@@ -17,13 +19,23 @@ export class OrchestratorConfigModule {
         { provide: ORCHESTRATOR_CONFIG, useValue: config },
         { provide: FLOW_CONTROL_OPTIONS, useValue: config.flowControl },
         { provide: ORCHESTRATOR_FAULTS, useValue: faults },
+        {
+          provide: API_ACCESS,
+          useValue: new ApiAccess(config.apiKeys, config.publicMetricsAndDocs),
+        },
         // the app's logger (configureSkaldApp installs it)
         {
           provide: PinoLogger,
           useValue: createPinoLogger({ level: config.logLevel, name: config.instanceId }),
         },
       ],
-      exports: [ORCHESTRATOR_CONFIG, FLOW_CONTROL_OPTIONS, ORCHESTRATOR_FAULTS, PinoLogger],
+      exports: [
+        ORCHESTRATOR_CONFIG,
+        FLOW_CONTROL_OPTIONS,
+        ORCHESTRATOR_FAULTS,
+        API_ACCESS,
+        PinoLogger,
+      ],
     };
   }
 }

@@ -85,6 +85,8 @@ describe('loadOrchestratorConfig', () => {
       twoPhaseTimeoutMs: 30_000,
       twoPhaseResendMaxMs: 60_000,
       twoPhaseAckTimeoutMs: 3_600_000,
+      apiKeys: [],
+      publicMetricsAndDocs: false,
     });
   });
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { SkaldError } from '@skald/protocol';
 import { plainToInstance } from 'class-transformer';
 import {
@@ -12,6 +13,7 @@ import {
   validateSync,
 } from 'class-validator';
 import { Transform } from 'class-transformer';
+import { parseApiKeys, toApiKeys, type ApiKey } from '../auth/api-keys';
 import {
   BREAKER_MODES,
   type BreakerMode,
@@ -146,6 +148,21 @@ class OrchestratorEnv {
   @IntegerBetween(100, 2_592_000_000)
   SKALD_TWO_PHASE_ACK_TIMEOUT_MS?: number;
 
+  /** API keys, `name:scopes:secret` comma-separated (docs/rest-api.md#authentication). */
+  @IsOptional()
+  @IsString()
+  SKALD_API_KEYS?: string;
+
+  /** A file of API keys, one a line. */
+  @IsOptional()
+  @IsString()
+  SKALD_API_KEYS_FILE?: string;
+
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'SKALD_PUBLIC_METRICS_AND_DOCS must be true or false' })
+  SKALD_PUBLIC_METRICS_AND_DOCS?: boolean;
+
   @IsOptional()
   @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL?: LogLevel;
@@ -204,6 +221,10 @@ export interface CompiledOrchestratorConfig {
   readonly twoPhaseAckTimeoutMs: number;
   /** 2PC: prepare timeout of a transaction that names none (no decision by then → abort). */
   readonly twoPhaseTimeoutMs: number;
+  /** The API keys (digests, never secrets); none: the API is open. */
+  readonly apiKeys: readonly ApiKey[];
+  /** With keys: /metrics and /docs answer without one (SKALD_PUBLIC_METRICS_AND_DOCS). */
+  readonly publicMetricsAndDocs: boolean;
 }
 
 /** Configuration was missing or wrong; `problems` has one human-readable line per bad variable. */
@@ -246,17 +267,18 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv): CompiledOrchestr
     SKALD_TWO_PHASE_TIMEOUT_MS: env.SKALD_TWO_PHASE_TIMEOUT_MS,
     SKALD_TWO_PHASE_RESEND_MAX_MS: env.SKALD_TWO_PHASE_RESEND_MAX_MS,
     SKALD_TWO_PHASE_ACK_TIMEOUT_MS: env.SKALD_TWO_PHASE_ACK_TIMEOUT_MS,
+    SKALD_API_KEYS: env.SKALD_API_KEYS,
+    SKALD_API_KEYS_FILE: env.SKALD_API_KEYS_FILE,
+    SKALD_PUBLIC_METRICS_AND_DOCS: env.SKALD_PUBLIC_METRICS_AND_DOCS,
   });
-  const errors = validateSync(raw, { skipUndefinedProperties: false });
-  if (errors.length > 0) {
-    throw new ConfigError(
-      errors.map((e) =>
-        e.value === undefined
-          ? `${e.property} is required: ${Object.values(e.constraints ?? {})[0]}`
-          : (Object.values(e.constraints ?? {})[0] ?? `${e.property} is invalid`),
-      ),
-    );
-  }
+  const problems = validateSync(raw, { skipUndefinedProperties: false }).map((e) =>
+    e.value === undefined
+      ? `${e.property} is required: ${Object.values(e.constraints ?? {})[0]}`
+      : (Object.values(e.constraints ?? {})[0] ?? `${e.property} is invalid`),
+  );
+  const apiKeys = loadApiKeys(raw.SKALD_API_KEYS, raw.SKALD_API_KEYS_FILE);
+  problems.push(...apiKeys.problems);
+  if (problems.length > 0) throw new ConfigError(problems);
   return {
     databaseUrl: raw.DATABASE_URL,
     kafkaBrokers: raw.KAFKA_BROKERS.split(','),
@@ -293,5 +315,21 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv): CompiledOrchestr
     twoPhaseTimeoutMs: raw.SKALD_TWO_PHASE_TIMEOUT_MS ?? 30_000,
     twoPhaseResendMaxMs: raw.SKALD_TWO_PHASE_RESEND_MAX_MS ?? 60_000,
     twoPhaseAckTimeoutMs: raw.SKALD_TWO_PHASE_ACK_TIMEOUT_MS ?? 3_600_000,
+    apiKeys: toApiKeys(apiKeys.entries),
+    publicMetricsAndDocs: raw.SKALD_PUBLIC_METRICS_AND_DOCS ?? false,
   };
+}
+
+/** The keys of SKALD_API_KEYS and SKALD_API_KEYS_FILE together; problems never quote a secret. */
+function loadApiKeys(env: string | undefined, path: string | undefined) {
+  let text: string | undefined;
+  if (path) {
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (error) {
+      const reason = (error as { code?: string }).code ?? (error as Error).message;
+      return { entries: [], problems: [`SKALD_API_KEYS_FILE ${path} cannot be read (${reason})`] };
+    }
+  }
+  return parseApiKeys({ env, file: text === undefined ? undefined : { path: path!, text } });
 }

@@ -70,7 +70,16 @@ function asText(rest: unknown[]): [string?, ...unknown[]] {
   return rest.length ? [String(rest[0]), ...rest.slice(1)] : [];
 }
 
+/** Request headers that carry credentials: logged as `[redacted]` (pino-http logs failed requests). */
+const CREDENTIAL_HEADERS = ['req.headers.authorization', 'req.headers.cookie'];
+
 /** The orchestrator's logger: JSON lines on stdout at `level`, named after the instance. */
 export function createPinoLogger(options: { level: Level; name: string }): PinoLogger {
-  return new PinoLogger(pino({ level: options.level, name: options.name }));
+  return new PinoLogger(
+    pino({
+      level: options.level,
+      name: options.name,
+      redact: { paths: CREDENTIAL_HEADERS, censor: '[redacted]' },
+    }),
+  );
 }

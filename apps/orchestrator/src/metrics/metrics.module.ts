@@ -1,5 +1,6 @@
 import { Controller, Get, Global, Header, Injectable, Module } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { MetricsAndDocs } from '../auth/api-key.guard';
 import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
 
 /** The orchestrator's Prometheus counters, on a registry of its own (not prom-client's global one). */
@@ -78,6 +79,7 @@ export class MetricsController {
   constructor(private readonly metrics: SkaldMetrics) {}
 
   @Get()
+  @MetricsAndDocs()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   @ApiProduces('text/plain')
   @ApiOperation({ summary: 'Prometheus metrics' })
