@@ -45,13 +45,13 @@ export const REPLY_BATCH_SQL = `
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS r("correlationId" uuid, "sagaId" uuid, outcome text)),
   executions AS MATERIALIZED (
     SELECT ${EXECUTION_COLUMNS} FROM skald.step_execution
-    WHERE command_id IN (SELECT "correlationId" FROM replies)),
+    WHERE command_id = ANY($2::uuid[])),
   correlated AS MATERIALIZED (
     SELECT e.*, r.outcome AS answer FROM executions e
     JOIN replies r ON r."correlationId" = e."commandId" AND r."sagaId" = e."sagaId"),
   locked AS MATERIALIZED (
     SELECT ${SAGA_JSON_COLUMNS} FROM skald.saga_instance
-    WHERE id IN (SELECT "sagaId" FROM correlated) ORDER BY id FOR UPDATE),
+    WHERE id = ANY($3::uuid[]) AND id IN (SELECT "sagaId" FROM correlated) ORDER BY id FOR UPDATE),
   flows AS MATERIALIZED (
     SELECT ${PARTICIPANT_JSON_COLUMNS} FROM skald.participant p
     WHERE p.name IN (SELECT participant FROM correlated WHERE "sagaId" IN (SELECT id FROM locked)
@@ -71,6 +71,8 @@ export function replyBatchParameters(replies: readonly ReplyKey[]): unknown[] {
         outcome,
       })),
     ),
+    replies.map((r) => r.correlationId),
+    replies.map((r) => r.sagaId),
   ];
 }
 

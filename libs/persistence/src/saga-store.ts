@@ -146,8 +146,8 @@ export class SagaTransaction {
              ended_at = CASE WHEN s.status = ANY($3::text[]) THEN $2::timestamptz ELSE NULL END
        FROM jsonb_to_recordset($1::jsonb)
          AS s(id uuid, status text, data jsonb, stage int, steps jsonb, error jsonb)
-       WHERE t.id = s.id`,
-      [JSON.stringify(sagas), new Date(now), TERMINAL],
+       WHERE t.id = s.id AND t.id = ANY($4::uuid[])`,
+      [JSON.stringify(sagas), new Date(now), TERMINAL, sagas.map((s) => s.id)],
     );
   }
 

@@ -85,9 +85,13 @@ export class StepExecutions {
              replied_at = COALESCE(e.replied_at, $2::timestamptz),
              released_at = COALESCE(e.released_at, $2::timestamptz)
        FROM jsonb_to_recordset($1::jsonb) AS r("commandId" uuid, outcome text, reply jsonb)
-       WHERE e.command_id = r."commandId"
+       WHERE e.command_id = r."commandId" AND e.command_id = ANY($3::uuid[])
        RETURNING e.command_id`,
-      [JSON.stringify(replies.map((r) => ({ ...r, reply: r.reply ?? null }))), new Date(now)],
+      [
+        JSON.stringify(replies.map((r) => ({ ...r, reply: r.reply ?? null }))),
+        new Date(now),
+        replies.map((r) => r.commandId),
+      ],
     );
     this.releases.answered.push(cte);
   }
