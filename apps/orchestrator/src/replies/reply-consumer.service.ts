@@ -25,7 +25,9 @@ import { ORCHESTRATOR_CONFIG } from '../config/orchestrator-config.token';
 import type { ReplyResult } from '../engine/reply-batch';
 import { SagaEngine } from '../engine/saga-engine.service';
 import { KafkaAdmin, topicLayout } from '../kafka/kafka-admin';
+import { bounded } from '../kafka/bounded';
 import { KafkaPublisher } from '../kafka/kafka-publisher';
+import { SHUTDOWN_STEP_MS } from '../kafka/kafka.tokens';
 import {
   KafkaSubscriptions,
   type ConsumedMessage,
@@ -65,12 +67,15 @@ export class ReplyConsumer implements OnApplicationBootstrap, OnModuleDestroy {
           [replyTopic(prefix), deadLetterTopic(prefix)],
           topicLayout(this.config),
         );
-        this.subscription = await this.subscriptions.subscribe({
+        const subscription = await this.subscriptions.subscribe({
           groupId: `${prefix}.orchestrator`,
           topics: [replyTopic(prefix)],
           members: this.config.replyConsumers,
           handleBatch: (messages) => this.handleBatch(messages),
         });
+        // a subscription that came through after shutdown began (see onModuleDestroy) goes at once
+        if (this.stopped) await subscription.stop();
+        else this.subscription = subscription;
         return;
       } catch (error) {
         const delay = doublingDelayMs(500, 30_000, failures + 1);
@@ -156,7 +161,9 @@ export class ReplyConsumer implements OnApplicationBootstrap, OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     this.wakeUp?.();
-    await this.subscribing;
+    // joining the group on a broker that is going away can take kafkajs' retries (tens of
+    // seconds): shutdown does not wait for it, the subscription stops itself if it comes through
+    await bounded(this.subscribing ?? Promise.resolve(), SHUTDOWN_STEP_MS);
     await this.subscription?.stop();
   }
 }
