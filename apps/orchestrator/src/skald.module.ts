@@ -41,6 +41,7 @@ export class SkaldModule {
           url: config.databaseUrl,
           poolSize: config.dbPoolSize,
           notifyAs: `${config.instanceId}/${process.pid}`,
+          preparedStatements: config.dbPreparedStatements,
         }),
         KafkaModule.forRoot({
           brokers: config.kafkaBrokers,

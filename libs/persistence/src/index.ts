@@ -41,6 +41,7 @@ export {
   type AnsweredCommandRow,
   type ExecutionRecord,
   type NewCommandRow,
+  type StoreOptions,
 } from './saga-store';
 export {
   OutboxTransaction,

@@ -2,7 +2,7 @@
 // write statement (dispatched). Each runs inside the caller's transaction (SagaTransaction.outbox).
 // ⚠ Lock order as the engine's (saga-store.ts): the relay takes no saga row; it locks timer rows
 // before execution rows (as finishSagas does) and participant rows last.
-import type { EntityManager } from 'typeorm';
+import type { RunStatement } from './statements';
 import { IN_FLIGHT_SQL, type ParticipantWithWork } from './participant-flow';
 import { earlierDue, notifyEarliestDue, TIMER_CHANNEL, type TimerTransaction } from './timers';
 
@@ -63,7 +63,7 @@ const MS = (column: string) => `(extract(epoch FROM ${column}) * 1000)::float8`;
 
 export class OutboxTransaction {
   constructor(
-    private readonly manager: EntityManager,
+    private readonly run: RunStatement,
     private readonly timers: TimerTransaction,
   ) {}
 
@@ -81,9 +81,11 @@ export class OutboxTransaction {
    */
   async claim(limits: ClaimLimits, now: number): Promise<ClaimedBatch> {
     const sagaLock = `pg_try_advisory_xact_lock(hashtext('skald.outbox'), hashtext(saga_id::text))`;
-    const rows: { participants: ParticipantClaim[] | null; records: OutboxRecord[] | null }[] =
-      await this.manager.query(
-        `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true)),
+    const rows = await this.run<{
+      participants: ParticipantClaim[] | null;
+      records: OutboxRecord[] | null;
+    }>(
+      `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true)),
          sending AS (
            SELECT p.*, ${IN_FLIGHT_SQL} AS in_flight FROM skald.participant p
            WHERE EXISTS (SELECT 1 FROM skald.outbox o WHERE o.participant = p.name)
@@ -114,15 +116,15 @@ export class OutboxTransaction {
                      'inFlight', in_flight, 'slots', slots)) FROM allowed) AS participants,
            (SELECT json_agg(${RECORD_JSON} ORDER BY id) FROM claimed) AS records
          FROM relaxed`,
-        [
-          limits.batchSize,
-          limits.maxInFlight,
-          limits.halfOpenProbes,
-          limits.openMs,
-          new Date(now),
-          limits.heldTopics,
-        ],
-      );
+      [
+        limits.batchSize,
+        limits.maxInFlight,
+        limits.halfOpenProbes,
+        limits.openMs,
+        new Date(now),
+        limits.heldTopics,
+      ],
+    );
     return { participants: rows[0].participants ?? [], records: rows[0].records ?? [] };
   }
 
@@ -136,7 +138,7 @@ export class OutboxTransaction {
   async dispatched(batch: DispatchedBatch, now: number): Promise<void> {
     const budgets = [...batch.retryTokens].map(([name, tokens]) => ({ name, tokens }));
     // the target list is evaluated in order: timers, then executions, outbox, participants
-    const rows: { dueAt: number | null }[] = await this.manager.query(
+    const rows = await this.run<{ dueAt: number | null }>(
       `WITH armed AS (
          UPDATE skald.timer SET due_at = $2::timestamptz + delay_ms * interval '1 millisecond'
          WHERE command_id = ANY($1::uuid[]) AND due_at IS NULL

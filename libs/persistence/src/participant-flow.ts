@@ -1,7 +1,6 @@
 // Flow-control SQL on skald.participant: one row per participant, shared by every orchestrator.
 // ⚠ Lock order: a transaction that locks a saga row locks the participant row after it, never
 // before; the relay takes only an advisory lock per participant and no saga row.
-import type { EntityManager } from 'typeorm';
 import type { QueuedWrites } from './write-statement';
 
 /** A participant's flow-control row; the breaker is stored `closed` or `open` (half-open is derived). */
@@ -66,7 +65,6 @@ export class ParticipantTransaction {
   readonly registered: string[] = [];
 
   constructor(
-    private readonly manager: EntityManager,
     private readonly known: ReadonlySet<string>,
     private readonly writes: QueuedWrites,
   ) {}

@@ -12,6 +12,8 @@ import { TwoPhaseStore } from './two-phase-store';
 export interface PersistenceModuleOptions extends Pick<DatabaseOptions, 'url' | 'poolSize'> {
   /** The payload of this process's outbox notifications (SagaStore), e.g. `<instance>/<pid>`. */
   notifyAs: string;
+  /** The engine's statements as named prepared statements (statements.ts). @default true */
+  preparedStatements?: boolean;
 }
 
 /** A store the injector builds on the module's DataSource. */
@@ -24,7 +26,12 @@ function onDataSource<T>(
 
 @Module({})
 export class PersistenceModule {
-  static forRoot({ url, poolSize, notifyAs }: PersistenceModuleOptions): DynamicModule {
+  static forRoot({
+    url,
+    poolSize,
+    notifyAs,
+    preparedStatements,
+  }: PersistenceModuleOptions): DynamicModule {
     return {
       module: PersistenceModule,
       global: true,
@@ -38,7 +45,7 @@ export class PersistenceModule {
         }),
       ],
       providers: [
-        onDataSource(SagaStore, (ds) => new SagaStore(ds, notifyAs)),
+        onDataSource(SagaStore, (ds) => new SagaStore(ds, { notifyAs, preparedStatements })),
         onDataSource(SagaQueries),
         onDataSource(LeaseStore),
         onDataSource(TwoPhaseStore),

@@ -25,6 +25,7 @@ import {
   type NewCommandRow,
 } from './step-executions';
 import { DueTimeListeners, TimerTransaction } from './timers';
+import { statementRunner } from './statements';
 import { Later, QueuedWrites, type WriteStatement } from './write-statement';
 
 /** The LISTEN/NOTIFY channel the engine pings when it commits outbox rows. */
@@ -48,16 +49,18 @@ export class SagaTransaction {
   private relaysNotified = false;
 
   constructor(
-    private readonly manager: EntityManager,
+    manager: EntityManager,
     knownParticipants: ReadonlySet<string>,
-    private readonly notifyAs = '',
+    private readonly notifyAs: string,
+    preparedStatements: boolean,
   ) {
-    this.writes = new QueuedWrites(manager);
-    this.participants = new ParticipantTransaction(manager, knownParticipants, this.writes);
-    this.timers = new TimerTransaction(manager, this.writes);
+    const run = statementRunner(manager, preparedStatements);
+    this.writes = new QueuedWrites(run);
+    this.participants = new ParticipantTransaction(knownParticipants, this.writes);
+    this.timers = new TimerTransaction(this.writes);
     this.executions = new StepExecutions(this.writes);
     this.writes.beforeRun((statement) => this.queueHistory(statement));
-    this.outbox = new OutboxTransaction(manager, this.timers);
+    this.outbox = new OutboxTransaction(run, this.timers);
   }
 
   /** Runs the queued writes now, as one statement (the store runs what is left before COMMIT). */
@@ -232,26 +235,43 @@ export class SagaTransaction {
   }
 }
 
+export interface StoreOptions {
+  /**
+   * The payload of this store's outbox notifications, so a relay can skip the ones its own process
+   * sent (it is woken in-process for those). @default ''
+   */
+  notifyAs?: string;
+  /** Run the engine's statements as named prepared statements (statements.ts). @default true */
+  preparedStatements?: boolean;
+}
+
 /** Runs the engine's transactions on the orchestrator's DataSource. */
 export class SagaStore {
   /** Participants known to have a skald.participant row (rows are never deleted). */
   private readonly knownParticipants = new Set<string>();
   private readonly dueTimes = new DueTimeListeners();
 
-  /**
-   * @param notifyAs the payload of this store's outbox notifications, so a relay can skip the
-   *   ones its own process sent (it is woken in-process for those)
-   */
+  readonly notifyAs: string;
+  private readonly preparedStatements: boolean;
+
   constructor(
     private readonly dataSource: DataSource,
-    readonly notifyAs = '',
-  ) {}
+    options: StoreOptions = {},
+  ) {
+    this.notifyAs = options.notifyAs ?? '';
+    this.preparedStatements = options.preparedStatements ?? true;
+  }
 
   /** One transaction; rolled back if `work` throws. */
   async transaction<T>(work: (tx: SagaTransaction) => Promise<T>): Promise<T> {
     let tx!: SagaTransaction;
     const result = await this.dataSource.transaction(async (manager) => {
-      tx = new SagaTransaction(manager, this.knownParticipants, this.notifyAs);
+      tx = new SagaTransaction(
+        manager,
+        this.knownParticipants,
+        this.notifyAs,
+        this.preparedStatements,
+      );
       const value = await work(tx);
       await tx.flush();
       return value;

@@ -9,7 +9,6 @@
 // write statement (write-statement.ts); deletions are merged into one DELETE there.
 // Pollers sleep until the next due time: a statement that sets due times NOTIFYs the earliest on
 // TIMER_CHANNEL (every instance's poller), and the store tells its own process after the commit.
-import type { EntityManager } from 'typeorm';
 import type { SagaPhase, TimerRequest } from '@skald/saga';
 import type { QueuedWrites, WriteStatement } from './write-statement';
 
@@ -69,10 +68,7 @@ export class TimerTransaction {
   /** Timers to delete, merged into one DELETE per statement. */
   private deletions = noDeletions();
 
-  constructor(
-    private readonly manager: EntityManager,
-    private readonly writes: QueuedWrites,
-  ) {
+  constructor(private readonly writes: QueuedWrites) {
     writes.beforeRun((statement) => this.queueDeletions(statement));
   }
 

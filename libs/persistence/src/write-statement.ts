@@ -7,7 +7,7 @@
 // keeps only one of the changes, unpredictably). Callers merge such writes before they queue them.
 // Foreign keys are checked at the end of the statement, so child rows may reference a row an
 // earlier CTE inserts.
-import type { EntityManager } from 'typeorm';
+import type { RunStatement } from './statements';
 
 interface Output {
   sql: string;
@@ -46,10 +46,10 @@ export class WriteStatement {
   }
 
   /** Runs the statement (nothing when nothing was queued) and hands each caller its output. */
-  async run(manager: EntityManager): Promise<void> {
+  async run(run: RunStatement): Promise<void> {
     if (this.isEmpty) return;
     const columns = this.outputs.map((o, i) => `(${o.sql}) AS o${i}`);
-    const rows: Record<string, unknown>[] = await manager.query(
+    const rows = await run<Record<string, unknown>>(
       `${this.ctes.length > 0 ? `WITH ${this.ctes.join(',\n')}\n` : ''}SELECT ${columns.join(', ') || '1'}`,
       this.parameters,
     );
@@ -93,7 +93,7 @@ export class QueuedWrites {
   /** The new sagas this statement inserts: its CTE, and the ids it was asked to insert. */
   private newSagas: { cte: string; ids: string[] } | undefined;
 
-  constructor(private readonly manager: EntityManager) {}
+  constructor(private readonly run: RunStatement) {}
 
   /** Queues a write in the next statement (see WriteStatement.add). */
   add(sql: string, parameters: unknown[], onRows?: (rows: unknown[]) => void): string {
@@ -135,12 +135,12 @@ export class QueuedWrites {
     for (const merge of this.mergers) merge(statement);
     this.statement = new WriteStatement();
     this.newSagas = undefined;
-    await statement.run(this.manager);
+    await statement.run(this.run);
   }
 
   /** A read that sees every write queued before it. */
   async read<T>(sql: string, parameters: unknown[] = []): Promise<T[]> {
     await this.flush();
-    return this.manager.query(sql, parameters);
+    return this.run<T>(sql, parameters);
   }
 }

@@ -71,6 +71,11 @@ class OrchestratorEnv {
   @IntegerBetween(1, 500)
   SKALD_DB_POOL_SIZE?: number;
 
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'SKALD_DB_PREPARED_STATEMENTS must be true or false' })
+  SKALD_DB_PREPARED_STATEMENTS?: boolean;
+
   /** Comma-separated paths of compiled modules exporting saga definitions. */
   @IsOptional()
   @IsString()
@@ -183,6 +188,8 @@ export interface CompiledOrchestratorConfig {
   readonly topicPrefix: string;
   readonly runMigrations: boolean;
   readonly dbPoolSize: number;
+  /** The engine's statements as named prepared statements (off for PgBouncer < 1.21 in transaction mode). */
+  readonly dbPreparedStatements: boolean;
   readonly logLevel: LogLevel;
   /** Names this process in Kafka client ids and logs. */
   readonly instanceId: string;
@@ -246,6 +253,7 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv): CompiledOrchestr
     SKALD_TOPIC_PREFIX: env.SKALD_TOPIC_PREFIX,
     SKALD_MIGRATIONS_RUN: env.SKALD_MIGRATIONS_RUN,
     SKALD_DB_POOL_SIZE: env.SKALD_DB_POOL_SIZE,
+    SKALD_DB_PREPARED_STATEMENTS: env.SKALD_DB_PREPARED_STATEMENTS,
     LOG_LEVEL: env.LOG_LEVEL,
     SKALD_INSTANCE_ID: env.SKALD_INSTANCE_ID,
     SKALD_SAGAS: env.SKALD_SAGAS,
@@ -286,6 +294,7 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv): CompiledOrchestr
     topicPrefix: raw.SKALD_TOPIC_PREFIX ?? 'skald',
     runMigrations: raw.SKALD_MIGRATIONS_RUN ?? true,
     dbPoolSize: raw.SKALD_DB_POOL_SIZE ?? 20,
+    dbPreparedStatements: raw.SKALD_DB_PREPARED_STATEMENTS ?? true,
     logLevel: raw.LOG_LEVEL ?? 'info',
     instanceId: raw.SKALD_INSTANCE_ID ?? `orchestrator-${process.pid}`,
     sagaModules: (raw.SKALD_SAGAS ?? '')

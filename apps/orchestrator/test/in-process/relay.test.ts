@@ -2,9 +2,9 @@
 // (plus BEGIN and COMMIT), however many participants, timeouts and retry tokens it touches.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
 import { command, defineSaga } from '@skald/saga';
 import { InProcessOrchestrator } from './in-process-orchestrator';
+import { transactionsDuring } from './statements-sent';
 
 const twoCalls = defineSaga('two-calls', { version: 1 })
   .step('first', {
@@ -15,20 +15,11 @@ const twoCalls = defineSaga('two-calls', { version: 1 })
   .step('second', { invoke: () => command('beta', 'work', {}), timeoutMs: 60_000 })
   .build();
 
-/** The statements the orchestrator sends to PostgreSQL while `work` runs. */
+/** The statements the orchestrator sends to PostgreSQL while `work` runs (first words of each). */
 async function statementsOf(work: () => Promise<unknown>): Promise<string[]> {
-  const seen: string[] = [];
-  const original = PostgresQueryRunner.prototype.query;
-  PostgresQueryRunner.prototype.query = function (this: PostgresQueryRunner, ...args) {
-    seen.push(String(args[0]).trim().split(/\s+/).slice(0, 3).join(' '));
-    return original.apply(this, args);
-  } as typeof original;
-  try {
-    await work();
-  } finally {
-    PostgresQueryRunner.prototype.query = original;
-  }
-  return seen;
+  return (await transactionsDuring(work))
+    .flat()
+    .map((sql) => sql.split(/\s+/).slice(0, 3).join(' '));
 }
 
 describe('in process: the relay', () => {

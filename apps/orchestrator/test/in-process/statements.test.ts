@@ -2,9 +2,9 @@
 // floor runs a 3-step saga in 16). A reply costs one read and one write, a start one write.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
 import { command, defineSaga } from '@skald/saga';
 import { InProcessOrchestrator } from './in-process-orchestrator';
+import { sentDuring, transactionsDuring } from './statements-sent';
 
 const threeSteps = defineSaga('three-steps', { version: 1 })
   .step('one', { invoke: () => command('p1', 'work', {}) })
@@ -15,20 +15,9 @@ const threeSteps = defineSaga('three-steps', { version: 1 })
   .step('three', { invoke: () => command('p3', 'work', {}) })
   .build();
 
-/** The statements every query runner sends while `work` runs, by the runner that sent them. */
+/** The statements sent while `work` runs, by transaction, each by its kind. */
 async function statementsOf(work: () => Promise<unknown>): Promise<string[][]> {
-  const byRunner = new Map<PostgresQueryRunner, string[]>();
-  const query = PostgresQueryRunner.prototype.query;
-  PostgresQueryRunner.prototype.query = function (this: PostgresQueryRunner, sql, ...rest) {
-    byRunner.set(this, [...(byRunner.get(this) ?? []), kindOf(sql)]);
-    return query.call(this, sql, ...rest);
-  } as typeof query;
-  try {
-    await work();
-  } finally {
-    PostgresQueryRunner.prototype.query = query;
-  }
-  return [...byRunner.values()];
+  return (await transactionsDuring(work)).map((statements) => statements.map(kindOf));
 }
 
 /** A statement's first words and the tables it writes: enough to tell them apart. */
@@ -87,4 +76,22 @@ describe('in process: statements per transaction', () => {
       assert.equal(fired.length, 1, 'one timer fired');
       assert.equal(fired[0].length, 2, fired[0].join('\n'));
     }));
+
+  it('sends the engine statements as named prepared statements, unless switched off', async () => {
+    const preparedOf = (env: NodeJS.ProcessEnv) =>
+      InProcessOrchestrator.run({ sagas: [threeSteps], env }, async (skald) => {
+        const { saga } = await skald.engine.start({ type: 'three-steps', input: {} });
+        const { prepared } = await sentDuring(async () => {
+          const queued = await skald.queuedCommand(saga.id);
+          await skald.publishOutbox();
+          await skald.deliver(skald.replyTo(queued, { outcome: 'success' } as never));
+        });
+        return prepared;
+      });
+    // the relay's claim and dispatch, the reply's read and write
+    const named = await preparedOf({});
+    assert.equal(named.length, 4, named.join('\n'));
+    assert.ok(named.every((name) => /^skald_[\w-]{27}$/.test(name)));
+    assert.deepEqual(await preparedOf({ SKALD_DB_PREPARED_STATEMENTS: 'false' }), []);
+  });
 });
