@@ -27,6 +27,7 @@ import {
   replyTopic,
   commandTopic,
   SPEC_VERSION,
+  withSignature,
   type ReplyEnvelope,
 } from '@skald/protocol';
 import { BusinessRefusal } from '@skald/participant';
@@ -402,6 +403,30 @@ describe('docs/asyncapi.yaml', () => {
         reply('success', { committed: true, repeated: true }, twoPhaseId),
         'acknowledgement',
       );
+    });
+
+    it('signed messages: a command (execute, prepare) and a reply with ce_signature', () => {
+      const key = { id: '2026-11', secret: 'skald-example-secret-0123456789abcdef' };
+      const signed = (record: ProducedRecord) => ({
+        ...record,
+        headers: withSignature(record, key),
+      });
+      contract.assertMatches(
+        signed(
+          sagaCommand({
+            participant: 'cars',
+            command: 'reserve',
+            step: 'reserve-car',
+            phase: 'execute',
+            attempt: 1,
+            payload: {},
+          }),
+        ),
+        'execute',
+      );
+      for (const record of twoPhaseCommands(transaction()))
+        contract.assertMatches(signed(record), 'prepare');
+      contract.assertMatches(signed(reply('success', { id: 'car-1' })), 'result');
     });
 
     it('dead letters: the original record plus the four skald_dlq_* headers', () => {

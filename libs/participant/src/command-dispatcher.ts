@@ -6,6 +6,7 @@ import {
   isRetryable,
   ProtocolError,
   PROTOCOL_ERROR_CODES,
+  verifySignature,
   type CommandEnvelope,
   type WireMessage,
 } from '@skald/protocol';
@@ -54,7 +55,7 @@ export function twoPhaseInvoker(
 export class CommandDispatcher {
   constructor(
     private readonly handlers: HandlerMap,
-    private readonly options: Pick<ParticipantOptions, 'name' | 'database' | 'faults'>,
+    private readonly options: Pick<ParticipantOptions, 'name' | 'database' | 'faults' | 'signing'>,
     private readonly replies: ReplySender,
     private readonly settings: {
       /** The participant's current lifetime, aborted by stop(). */
@@ -81,6 +82,19 @@ export class CommandDispatcher {
   }
 
   private async process(wire: WireMessage, origin: RecordOrigin): Promise<void> {
+    if (this.options.signing) {
+      // ⚠ before anything is answered: a reply to a forged command would carry this participant's
+      // signature, so a forger could have any command of the saga answered (even as malformed)
+      const check = verifySignature(wire, this.options.signing.keys);
+      if (!check.ok) {
+        await this.replies.park(
+          wire,
+          origin,
+          `refused command, signature check failed (${check.failure}): ${check.reason}`,
+        );
+        return;
+      }
+    }
     let command: CommandEnvelope;
     try {
       command = decodeCommand(wire);

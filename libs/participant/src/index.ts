@@ -36,8 +36,10 @@ export type {
   CommandHandler,
   ParticipantHealth,
   ParticipantOptions,
+  SigningOptions,
   TwoPhaseOptions,
 } from './options';
+export type { SigningKey } from '@skald/protocol';
 export { createParticipant, Participant } from './participant';
 export { type InDoubtTransaction } from './in-doubt';
 export { PARTICIPANT_SCHEMA_SQL } from './schema';

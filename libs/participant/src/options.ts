@@ -1,6 +1,6 @@
 // What a participant is configured with, and what its handlers are given: the SDK's public types.
 import type { Kafka } from 'kafkajs';
-import type { Phase } from '@skald/protocol';
+import type { Phase, SigningKey } from '@skald/protocol';
 import type { ParticipantDatabase, TransactionClient } from './database';
 import type { ParticipantFaults } from './fault-points';
 import type { InDoubtTransaction } from './in-doubt';
@@ -71,8 +71,24 @@ export interface ParticipantOptions {
   log?: (message: string) => void;
   /** Two-phase commit (onPrepare / onCommit / onAbort; needs `database`). */
   twoPhase?: TwoPhaseOptions;
+  /**
+   * Message signing (docs/protocol.md#signatures), with the keys the orchestrator has
+   * (SKALD_SIGNING_KEYS). With it, a command without a valid `ce_signature` is dead-lettered with
+   * a log line, unanswered and not run; every reply is signed. @default no signing
+   */
+  signing?: SigningOptions;
   /** For crash tests only: called at each of the SDK's fault points. Leave it unset. */
   faults?: ParticipantFaults;
+}
+
+export interface SigningOptions {
+  /**
+   * Shared secrets, each `{ id, secret }` (an id of 1-64 letters, digits, `.`, `_`, `-`; a
+   * secret of 32-512 visible ASCII characters other than `,`). The first signs replies; a command
+   * signed with any of them is accepted. To rotate: add the new key second everywhere, then move
+   * it first everywhere, then drop the old one. Never logged.
+   */
+  keys: SigningKey[];
 }
 
 export interface TwoPhaseOptions {

@@ -8,6 +8,7 @@ import {
   deadLetterTopic,
   DEFAULT_TOPIC_PREFIX,
   fixKafkajsIdleTimers,
+  signingKeyProblems,
   type Phase,
 } from '@skald/protocol';
 import { CommandConsumer } from './command-consumer';
@@ -50,6 +51,10 @@ export class Participant {
         `${options.name}: consumers must be an integer between 1 and 32, got ${consumers}`,
       );
     }
+    const signingProblems = options.signing
+      ? signingKeyProblems(options.signing.keys ?? [], `${options.name}: signing.keys`)
+      : [];
+    if (signingProblems.length > 0) throw new ParticipantConfigError(signingProblems.join('; '));
     this.log = options.log ?? ((m) => console.warn(`[skald:${options.name}] ${m}`)); // eslint-disable-line no-console
     this.kafka = isKafkaClient(options.kafka)
       ? options.kafka
@@ -128,6 +133,7 @@ export class Participant {
       topicPrefix: this.prefix,
       lifetime: this.currentLifetime,
       log: this.log,
+      signWith: this.options.signing?.keys[0],
     });
     this.dispatcher = new CommandDispatcher(this.handlers, this.options, replies, {
       lifetime: this.currentLifetime,

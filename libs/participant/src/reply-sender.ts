@@ -8,6 +8,8 @@ import {
   encodeReply,
   isRetryable,
   readCorrelation,
+  withSignature,
+  type SigningKey,
   type WireMessage,
 } from '@skald/protocol';
 import type { RecordOrigin } from './command-consumer';
@@ -23,24 +25,26 @@ export class ReplySender {
       /** The participant's current lifetime, aborted by stop(). */
       lifetime: () => AbortSignal;
       log: (message: string) => void;
+      /** With signing: the key every reply is signed with. */
+      signWith?: SigningKey;
     },
   ) {}
 
   async send(topic: string, correlationId: string, sagaId: string, reply: Reply): Promise<void> {
+    const record = encodeReply({
+      id: randomUUID(),
+      source: this.settings.source,
+      time: new Date().toISOString(),
+      correlationId,
+      sagaId,
+      outcome: reply.outcome,
+      data: reply.data,
+    });
+    const { signWith } = this.settings;
     await this.producer.send({
       topic,
       acks: -1,
-      messages: [
-        encodeReply({
-          id: randomUUID(),
-          source: this.settings.source,
-          time: new Date().toISOString(),
-          correlationId,
-          sagaId,
-          outcome: reply.outcome,
-          data: reply.data,
-        }),
-      ],
+      messages: [signWith ? { ...record, headers: withSignature(record, signWith) } : record],
     });
   }
 

@@ -27,6 +27,8 @@ export class CommandRig {
     });
   }
   readonly replies: ReplyEnvelope[] = [];
+  /** Every record on the reply topic, as it came (headers included). */
+  readonly replyRecords: WireMessage[] = [];
   readonly deadLetters: { reason: string; message: WireMessage }[] = [];
   /** Replies that do not decode (why, for each). */
   readonly refusedReplies: string[] = [];
@@ -46,6 +48,7 @@ export class CommandRig {
       eachMessage: async ({ topic, message }) => {
         const wire = { key: message.key, value: message.value, headers: message.headers };
         if (topic === replyTopic(this.prefix)) {
+          this.replyRecords.push(wire);
           try {
             this.replies.push(decodeReply(wire));
           } catch (error) {

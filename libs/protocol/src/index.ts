@@ -1,6 +1,7 @@
 /**
  * Skald's wire protocol (docs/protocol.md): CloudEvents 1.0 in Kafka binary content mode. Topic and
- * header names, phases, outcomes, encoders/decoders for commands and replies, Skald's error model
+ * header names, phases, outcomes, encoders/decoders for commands and replies, message signatures
+ * (`withSignature`, `verifySignature`), Skald's error model
  * (`SkaldError`, `isRetryable`), and topic set-up on an admin client the caller passes in
  * (`createMissingTopics`). Imports nothing.
  *
@@ -63,5 +64,20 @@ export {
   type TwoPhaseDecision,
   type TwoPhasePhase,
 } from './wire';
+export {
+  MAX_SIGNING_SECRET_LENGTH,
+  MIN_SIGNING_SECRET_LENGTH,
+  SIGNATURE_FAILURES,
+  SIGNATURE_VERSION,
+  SIGNED_HEADERS,
+  signatureOf,
+  signingInput,
+  signingKeyProblems,
+  verifySignature,
+  withSignature,
+  type SignatureCheck,
+  type SignatureFailure,
+  type SigningKey,
+} from './signing';
 export { fixKafkajsIdleTimers } from './kafkajs-idle-timers';
 export { CONSUMER_TIMINGS } from './consumer-timings';

@@ -34,6 +34,8 @@ export const HEADERS = {
   replyTo: 'ce_replyto',
   correlationId: 'ce_correlationid',
   outcome: 'ce_outcome',
+  /** Optional: `v1:<keyId>:<HMAC-SHA256, base64url>` over the signed fields (signing.ts). */
+  signature: 'ce_signature',
   /** Dead letters only: why the message was parked, and where it came from. */
   deadLetterReason: 'skald_dlq_reason',
   deadLetterTopic: 'skald_dlq_topic',

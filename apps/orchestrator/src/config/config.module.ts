@@ -1,8 +1,10 @@
 // What every feature module reads: the compiled configuration, the flow-control options, the fault
-// hook, who may call the API and the app's logger. Global: the composition root provides them once.
+// hook, who may call the API, message signing and the app's logger. Global: the composition root
+// provides them once.
 import { Module, type DynamicModule } from '@nestjs/common';
 import { API_ACCESS } from '../auth/api-key.guard';
 import { ApiAccess } from '../auth/api-keys';
+import { MessageSigning } from '../auth/message-signing';
 import { ORCHESTRATOR_FAULTS, type OrchestratorFaults } from '../faults/fault-points';
 import { createPinoLogger, PinoLogger } from '../logging/pino-logger';
 import { FLOW_CONTROL_OPTIONS } from '../resilience/flow-control.token';
@@ -23,6 +25,7 @@ export class OrchestratorConfigModule {
           provide: API_ACCESS,
           useValue: new ApiAccess(config.apiKeys, config.publicMetricsAndDocs),
         },
+        { provide: MessageSigning, useValue: new MessageSigning(config.signing) },
         // the app's logger (configureSkaldApp installs it)
         {
           provide: PinoLogger,
@@ -34,6 +37,7 @@ export class OrchestratorConfigModule {
         FLOW_CONTROL_OPTIONS,
         ORCHESTRATOR_FAULTS,
         API_ACCESS,
+        MessageSigning,
         PinoLogger,
       ],
     };

@@ -14,6 +14,7 @@ import {
 } from 'class-validator';
 import { Transform } from 'class-transformer';
 import { parseApiKeys, toApiKeys, type ApiKey } from '../auth/api-keys';
+import { parseSigningSettings, type SigningSettings } from '../auth/message-signing';
 import {
   BREAKER_MODES,
   type BreakerMode,
@@ -232,6 +233,8 @@ export interface CompiledOrchestratorConfig {
   readonly apiKeys: readonly ApiKey[];
   /** With keys: /metrics and /docs answer without one (SKALD_PUBLIC_METRICS_AND_DOCS). */
   readonly publicMetricsAndDocs: boolean;
+  /** Message signing (SKALD_SIGNING_*); absent: commands go unsigned and replies are not checked. */
+  readonly signing?: SigningSettings;
 }
 
 /** Configuration was missing or wrong; `problems` has one human-readable line per bad variable. */
@@ -286,6 +289,20 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv): CompiledOrchestr
   );
   const apiKeys = loadApiKeys(raw.SKALD_API_KEYS, raw.SKALD_API_KEYS_FILE);
   problems.push(...apiKeys.problems);
+
+  // ---- message signing (docs/protocol.md#signatures): parsed on its own, problems never quote a secret
+  const signingFile = readListFile('SKALD_SIGNING_KEYS_FILE', env.SKALD_SIGNING_KEYS_FILE);
+  const signing =
+    'problem' in signingFile
+      ? { problems: [signingFile.problem] }
+      : parseSigningSettings({
+          keys: env.SKALD_SIGNING_KEYS,
+          file: signingFile.file,
+          participants: env.SKALD_SIGNING_PARTICIPANTS || undefined,
+        });
+  problems.push(...signing.problems);
+  // ---- end of message signing
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     databaseUrl: raw.DATABASE_URL,
@@ -326,19 +343,27 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv): CompiledOrchestr
     twoPhaseAckTimeoutMs: raw.SKALD_TWO_PHASE_ACK_TIMEOUT_MS ?? 3_600_000,
     apiKeys: toApiKeys(apiKeys.entries),
     publicMetricsAndDocs: raw.SKALD_PUBLIC_METRICS_AND_DOCS ?? false,
+    ...(signing.settings ? { signing: signing.settings } : {}),
   };
 }
 
 /** The keys of SKALD_API_KEYS and SKALD_API_KEYS_FILE together; problems never quote a secret. */
 function loadApiKeys(env: string | undefined, path: string | undefined) {
-  let text: string | undefined;
-  if (path) {
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (error) {
-      const reason = (error as { code?: string }).code ?? (error as Error).message;
-      return { entries: [], problems: [`SKALD_API_KEYS_FILE ${path} cannot be read (${reason})`] };
-    }
+  const read = readListFile('SKALD_API_KEYS_FILE', path);
+  if ('problem' in read) return { entries: [], problems: [read.problem] };
+  return parseApiKeys({ env, file: read.file });
+}
+
+/** The text of the file a `*_FILE` variable names (none when unset), or why it cannot be read. */
+function readListFile(
+  variable: string,
+  path: string | undefined,
+): { file?: { path: string; text: string } } | { problem: string } {
+  if (!path) return {};
+  try {
+    return { file: { path, text: readFileSync(path, 'utf8') } };
+  } catch (error) {
+    const reason = (error as { code?: string }).code ?? (error as Error).message;
+    return { problem: `${variable} ${path} cannot be read (${reason})` };
   }
-  return parseApiKeys({ env, file: text === undefined ? undefined : { path: path!, text } });
 }

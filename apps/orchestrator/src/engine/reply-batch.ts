@@ -21,9 +21,14 @@ export type ReplyResult =
   | 'duplicate'
   | 'stale'
   | 'unknown-correlation'
-  | 'saga-mismatch';
+  | 'saga-mismatch'
+  /** Not applied: unsigned, and its command's participant must sign (the consumer parks it). */
+  | 'unsigned';
 
-/** What the transaction read for a batch of replies. */
+/** True for a reply that lacks the signature its command's participant must give. */
+export type UnsignedRefusal = (reply: ReplyEnvelope, participant: string) => boolean;
+
+/** What the transaction read for a batch of replies, and which unsigned ones to refuse. */
 export interface ReplyBatchInput {
   /** Message ids of the replies seen for the first time (the inbox recorded them just now). */
   fresh: ReadonlySet<string>;
@@ -32,6 +37,7 @@ export interface ReplyBatchInput {
   /** The sagas the replies correlate to (same command, same saga id), locked, by id. */
   locked: ReadonlyMap<string, SagaRecord>;
   definitionOf: (saga: SagaRecord) => SagaDefinition;
+  refuseUnsigned?: UnsignedRefusal;
 }
 
 /** A saga touched by the batch: its locked row, and what its replies decided. */
@@ -95,6 +101,10 @@ export function applyReplies(
       continue;
     }
     const { sagaId, step, phase, participant, commandId } = execution;
+    if (input.refuseUnsigned?.(reply, participant)) {
+      batch.results.push('unsigned');
+      continue;
+    }
     batch.answers.push({ commandId, outcome: reply.outcome, reply: reply.data });
     batch.outcomes.push({
       participant,

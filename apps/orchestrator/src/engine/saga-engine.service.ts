@@ -26,7 +26,12 @@ import { SagaDefinitions } from '../registry/saga-definitions';
 import { IdempotencyConflictError, SagaNotFoundError } from './errors';
 import { GroupCommit, type ItemOutcome } from './group-commit';
 import { OutboxSignal } from './outbox-signal';
-import { applyReplies, type DecidedSaga, type ReplyResult } from './reply-batch';
+import {
+  applyReplies,
+  type DecidedSaga,
+  type ReplyResult,
+  type UnsignedRefusal,
+} from './reply-batch';
 import { sagaStateOf } from './saga-records';
 import { SagaWriter } from './saga-writer';
 import { stableHash } from './stable-hash';
@@ -127,16 +132,20 @@ export class SagaEngine {
   }
 
   /** Applies a reply at most once: inbox dedupe, correlation to the awaited command, then decide. */
-  async handleReply(reply: ReplyEnvelope): Promise<ReplyResult> {
-    return (await this.handleReplies([reply]))[0];
+  async handleReply(reply: ReplyEnvelope, refuseUnsigned?: UnsignedRefusal): Promise<ReplyResult> {
+    return (await this.handleReplies([reply], refuseUnsigned))[0];
   }
 
   /**
    * Applies a batch of replies in ONE transaction (one commit for many sagas): inbox dedupe,
    * correlation, every saga concerned locked in id order, decide per reply in arrival order, one
-   * write per saga. Returns each reply's result, in order.
+   * write per saga. Returns each reply's result, in order. A reply `refuseUnsigned` picks, once
+   * its command's participant is known, changes nothing but the inbox (result `unsigned`).
    */
-  async handleReplies(replies: ReplyEnvelope[]): Promise<ReplyResult[]> {
+  async handleReplies(
+    replies: ReplyEnvelope[],
+    refuseUnsigned?: UnsignedRefusal,
+  ): Promise<ReplyResult[]> {
     const ctx = decideContext();
     const outcome = await this.store.transaction(async (tx) => {
       const read = await tx.readReplies(
@@ -149,7 +158,7 @@ export class SagaEngine {
       );
       const batch = applyReplies(
         replies,
-        { ...read, definitionOf: (saga) => this.definitionOf(saga) },
+        { ...read, definitionOf: (saga) => this.definitionOf(saga), refuseUnsigned },
         ctx,
       );
       tx.recordReplies(batch.answers, ctx.now);

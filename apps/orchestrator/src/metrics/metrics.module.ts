@@ -25,6 +25,12 @@ export class SkaldMetrics {
     labelNames: ['result'],
     registers: [this.registry],
   });
+  readonly replySignatureRefusals = new Counter({
+    name: 'skald_reply_signature_refusals_total',
+    help: 'Replies refused and dead-lettered by the signature check, never applied, by the check that failed (missing, unknown-key, bad-signature)',
+    labelNames: ['check'],
+    registers: [this.registry],
+  });
   readonly outboxPublished = new Counter({
     name: 'skald_outbox_published_total',
     help: 'Outbox records published to Kafka',

@@ -33,6 +33,7 @@ import { NO_FAULTS, ORCHESTRATOR_FAULTS, type OrchestratorFaults } from '../faul
 import { bounded } from '../kafka/bounded';
 import { KafkaPublisher } from '../kafka/kafka-publisher';
 import { SHUTDOWN_STEP_MS } from '../kafka/kafka.tokens';
+import { MessageSigning } from '../auth/message-signing';
 import { SkaldMetrics } from '../metrics/metrics.module';
 import {
   retryTokenAt,
@@ -58,6 +59,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly signal: OutboxSignal,
     private readonly metrics: SkaldMetrics,
     private readonly holds: TopicHolds,
+    private readonly signing: MessageSigning,
     @Inject(ORCHESTRATOR_CONFIG) private readonly config: CompiledOrchestratorConfig,
     @Inject(ORCHESTRATOR_FAULTS) private readonly faults: OrchestratorFaults = NO_FAULTS,
   ) {
@@ -144,7 +146,13 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
    */
   private async publishPerTopic(records: OutboxRecord[]): Promise<OutboxRecord[]> {
     const failures = await this.publisher.publishPerTopic(
-      records.map((r) => ({ topic: r.topic, key: r.key, value: r.payload, headers: r.headers })),
+      // signed as it leaves, with the key current then (no secret or signature in the outbox)
+      records.map((r) => ({
+        topic: r.topic,
+        key: r.key,
+        value: r.payload,
+        headers: this.signing.commandHeaders(r),
+      })),
     );
     const topics = new Set(records.map((r) => r.topic));
     const errors = [...failures.values()];

@@ -1,6 +1,7 @@
-// Reply consumer: validate envelope → engine (inbox dedupe + decide, one transaction) → offset.
-// A reply that can never apply (malformed, or failing for a reason a retry cannot change) is
-// parked on the dead-letter topic, so the replies behind it on its partition are not held up.
+// Reply consumer: signature → validate envelope → engine (inbox dedupe + decide, one transaction)
+// → offset. A reply that can never apply (badly signed, unsigned from a participant that must sign,
+// malformed, or failing for a reason a retry cannot change) is parked on the dead-letter topic, so
+// the replies behind it on its partition are not held up.
 import {
   Inject,
   Injectable,
@@ -18,11 +19,13 @@ import {
   ProtocolError,
   replyTopic,
   type ReplyEnvelope,
+  type SignatureFailure,
 } from '@skald/protocol';
 import { isTwoPhaseCommandId } from '@skald/two-phase';
 import type { CompiledOrchestratorConfig } from '../config/orchestrator-config';
 import { ORCHESTRATOR_CONFIG } from '../config/orchestrator-config.token';
-import type { ReplyResult } from '../engine/reply-batch';
+import type { ReplyResult, UnsignedRefusal } from '../engine/reply-batch';
+import { MessageSigning, unsignedFrom } from '../auth/message-signing';
 import { SagaEngine } from '../engine/saga-engine.service';
 import { KafkaAdmin, topicLayout } from '../kafka/kafka-admin';
 import { bounded } from '../kafka/bounded';
@@ -35,6 +38,29 @@ import {
 } from '../kafka/kafka-subscriptions';
 import { SkaldMetrics } from '../metrics/metrics.module';
 import { TwoPhaseCoordinator } from '../two-phase/two-phase-coordinator.service';
+
+/** The unsigned replies of one batch, and the participant of each refused for it. */
+class UnsignedReplies {
+  private readonly replies = new Set<ReplyEnvelope>();
+  private readonly refusedFrom = new Map<ReplyEnvelope, string>();
+
+  constructor(private readonly signing: MessageSigning) {}
+
+  add(reply: ReplyEnvelope): void {
+    this.replies.add(reply);
+  }
+
+  /** For the engine: refuses an unsigned reply of a participant that must sign. */
+  readonly refuse: UnsignedRefusal = (reply, participant) => {
+    if (!this.replies.has(reply) || !this.signing.requiredFor(participant)) return false;
+    this.refusedFrom.set(reply, participant);
+    return true;
+  };
+
+  participantOf(reply: ReplyEnvelope): string {
+    return this.refusedFrom.get(reply)!;
+  }
+}
 
 @Injectable()
 export class ReplyConsumer implements OnApplicationBootstrap, OnModuleDestroy {
@@ -51,11 +77,13 @@ export class ReplyConsumer implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly admin: KafkaAdmin,
     private readonly publisher: KafkaPublisher,
     private readonly metrics: SkaldMetrics,
+    private readonly signing: MessageSigning,
     @Inject(ORCHESTRATOR_CONFIG) private readonly config: CompiledOrchestratorConfig,
   ) {}
 
   /** Subscribes in the background: the API and /health serve while Kafka is still unreachable. */
   onApplicationBootstrap(): void {
+    if (this.signing.enabled) this.logger.log(this.signing.describe());
     this.subscribing = this.subscribeUntilStopped();
   }
 
@@ -90,10 +118,20 @@ export class ReplyConsumer implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  /** One consumed batch: malformed messages parked, 2PC replies one by one, saga replies together. */
+  /**
+   * One consumed batch: badly signed and malformed messages parked, 2PC replies one by one, saga
+   * replies together.
+   */
   async handleBatch(messages: ConsumedMessage[]): Promise<void> {
     const sagaReplies: { reply: ReplyEnvelope; consumed: ConsumedMessage }[] = [];
+    const unsigned = new UnsignedReplies(this.signing);
     for (const consumed of messages) {
+      // before decoding: a forgery is refused as one, however well formed
+      const signature = this.signing.checkReply(consumed.message);
+      if ('refused' in signature) {
+        await this.refuse(consumed, signature.refused, signature.reason);
+        continue;
+      }
       let reply: ReplyEnvelope;
       try {
         reply = decodeReply(consumed.message);
@@ -104,35 +142,76 @@ export class ReplyConsumer implements OnApplicationBootstrap, OnModuleDestroy {
         this.metrics.replies.inc({ result: 'malformed' });
         continue;
       }
+      if (!signature.signed) unsigned.add(reply);
       // 2PC command ids carry their own UUID version: routed without a lookup on the saga path
       if (isTwoPhaseCommandId(reply.correlationId)) {
-        await this.applyOrPark(consumed, () => this.twoPhase.handleReply(reply));
+        await this.applyOrPark(consumed, reply, unsigned, () =>
+          this.twoPhase.handleReply(reply, unsigned.refuse),
+        );
       } else sagaReplies.push({ reply, consumed });
     }
     if (sagaReplies.length === 0) return;
+    let results: ReplyResult[];
     try {
-      const results = await this.engine.handleReplies(sagaReplies.map((r) => r.reply));
-      for (const result of results) this.metrics.replies.inc({ result });
+      results = await this.engine.handleReplies(
+        sagaReplies.map((r) => r.reply),
+        unsigned.refuse,
+      );
     } catch (error) {
       this.rethrowIfTransient(error);
       // one reply can never apply: apply the others one by one and park that one
       for (const { reply, consumed } of sagaReplies)
-        await this.applyOrPark(consumed, () => this.engine.handleReply(reply));
+        await this.applyOrPark(consumed, reply, unsigned, () =>
+          this.engine.handleReply(reply, unsigned.refuse),
+        );
+      return;
     }
+    for (const [i, { reply, consumed }] of sagaReplies.entries())
+      await this.settle(consumed, reply, results[i], unsigned);
   }
 
   /** Applies one reply; parks it when it fails for good (its transaction rolled back: no saga changed). */
   private async applyOrPark(
     consumed: ConsumedMessage,
+    reply: ReplyEnvelope,
+    unsigned: UnsignedReplies,
     apply: () => Promise<ReplyResult>,
   ): Promise<void> {
+    let result: ReplyResult;
     try {
-      this.metrics.replies.inc({ result: await apply() });
+      result = await apply();
     } catch (error) {
       this.rethrowIfTransient(error);
       await this.park(consumed, `reply cannot be applied: ${describeFailure(error)}`);
       this.metrics.replies.inc({ result: 'dead-lettered' });
+      return;
     }
+    await this.settle(consumed, reply, result, unsigned);
+  }
+
+  /**
+   * Counts what became of a reply, and parks one refused as unsigned: its transaction changed
+   * nothing but the inbox, which now knows its id (a redelivery of it is a duplicate).
+   */
+  private async settle(
+    consumed: ConsumedMessage,
+    reply: ReplyEnvelope,
+    result: ReplyResult,
+    unsigned: UnsignedReplies,
+  ): Promise<void> {
+    if (result === 'unsigned')
+      await this.refuse(consumed, 'missing', unsignedFrom(unsigned.participantOf(reply)));
+    else this.metrics.replies.inc({ result });
+  }
+
+  /** A reply refused by the signature check: parked, counted by check, never applied. */
+  private async refuse(
+    consumed: ConsumedMessage,
+    check: SignatureFailure,
+    reason: string,
+  ): Promise<void> {
+    await this.park(consumed, `reply refused, signature check failed (${check}): ${reason}`);
+    this.metrics.replySignatureRefusals.inc({ check });
   }
 
   /** A transient failure (or any while stopping, which may be the shutdown itself) retries the batch. */

@@ -35,7 +35,7 @@ import { COMMAND_SOURCES, commandRecord } from '../engine/command-records';
 import { OutboxSignal } from '../engine/outbox-signal';
 import { stableHash } from '../engine/stable-hash';
 import { NO_FAULTS, ORCHESTRATOR_FAULTS, type OrchestratorFaults } from '../faults/fault-points';
-import type { ReplyResult } from '../engine/reply-batch';
+import type { ReplyResult, UnsignedRefusal } from '../engine/reply-batch';
 import { SkaldMetrics } from '../metrics/metrics.module';
 
 export interface BeginTransactionRequest {
@@ -105,14 +105,19 @@ export class TwoPhaseCoordinator {
     return result;
   }
 
-  /** Applies a reply to a 2PC message. Idempotent by state: a vote counts once, an ack once. */
-  async handleReply(reply: ReplyEnvelope): Promise<ReplyResult> {
+  /**
+   * Applies a reply to a 2PC message. Idempotent by state: a vote counts once, an ack once. A
+   * reply `refuseUnsigned` picks for its participant changes nothing (result `unsigned`).
+   */
+  async handleReply(reply: ReplyEnvelope, refuseUnsigned?: UnsignedRefusal): Promise<ReplyResult> {
     const now = Date.now();
     const result = await this.store.transaction(async (tx) => {
       const command = await tx.findCommand(reply.correlationId);
       if (!command) return { result: 'unknown-correlation' as const };
       if (command.transactionId !== reply.sagaId) return { result: 'saga-mismatch' as const };
       const current = (await tx.lock(command.transactionId))!;
+      if (refuseUnsigned?.(reply, current.participants[command.index].participant))
+        return { result: 'unsigned' as const };
       this.faults.at('twopc:reply-locked', {
         phase: command.phase as TwoPhasePhase,
         transaction: current,
@@ -135,7 +140,8 @@ export class TwoPhaseCoordinator {
       return { result: 'applied' as const, outcome, was: current.status };
     });
     if (result.outcome) this.afterCommit(result.outcome, result.was);
-    else {
+    // the reply consumer parks an unsigned one, with a line of its own
+    else if (result.result !== 'unsigned') {
       // stale replies are routine (a re-sent message is answered twice); the others are not
       this.logger[result.result === 'stale' ? 'debug' : 'warn'](
         `2PC reply ${reply.id} to ${reply.correlationId} of transaction ${reply.sagaId} ignored: ${result.result}${'reason' in result ? ` (${result.reason})` : ''}`,
