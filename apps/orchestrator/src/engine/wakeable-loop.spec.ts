@@ -57,6 +57,18 @@ describe('WakeableLoop', () => {
     assert.equal(steps.length, 2, 'woken 50 ms after the first step, then asleep');
   });
 
+  it('a poke ends the sleep without waiting for a timer (setTimeout(0) costs a millisecond)', async () => {
+    const { loop, steps } = loopRecordingSteps(10_000, () => Promise.resolve());
+    loop.start();
+    await sleep(20);
+    loop.poke();
+    // only microtasks: a wake-up through any timer would not have run yet
+    for (let i = 0; i < 20; i++) await Promise.resolve();
+    const stepsAfterPoke = steps.length;
+    await loop.stop();
+    assert.equal(stepsAfterPoke, 2);
+  });
+
   it('runs at once when poked', async () => {
     const { loop, steps } = loopRecordingSteps(10_000, () => Promise.resolve());
     loop.start();

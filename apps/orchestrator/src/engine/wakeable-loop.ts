@@ -60,16 +60,22 @@ export class WakeableLoop {
     });
   }
 
-  /** (Re)starts the sleep's timer for `wakeAt`. */
+  /** (Re)starts the sleep's timer for `wakeAt`; a wake-up due now ends the sleep at once. */
   private arm(): void {
     clearTimeout(this.timer);
     const delay = Math.min(Math.max(0, this.wakeAt - Date.now()), MAX_TIMEOUT_MS);
+    // not setTimeout(0): Node makes that at least 1 ms, paid on every step a commit wakes
+    if (delay === 0) return this.wake();
     this.timer = setTimeout(() => {
       if (this.wakeAt > Date.now()) return this.arm(); // beyond one setTimeout
-      const resolve = this.endSleep;
-      this.endSleep = this.timer = undefined;
-      resolve?.();
+      this.wake();
     }, delay);
+  }
+
+  private wake(): void {
+    const resolve = this.endSleep;
+    this.endSleep = this.timer = undefined;
+    resolve?.();
   }
 
   private async run(): Promise<void> {
