@@ -1,6 +1,8 @@
+import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
+import { ErrorBodyDto } from './api/dto/error-body.dto';
 import { ErrorFilter } from './api/error.filter';
 import { refuseUnstorableStrings } from './api/json-body';
 import { API_ACCESS, authorizeRequest, BEARER_SCHEME } from './auth/api-key.guard';
@@ -45,7 +47,19 @@ export function configureSkaldApp(
       next();
     });
   }
-  const openApi = new DocumentBuilder()
+  SwaggerModule.setup('docs', app, () => skaldOpenApiDocument(app), {
+    jsonDocumentUrl: 'docs-json',
+  });
+  return logger;
+}
+
+/**
+ * The OpenAPI document /docs-json serves: every route with its request and response schemas (the
+ * error body too), the bearer scheme `api-key` and each route's scope as `x-skald-scope`. Needs
+ * no connection: an app created with `{ preview: true }` gives the same document.
+ */
+export function skaldOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
     .setTitle('Skald')
     .setDescription('Durable saga orchestration over Kafka and PostgreSQL')
     .setVersion('1')
@@ -62,15 +76,12 @@ export function configureSkaldApp(
       BEARER_SCHEME,
     )
     .build();
-  const document = () =>
-    withPublicMetrics(
-      withStartSagaExample(SwaggerModule.createDocument(app, openApi), app.get(SagaDefinitions)),
-      access,
-    );
-  SwaggerModule.setup('docs', app, document, {
-    jsonDocumentUrl: 'docs-json',
-  });
-  return logger;
+  // ErrorBody is named by the 401 and 403 of every scoped route (auth/), whichever routes there are
+  const document = SwaggerModule.createDocument(app, config, { extraModels: [ErrorBodyDto] });
+  return withPublicMetrics(
+    withStartSagaExample(document, app.get(SagaDefinitions)),
+    app.get<ApiAccess>(API_ACCESS),
+  );
 }
 
 /** With SKALD_PUBLIC_METRICS_AND_DOCS, /metrics needs no key: its operation says so. */

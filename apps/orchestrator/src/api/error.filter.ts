@@ -16,7 +16,8 @@ import { ENGINE_ERROR_CODES } from '../engine/errors';
 import { REGISTRY_ERROR_CODES } from '../registry/errors';
 import { parseFailureMessage } from './json-body';
 
-const REASONS: Record<number, string> = {
+/** The `error` of each status Skald answers (the OpenAPI examples use it too). */
+export const ERROR_REASONS: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
   403: 'Forbidden',
@@ -111,7 +112,7 @@ export class ErrorFilter implements ExceptionFilter {
     const code = codeOf(error, status);
     res.status(status).json({
       statusCode: status,
-      error: REASONS[status] ?? HttpStatus[status] ?? 'Error',
+      error: ERROR_REASONS[status] ?? HttpStatus[status] ?? 'Error',
       message,
       ...(code ? { code } : {}),
     });

@@ -1,5 +1,6 @@
-import { applyDecorators, BadRequestException } from '@nestjs/common';
+import { applyDecorators, BadRequestException, type Type } from '@nestjs/common';
 import { ApiHeader, ApiResponse } from '@nestjs/swagger';
+import { ApiErrorResponses, ERROR_CASES } from './error-responses';
 
 /** The request's idempotency key: the `Idempotency-Key` header or `idempotencyKey` in the body. */
 export function idempotencyKey(
@@ -18,12 +19,20 @@ export function idempotencyKey(
   return header;
 }
 
-/** OpenAPI of a create that takes an idempotency key: 201 new, 200 the same request again, 409 another. */
-export function ApiIdempotentCreate(created: string, again: string) {
+/**
+ * OpenAPI of a create that takes an idempotency key: 201 new, 200 the same request again (both
+ * answering `type`), 409 another request.
+ */
+export function ApiIdempotentCreate(type: Type, created: string, again: string) {
   return applyDecorators(
-    ApiHeader({ name: 'Idempotency-Key', required: false }),
-    ApiResponse({ status: 201, description: created }),
-    ApiResponse({ status: 200, description: again }),
-    ApiResponse({ status: 409, description: 'idempotency key used for a different request' }),
+    ApiHeader({
+      name: 'Idempotency-Key',
+      required: false,
+      description: 'instead of idempotencyKey in the body (1-200 characters)',
+      example: 'trip-42',
+    }),
+    ApiResponse({ status: 201, description: created, type }),
+    ApiResponse({ status: 200, description: again, type }),
+    ApiErrorResponses(ERROR_CASES.idempotencyConflict),
   );
 }

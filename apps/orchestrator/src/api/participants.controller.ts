@@ -1,6 +1,8 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequiresScope } from '../auth/api-key.guard';
+import { ParticipantListDto } from './dto/participant.dto';
+import { ApiErrorResponses, ERROR_CASES } from './error-responses';
 import { SagaViews } from './saga-views';
 
 @ApiTags('participants')
@@ -14,7 +16,9 @@ export class ParticipantsController {
     summary:
       'Participants commands were sent to: circuit breaker (closed, open, half-open), commands in flight and waiting, and `held` when the broker refuses its topic',
   })
-  list() {
+  @ApiOkResponse({ type: ParticipantListDto })
+  @ApiErrorResponses(ERROR_CASES.databaseUnavailable)
+  list(): Promise<ParticipantListDto> {
     return this.views.participants();
   }
 }

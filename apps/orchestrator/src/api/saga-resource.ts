@@ -46,8 +46,8 @@ export function sagaResource(
         waiting: waiting.get(name),
       };
     }),
-    createdAt: iso(saga.createdAt),
-    updatedAt: iso(saga.updatedAt),
+    createdAt: new Date(saga.createdAt).toISOString(),
+    updatedAt: new Date(saga.updatedAt).toISOString(),
     endedAt: iso(saga.endedAt),
   };
 }

@@ -83,7 +83,8 @@ export class SagaViews {
   /** Why this instance's relay holds the participant's commands back, if it does. */
   private heldTopicOf(participant: string) {
     const hold = this.holds.get(commandTopic(this.config.topicPrefix, participant));
-    return hold && { ...hold, since: iso(hold.since), nextAttemptAt: iso(hold.nextAttemptAt) };
+    const at = (ms: number) => new Date(ms).toISOString();
+    return hold && { ...hold, since: at(hold.since), nextAttemptAt: at(hold.nextAttemptAt) };
   }
 
   async history(id: string) {

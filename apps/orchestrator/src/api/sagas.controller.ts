@@ -11,7 +11,7 @@ import {
   Query,
   Res,
 } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Actor, RequiresScope } from '../auth/api-key.guard';
 import { SagaEngine } from '../engine/saga-engine.service';
@@ -21,11 +21,27 @@ import {
   SkipCompensationDto,
   StartSagaDto,
 } from './dto/saga.dto';
+import { HistoryEntryDto } from './dto/history-entry.dto';
+import { SagaDto, SagaPageDto } from './dto/saga-resource.dto';
+import { ApiErrorResponses, BODY_ERRORS, ERROR_CASES } from './error-responses';
 import { ApiIdempotentCreate, idempotencyKey } from './idempotency-key';
 import { SagaViews } from './saga-views';
 
 const SagaId = () =>
   new ParseUUIDPipe({ exceptionFactory: () => new BadRequestException('id must be a UUID') });
+
+/** What every route on one saga can answer: a bad id, no such saga, the database down. */
+const ONE_SAGA_ERRORS = [
+  ERROR_CASES.idNotUuid,
+  ERROR_CASES.sagaNotFound,
+  ERROR_CASES.databaseUnavailable,
+];
+/** What an operator action can also answer: its state forbids it, or its definition is gone. */
+const ACTION_ERRORS = [
+  ...ONE_SAGA_ERRORS,
+  ERROR_CASES.sagaStateForbids,
+  ERROR_CASES.definitionMissing,
+];
 
 @ApiTags('sagas')
 @Controller('v1/sagas')
@@ -38,12 +54,18 @@ export class SagasController {
   @Post()
   @RequiresScope('start')
   @ApiOperation({ summary: 'Start a saga' })
-  @ApiIdempotentCreate('started', 'already started with this idempotency key and request')
+  @ApiIdempotentCreate(SagaDto, 'started', 'already started with this idempotency key and request')
+  @ApiErrorResponses(
+    ...BODY_ERRORS,
+    ERROR_CASES.unknownSagaType,
+    ERROR_CASES.invalidSagaInput,
+    ERROR_CASES.databaseUnavailable,
+  )
   async start(
     @Body() body: StartSagaDto,
     @Headers('idempotency-key') header: string | undefined,
     @Res({ passthrough: true }) res: Response,
-  ) {
+  ): Promise<SagaDto> {
     const { saga, created } = await this.engine.start({
       type: body.type,
       input: body.input,
@@ -57,21 +79,31 @@ export class SagasController {
   @Get()
   @RequiresScope('read')
   @ApiOperation({ summary: 'List sagas, newest first, with cursor paging' })
-  list(@Query() query: ListSagasQueryDto) {
+  @ApiOkResponse({ type: SagaPageDto })
+  @ApiErrorResponses(
+    ERROR_CASES.invalidQuery,
+    ERROR_CASES.invalidCursor,
+    ERROR_CASES.databaseUnavailable,
+  )
+  list(@Query() query: ListSagasQueryDto): Promise<SagaPageDto> {
     return this.views.list({ ...query, limit: query.limit ?? 50 });
   }
 
   @Get(':id')
   @RequiresScope('read')
   @ApiOperation({ summary: 'Inspect a saga' })
-  get(@Param('id', SagaId()) id: string) {
+  @ApiOkResponse({ type: SagaDto })
+  @ApiErrorResponses(...ONE_SAGA_ERRORS)
+  get(@Param('id', SagaId()) id: string): Promise<SagaDto> {
     return this.views.saga(id);
   }
 
   @Get(':id/history')
   @RequiresScope('read')
   @ApiOperation({ summary: 'Every transition of a saga, in order' })
-  history(@Param('id', SagaId()) id: string) {
+  @ApiOkResponse({ type: [HistoryEntryDto] })
+  @ApiErrorResponses(...ONE_SAGA_ERRORS)
+  history(@Param('id', SagaId()) id: string): Promise<HistoryEntryDto[]> {
     return this.views.history(id);
   }
 
@@ -81,11 +113,13 @@ export class SagasController {
   @ApiOperation({
     summary: 'Stop forward progress and compensate (409 when terminal or past the pivot)',
   })
+  @ApiAcceptedResponse({ type: SagaDto, description: 'cancel requested; the saga as it is now' })
+  @ApiErrorResponses(...BODY_ERRORS, ...ACTION_ERRORS)
   async cancel(
     @Param('id', SagaId()) id: string,
     @Body() body: CancelSagaDto,
     @Actor() actor: string,
-  ) {
+  ): Promise<SagaDto> {
     await this.engine.act(id, { kind: 'cancel', reason: body.reason, actor });
     return this.views.saga(id);
   }
@@ -94,7 +128,9 @@ export class SagasController {
   @RequiresScope('operate')
   @HttpCode(202)
   @ApiOperation({ summary: "Resume a failed saga's compensation (409 unless failed)" })
-  async retry(@Param('id', SagaId()) id: string, @Actor() actor: string) {
+  @ApiAcceptedResponse({ type: SagaDto, description: 'resumed; the saga as it is now' })
+  @ApiErrorResponses(...ACTION_ERRORS)
+  async retry(@Param('id', SagaId()) id: string, @Actor() actor: string): Promise<SagaDto> {
     await this.engine.act(id, { kind: 'resume', actor });
     return this.views.saga(id);
   }
@@ -106,12 +142,14 @@ export class SagasController {
     summary:
       'Operator: treat a failed compensation as done, with a reason (recorded in the history)',
   })
+  @ApiAcceptedResponse({ type: SagaDto, description: 'skipped; the saga as it is now' })
+  @ApiErrorResponses(...BODY_ERRORS, ...ACTION_ERRORS)
   async skipCompensation(
     @Param('id', SagaId()) id: string,
     @Param('step') step: string,
     @Body() body: SkipCompensationDto,
     @Actor() actor: string,
-  ) {
+  ): Promise<SagaDto> {
     await this.engine.act(id, { kind: 'skip-compensation', step, reason: body.reason, actor });
     return this.views.saga(id);
   }

@@ -11,7 +11,7 @@ import {
   Query,
   Res,
 } from '@nestjs/common';
-import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { TwoPhaseView } from '@skald/persistence';
 import { RequiresScope } from '../auth/api-key.guard';
@@ -21,13 +21,15 @@ import {
   ListTransactionsQueryDto,
   ResolveTransactionDto,
 } from './dto/transaction.dto';
+import { TransactionDto, TransactionPageDto } from './dto/transaction-resource.dto';
+import { ApiErrorResponses, BODY_ERRORS, ERROR_CASES } from './error-responses';
 import { ApiIdempotentCreate, idempotencyKey } from './idempotency-key';
 
 const TransactionId = () =>
   new ParseUUIDPipe({ exceptionFactory: () => new BadRequestException('id must be a UUID') });
 
 /** The transaction resource of docs/rest-api.md (Transactions). */
-function transactionResource(tx: TwoPhaseView) {
+function transactionResource(tx: TwoPhaseView): TransactionDto {
   const unacknowledged = tx.participants.filter((p) => !p.acknowledged).map((p) => p.participant);
   return {
     id: tx.id,
@@ -69,14 +71,16 @@ export class TransactionsController {
   @RequiresScope('start')
   @ApiOperation({ summary: 'Start a two-phase-commit transaction: prepare every participant' })
   @ApiIdempotentCreate(
+    TransactionDto,
     'created; prepares are on their way',
     'already created with this idempotency key and request',
   )
+  @ApiErrorResponses(...BODY_ERRORS, ERROR_CASES.databaseUnavailable)
   async begin(
     @Body() body: BeginTransactionDto,
     @Headers('idempotency-key') header: string | undefined,
     @Res({ passthrough: true }) res: Response,
-  ) {
+  ): Promise<TransactionDto> {
     const { id, created } = await this.coordinator.begin({
       participants: body.participants.map((p) => ({
         participant: p.participant,
@@ -93,7 +97,13 @@ export class TransactionsController {
   @Get()
   @RequiresScope('read')
   @ApiOperation({ summary: 'List transactions, newest first, with cursor paging' })
-  async list(@Query() query: ListTransactionsQueryDto) {
+  @ApiOkResponse({ type: TransactionPageDto })
+  @ApiErrorResponses(
+    ERROR_CASES.invalidQuery,
+    ERROR_CASES.invalidCursor,
+    ERROR_CASES.databaseUnavailable,
+  )
+  async list(@Query() query: ListTransactionsQueryDto): Promise<TransactionPageDto> {
     const page = await this.coordinator.list({ ...query, limit: query.limit ?? 50 });
     return { items: page.items.map(transactionResource), nextCursor: page.nextCursor };
   }
@@ -104,12 +114,13 @@ export class TransactionsController {
     summary:
       'Inspect: preparing, committing, committed, aborting, aborted or unacknowledged, with each vote and acknowledgement',
   })
-  @ApiResponse({
-    status: 404,
-    description:
-      "no record of the transaction: the body's code is TRANSACTION_UNKNOWN, on which (and only on which) a participant in doubt presumes abort",
-  })
-  async get(@Param('id', TransactionId()) id: string) {
+  @ApiOkResponse({ type: TransactionDto })
+  @ApiErrorResponses(
+    ERROR_CASES.idNotUuid,
+    ERROR_CASES.transactionUnknown,
+    ERROR_CASES.databaseUnavailable,
+  )
+  async get(@Param('id', TransactionId()) id: string): Promise<TransactionDto> {
     return transactionResource(await this.coordinator.get(id));
   }
 
@@ -120,12 +131,21 @@ export class TransactionsController {
     summary:
       'Operator: resolve a transaction by hand with a reason — end a decided one (committing, aborting, unacknowledged) with its own decision, or abort one still preparing',
   })
-  @ApiResponse({ status: 200, description: 'resolved; the transaction with its resolution' })
-  @ApiResponse({
-    status: 409,
-    description: 'the outcome contradicts the logged decision, or the transaction is finished',
+  @ApiOkResponse({
+    type: TransactionDto,
+    description: 'resolved; the transaction with its resolution',
   })
-  async resolve(@Param('id', TransactionId()) id: string, @Body() body: ResolveTransactionDto) {
+  @ApiErrorResponses(
+    ...BODY_ERRORS,
+    ERROR_CASES.idNotUuid,
+    ERROR_CASES.transactionUnknown,
+    ERROR_CASES.transactionStateForbids,
+    ERROR_CASES.databaseUnavailable,
+  )
+  async resolve(
+    @Param('id', TransactionId()) id: string,
+    @Body() body: ResolveTransactionDto,
+  ): Promise<TransactionDto> {
     await this.coordinator.resolve(id, { outcome: body.outcome, reason: body.reason });
     return transactionResource(await this.coordinator.get(id));
   }

@@ -18,14 +18,21 @@ import {
   ApiExtension,
   ApiForbiddenResponse,
   ApiUnauthorizedResponse,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ANONYMOUS_ACTOR, ApiAccess, describeKey, type ApiScope } from './api-keys';
-import { ApiKeyRequiredError } from './errors';
+import { AUTH_ERROR_CODES, ApiKeyRequiredError } from './errors';
 
 export const API_ACCESS = Symbol('API_ACCESS');
 /** The name of the OpenAPI security scheme (a bearer token). */
 export const BEARER_SCHEME = 'api-key';
+
+/**
+ * The OpenAPI schema of every error answer, `{ statusCode, error, message, code? }`: declared by
+ * api/dto/error-body.dto.ts (above this layer), named here so the 401 and 403 below can refer to it.
+ */
+export const ERROR_BODY_SCHEMA = 'ErrorBody';
 
 /** The metadata key of a route's scope (read by the guard, and by the spec that checks every route has one). */
 export const SCOPE_METADATA = 'skald:scope';
@@ -40,8 +47,26 @@ export const RequiresScope = (scope: ApiScope) =>
     SetMetadata(SCOPE_METADATA, scope),
     ApiBearerAuth(BEARER_SCHEME),
     ApiExtension('x-skald-scope', scope),
-    ApiUnauthorizedResponse({ description: 'no API key, a malformed one, or an unknown one' }),
-    ApiForbiddenResponse({ description: `the API key lacks the scope "${scope}" (or admin)` }),
+    ApiUnauthorizedResponse({
+      description: 'no API key, a malformed one, or an unknown one',
+      schema: { $ref: getSchemaPath(ERROR_BODY_SCHEMA) },
+      example: {
+        statusCode: 401,
+        error: 'Unauthorized',
+        message: 'an API key is required: send Authorization: Bearer <secret>',
+        code: AUTH_ERROR_CODES.apiKeyRequired,
+      },
+    }),
+    ApiForbiddenResponse({
+      description: `the API key lacks the scope "${scope}" (or admin)`,
+      schema: { $ref: getSchemaPath(ERROR_BODY_SCHEMA) },
+      example: {
+        statusCode: 403,
+        error: 'Forbidden',
+        message: `API key ci lacks the scope "${scope}" that this route needs (it has ${scope === 'read' ? 'start' : 'read'})`,
+        code: AUTH_ERROR_CODES.apiKeyScope,
+      },
+    }),
   );
 
 /** `read`, unless SKALD_PUBLIC_METRICS_AND_DOCS opens the route. */

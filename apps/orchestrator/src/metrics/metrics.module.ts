@@ -1,5 +1,5 @@
 import { Controller, Get, Global, Header, Injectable, Module } from '@nestjs/common';
-import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { MetricsAndDocs } from '../auth/api-key.guard';
 import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
 
@@ -87,8 +87,18 @@ export class MetricsController {
   @Get()
   @MetricsAndDocs()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
-  @ApiProduces('text/plain')
   @ApiOperation({ summary: 'Prometheus metrics' })
+  // text only for the 200: a 401 or 403 is the JSON error body
+  @ApiOkResponse({
+    description: 'the Prometheus text format',
+    content: {
+      'text/plain': {
+        schema: { type: 'string' },
+        example:
+          '# HELP skald_sagas_started_total Sagas started, by type\n# TYPE skald_sagas_started_total counter\nskald_sagas_started_total{type="book-trip"} 42\n',
+      },
+    },
+  })
   scrape(): Promise<string> {
     return this.metrics.registry.metrics();
   }

@@ -30,6 +30,7 @@ export class StartSagaDto {
   input!: Record<string, unknown>;
 
   @ApiPropertyOptional({
+    example: 'trip-42',
     description:
       'Same key + same request → the same saga (200); same key, other request → 409. Or use the Idempotency-Key header.',
   })
@@ -40,13 +41,13 @@ export class StartSagaDto {
 }
 
 export class ListSagasQueryDto extends PageQueryDto {
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ example: 'book-trip' })
   @IsOptional()
   @IsString()
   @MaxLength(100)
   type?: string;
 
-  @ApiPropertyOptional({ enum: Object.values(SAGA_STATUS) })
+  @ApiPropertyOptional({ enum: Object.values(SAGA_STATUS), example: SAGA_STATUS.failed })
   @IsOptional()
   @IsIn(Object.values(SAGA_STATUS))
   status?: string;

@@ -20,8 +20,10 @@ import {
 import { PHASES, type TwoPhaseDecision } from '@skald/protocol';
 import { TRANSACTION_STATUS } from '@skald/two-phase';
 import { PageQueryDto } from './page-query.dto';
+import { NON_NULL_JSON_VALUE } from './json-value';
 
-const DECISIONS: TwoPhaseDecision[] = [PHASES.commit, PHASES.abort];
+/** The outcomes of a transaction: a decision, or an operator's resolution. */
+export const DECISIONS: TwoPhaseDecision[] = [PHASES.commit, PHASES.abort];
 
 export class TransactionParticipantDto {
   @ApiProperty({ example: 'bank-a', description: 'Consumes <prefix>.commands.<participant>' })
@@ -39,7 +41,7 @@ export class TransactionParticipantDto {
   @Length(1, 100)
   command!: string;
 
-  @ApiProperty({ example: { account: 'alice', amount: 10 } })
+  @ApiProperty({ ...NON_NULL_JSON_VALUE, example: { account: 'alice', amount: 10 } })
   @IsDefined({ message: 'payload is required (any JSON value; null is allowed)' })
   payload!: unknown;
 }
@@ -56,6 +58,8 @@ export class BeginTransactionDto {
   @ApiPropertyOptional({
     description:
       'Prepare timeout: no decision by then → abort. Default SKALD_TWO_PHASE_TIMEOUT_MS (30 s).',
+    type: 'integer',
+    example: 30_000,
     minimum: 100,
     maximum: 3_600_000,
   })
@@ -66,6 +70,7 @@ export class BeginTransactionDto {
   timeoutMs?: number;
 
   @ApiPropertyOptional({
+    example: 'transfer-42',
     description:
       'Same key + same request → the same transaction (200); same key, other request → 409. Or use the Idempotency-Key header.',
   })
@@ -76,7 +81,10 @@ export class BeginTransactionDto {
 }
 
 export class ListTransactionsQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ enum: Object.values(TRANSACTION_STATUS) })
+  @ApiPropertyOptional({
+    enum: Object.values(TRANSACTION_STATUS),
+    example: TRANSACTION_STATUS.unacknowledged,
+  })
   @IsOptional()
   @IsIn(Object.values(TRANSACTION_STATUS))
   status?: string;
@@ -85,6 +93,7 @@ export class ListTransactionsQueryDto extends PageQueryDto {
 export class ResolveTransactionDto {
   @ApiProperty({
     enum: DECISIONS,
+    example: PHASES.abort,
     description:
       "The transaction's own decision (committing, aborting, unacknowledged → committed / aborted), or abort for one still preparing",
   })
