@@ -9,6 +9,7 @@ import {
   type CommandHandler,
   type Participant,
   type ParticipantFaults,
+  type ParticipantKafkaOptions,
 } from '@skald/participant';
 
 export const BANKS = ['bank-a', 'bank-b'] as const;
@@ -39,6 +40,8 @@ export interface Movement {
 
 export interface BankOptions {
   brokers: string[];
+  /** SASL and TLS towards the brokers. @default neither */
+  credentials?: Pick<ParticipantKafkaOptions, 'sasl' | 'ssl'>;
   pool: Pool;
   topicPrefix?: string;
   /** The orchestrator, asked about transactions left in doubt. */
@@ -69,7 +72,7 @@ export function bankParticipant(bank: Bank, options: BankOptions): Participant {
     };
   return createParticipant({
     name: bank,
-    kafka: { brokers: options.brokers },
+    kafka: { brokers: options.brokers, ...options.credentials },
     database: options.pool,
     createTables: true,
     topicPrefix: options.topicPrefix,

@@ -5,6 +5,7 @@ import {
   createParticipant,
   type CommandHandler,
   type Participant,
+  type ParticipantKafkaOptions,
 } from '@skald/participant';
 
 export const DEMO_SCHEMA_SQL = `
@@ -16,6 +17,8 @@ CREATE TABLE IF NOT EXISTS demo_payments (id uuid PRIMARY KEY DEFAULT gen_random
 
 export interface DemoOptions {
   brokers: string[];
+  /** SASL and TLS towards the brokers. @default neither */
+  credentials?: Pick<ParticipantKafkaOptions, 'sasl' | 'ssl'>;
   pool: Pool;
   topicPrefix?: string;
   log?: (message: string) => void;
@@ -38,8 +41,15 @@ function cancel(table: string): CommandHandler {
   };
 }
 
-export function demoParticipants({ brokers, pool, topicPrefix, log }: DemoOptions): Participant[] {
-  const base = { kafka: { brokers }, database: pool, createTables: true, topicPrefix, log };
+export function demoParticipants(options: DemoOptions): Participant[] {
+  const { brokers, credentials, pool, topicPrefix, log } = options;
+  const base = {
+    kafka: { brokers, ...credentials },
+    database: pool,
+    createTables: true,
+    topicPrefix,
+    log,
+  };
 
   const cars = createParticipant({ ...base, name: 'cars' })
     .on('reserve', async (req: { customer: string; model: string }, { tx, sagaId }) => {

@@ -8,6 +8,7 @@ import {
   DatabaseUnreachableError,
   runMigrations,
 } from '@skald/persistence';
+import { KafkaAuthenticationError } from '@skald/protocol';
 import { SagaDefinitionError } from '@skald/saga';
 import { ConfigError, loadOrchestratorConfig } from './config/orchestrator-config';
 import { configureSkaldApp } from './configure-app';
@@ -70,6 +71,7 @@ function exitOnStartupFailure(error: unknown): never {
   if (
     error instanceof ConfigError ||
     error instanceof DatabaseUnreachableError ||
+    error instanceof KafkaAuthenticationError ||
     error instanceof SagaModuleError ||
     error instanceof SagaDefinitionError
   ) {

@@ -46,6 +46,7 @@ export class SkaldModule {
         KafkaModule.forRoot({
           brokers: config.kafkaBrokers,
           clientId: `skald-${config.instanceId}`,
+          credentials: config.kafkaCredentials,
           logLevel: config.logLevel,
         }),
         // in this order, the OpenAPI document lists /health, the API, then /metrics

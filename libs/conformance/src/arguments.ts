@@ -8,6 +8,10 @@ export type CliArguments =
   { help: string } | { help?: undefined; json: boolean; options: ConformanceOptions };
 
 const EXIT_STATUS = `
+Kafka credentials come from the environment, as the orchestrator's: KAFKA_SASL_MECHANISM,
+KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD (or KAFKA_SASL_PASSWORD_FILE), KAFKA_TLS,
+KAFKA_TLS_CA_FILE, KAFKA_TLS_CERT_FILE, KAFKA_TLS_KEY_FILE, KAFKA_TLS_REJECT_UNAUTHORIZED.
+
 Exit status: 0 every check passed; 1 a check failed, or the kit could not start (Kafka
 unreachable, the participant's topic missing); 2 bad usage.`;
 

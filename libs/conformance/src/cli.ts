@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // skald-conformance: the command line around runConformance (docs/conformance.md).
-import { describeFailure } from '@skald/protocol';
+import { describeFailure, kafkaCredentialsFromEnv } from '@skald/protocol';
 import { parseCliArguments } from './arguments';
 import { ConformanceSetupError, ConformanceUsageError } from './errors';
 import { formatReport } from './report';
@@ -15,7 +15,10 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(parsed.help);
       return EXIT.passed;
     }
-    const report = await runConformance(parsed.options);
+    // secrets come from the environment, not from flags another user's `ps` would show
+    const kafka = kafkaCredentialsFromEnv(process.env);
+    if (kafka.problems.length) throw new ConformanceUsageError(kafka.problems.join('; '));
+    const report = await runConformance({ ...parsed.options, credentials: kafka.credentials });
     process.stdout.write(
       parsed.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report).join('\n')}\n`,
     );

@@ -1,5 +1,11 @@
 // What the kit is told to check, validated once into the form the checks use.
-import { commandTopic, DEFAULT_TOPIC_PREFIX, deadLetterTopic, isTopicName } from '@skald/protocol';
+import {
+  commandTopic,
+  DEFAULT_TOPIC_PREFIX,
+  deadLetterTopic,
+  isTopicName,
+  type KafkaCredentials,
+} from '@skald/protocol';
 import { ConformanceUsageError } from './errors';
 
 export interface ConformanceOptions {
@@ -7,6 +13,11 @@ export interface ConformanceOptions {
   participant: string;
   /** Kafka bootstrap servers, e.g. `['localhost:9092']`. */
   brokers: string[];
+  /**
+   * SASL and TLS towards the brokers, e.g. `kafkaCredentialsFromEnv(process.env).credentials`
+   * (the CLI reads KAFKA_SASL_* and KAFKA_TLS_* so). @default neither
+   */
+  credentials?: KafkaCredentials;
   /** A forward command (`ce_type`) the participant carries out with `payload`: it must answer `success`. */
   command: string;
   /** The command's payload (any JSON value). */
@@ -24,6 +35,7 @@ export interface ConformanceOptions {
 export interface CompiledConformanceOptions {
   participant: string;
   brokers: string[];
+  credentials: KafkaCredentials;
   command: string;
   payload: unknown;
   compensation: string;
@@ -57,6 +69,7 @@ export function compileConformanceOptions(options: ConformanceOptions): Compiled
   return {
     participant,
     brokers: options.brokers.map((broker) => named('each broker', broker)),
+    credentials: options.credentials ?? {},
     command: named('command', options.command),
     payload: options.payload,
     compensation: named('compensation', options.compensation),

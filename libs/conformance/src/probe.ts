@@ -35,6 +35,7 @@ export class WireProbe {
     const kafka = new Kafka({
       clientId: 'skald-conformance',
       brokers: options.brokers,
+      ...options.credentials,
       logLevel: logLevel.NOTHING,
       retry: { retries: 3 },
     });

@@ -26,6 +26,7 @@ export type {
   TransactionClient,
 } from './database';
 export { BusinessRefusal, PARTICIPANT_ERROR_CODES, ParticipantConfigError } from './errors';
+export { KafkaAuthenticationError, kafkaCredentialsFromEnv } from '@skald/protocol';
 export type {
   ParticipantFaultPoint,
   ParticipantFaultPoints,
@@ -35,6 +36,7 @@ export type {
   CommandContext,
   CommandHandler,
   ParticipantHealth,
+  ParticipantKafkaOptions,
   ParticipantOptions,
   SigningOptions,
   TwoPhaseOptions,

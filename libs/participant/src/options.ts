@@ -1,5 +1,6 @@
 // What a participant is configured with, and what its handlers are given: the SDK's public types.
-import type { Kafka } from 'kafkajs';
+import type { ConnectionOptions } from 'node:tls';
+import type { Kafka, SASLOptions } from 'kafkajs';
 import type { Phase, SigningKey } from '@skald/protocol';
 import type { ParticipantDatabase, TransactionClient } from './database';
 import type { ParticipantFaults } from './fault-points';
@@ -40,8 +41,8 @@ export type CommandHandler<P = unknown, R = unknown> = (
 export interface ParticipantOptions {
   /** The participant's name: it consumes `<prefix>.commands.<name>`. */
   name: string;
-  /** Brokers to connect to, or a kafkajs Kafka instance of yours. */
-  kafka: { brokers: string[]; clientId?: string } | Kafka;
+  /** Brokers to connect to (with credentials, when they need them), or a kafkajs Kafka instance of yours. */
+  kafka: ParticipantKafkaOptions | Kafka;
   /**
    * Your PostgreSQL (pg Pool or TypeORM DataSource). With it, each command runs effectively once
    * and fenced (see docs/participants.md); without it, delivery is at-least-once and handlers must be idempotent.
@@ -89,6 +90,27 @@ export interface SigningOptions {
    * it first everywhere, then drop the old one. Never logged.
    */
   keys: SigningKey[];
+}
+
+/** The kafkajs client the SDK creates; `sasl` and `ssl` are passed to kafkajs as they are. */
+export interface ParticipantKafkaOptions {
+  brokers: string[];
+  /** @default `skald-participant-<name>` */
+  clientId?: string;
+  /**
+   * SASL login, e.g. `{ mechanism: 'scram-sha-512', username, password }` (also `plain`,
+   * `scram-sha-256`, kafkajs' `aws` and `oauthbearer`). `start()` logs in to a broker first: a
+   * refused login rejects it with a KafkaAuthenticationError (code KAFKA_AUTHENTICATION_FAILED)
+   * naming the user, mechanism and broker, never the password. `kafkaCredentialsFromEnv(process.env)`
+   * (exported here) reads the orchestrator's KAFKA_SASL_* and KAFKA_TLS_* variables into `sasl` and `ssl`.
+   */
+  sasl?: SASLOptions;
+  /**
+   * TLS: `true`, or node's tls options (`ca`, `cert`, `key`, `rejectUnauthorized`, ...). A failed
+   * handshake (a certificate not trusted, a port without TLS) rejects `start()` in the same way.
+   * @default no TLS
+   */
+  ssl?: ConnectionOptions | boolean;
 }
 
 export interface TwoPhaseOptions {

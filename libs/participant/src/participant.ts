@@ -15,7 +15,7 @@ import { CommandConsumer } from './command-consumer';
 import { CommandDispatcher, twoPhaseInvoker } from './command-dispatcher';
 import { runSchema } from './database';
 import { ParticipantConfigError } from './errors';
-import { createKafka, isKafkaClient } from './kafka-client';
+import { checkLogin, createKafka, isKafkaClient } from './kafka-client';
 import { ensureTopics } from './topics';
 import { PARTICIPANT_SCHEMA_SQL } from './schema';
 import { InDoubtResolver } from './in-doubt';
@@ -23,6 +23,7 @@ import { ReplySender } from './reply-sender';
 import type { CommandHandler, ParticipantHealth, ParticipantOptions } from './options';
 
 const NAME = /^[A-Za-z0-9._-]{1,100}$/;
+const defaultClientId = (name: string) => `skald-participant-${name}`;
 
 export class Participant {
   private readonly handlers = new Map<string, CommandHandler>();
@@ -58,7 +59,7 @@ export class Participant {
     this.log = options.log ?? ((m) => console.warn(`[skald:${options.name}] ${m}`)); // eslint-disable-line no-console
     this.kafka = isKafkaClient(options.kafka)
       ? options.kafka
-      : createKafka(options.kafka, `skald-participant-${options.name}`, this.log);
+      : createKafka(options.kafka, defaultClientId(options.name), this.log);
     this.prefix = options.topicPrefix ?? DEFAULT_TOPIC_PREFIX;
     this.topic = commandTopic(this.prefix, options.name);
     this.consumer = new CommandConsumer(this.kafka, {
@@ -119,6 +120,8 @@ export class Participant {
       throw new ParticipantConfigError(
         `${this.options.name}: 2PC handlers need \`database\` (the prepare log lives there)`,
       );
+    if (!isKafkaClient(this.options.kafka))
+      await checkLogin(this.options.kafka, defaultClientId(this.options.name));
     if (this.options.createTables && this.options.database)
       await runSchema(this.options.database, PARTICIPANT_SCHEMA_SQL);
     await ensureTopics(this.kafka, [this.topic, deadLetterTopic(this.prefix)]);

@@ -44,7 +44,7 @@ interface ErrorShape {
 }
 
 /** `error` and its causes, outermost first; a few links at most, so a cycle cannot hang a caller. */
-function* causeChain(error: unknown): Generator<ErrorShape> {
+export function* causeChain(error: unknown): Generator<ErrorShape> {
   let link: unknown = error;
   for (let depth = 0; depth < 8 && typeof link === 'object' && link !== null; depth++) {
     const e = link as ErrorShape;

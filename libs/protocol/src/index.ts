@@ -3,7 +3,8 @@
  * header names, phases, outcomes, encoders/decoders for commands and replies, message signatures
  * (`withSignature`, `verifySignature`), Skald's error model
  * (`SkaldError`, `isRetryable`), and topic set-up on an admin client the caller passes in
- * (`createMissingTopics`). Imports nothing.
+ * (`createMissingTopics`), Kafka credentials from the environment (`kafkaCredentialsFromEnv`) and
+ * the start-up check of a login (`checkKafkaLogin`). Imports nothing.
  *
  * @example
  * import { decodeCommand, encodeReply, replyTopic } from '@skald/protocol';
@@ -80,4 +81,13 @@ export {
   type SigningKey,
 } from './signing';
 export { fixKafkajsIdleTimers } from './kafkajs-idle-timers';
+export {
+  KAFKA_SASL_MECHANISMS,
+  kafkaCredentialsFromEnv,
+  type KafkaCredentials,
+  type KafkaSasl,
+  type KafkaSaslMechanism,
+  type KafkaTls,
+} from './kafka-credentials';
+export { checkKafkaLogin, KafkaAuthenticationError, type KafkaLoginCheck } from './kafka-login';
 export { CONSUMER_TIMINGS } from './consumer-timings';

@@ -33,6 +33,7 @@ export {
   type LocalKafka,
   type LocalKafkaOptions,
 } from './local-kafka';
+export type { LocalKafkaSecurity } from './kafka-listeners';
 export {
   startLocalPostgres,
   type LocalPostgres,
@@ -66,3 +67,4 @@ export {
   type TestDatabase,
 } from './test-database';
 export { waitUntil } from './wait-until';
+export { createTestCertificates, type TestCertificates } from './test-certificates';

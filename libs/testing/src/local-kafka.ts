@@ -14,9 +14,17 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { LocalStackError } from './errors';
 import { findFreePort } from './free-port';
+import {
+  isSecured,
+  listenerProperties,
+  readinessCredentials,
+  scramFormatArguments,
+  type ListenerPorts,
+  type LocalKafkaSecurity,
+} from './kafka-listeners';
 import { cacheDir, repoRoot, runtimeDir } from './paths';
 
-export interface LocalKafkaOptions {
+export interface LocalKafkaOptions extends LocalKafkaSecurity {
   /** Broker log and data. @default a new directory under `$TMPDIR/skald/`, removed on stop */
   dataDir?: string;
   /** Keep `dataDir` after stop (and reuse its formatted storage on start). @default false */
@@ -114,8 +122,8 @@ export function ensureKafkaJars(log: (line: string) => void = () => undefined): 
 }
 
 function serverProperties(o: {
-  port: number;
-  controllerPort: number;
+  ports: ListenerPorts;
+  security: LocalKafkaSecurity;
   logDir: string;
   partitions: number;
   autoCreateTopics: boolean;
@@ -123,12 +131,9 @@ function serverProperties(o: {
   return [
     'process.roles=broker,controller',
     'node.id=1',
-    `controller.quorum.voters=1@127.0.0.1:${o.controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${o.port},CONTROLLER://127.0.0.1:${o.controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${o.port}`,
+    `controller.quorum.voters=1@127.0.0.1:${o.ports.controllerPort}`,
+    ...listenerProperties(o.ports, o.security),
     'controller.listener.names=CONTROLLER',
-    'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
     `log.dirs=${o.logDir}`,
     `num.partitions=${o.partitions}`,
     `auto.create.topics.enable=${o.autoCreateTopics}`,
@@ -166,6 +171,7 @@ function tail(file: string, lines = 30): string {
 
 async function waitUntilTopicCanBeCreated(
   brokers: string[],
+  security: LocalKafkaSecurity,
   child: ChildProcess,
   logFile: string,
   timeoutMs: number,
@@ -173,6 +179,7 @@ async function waitUntilTopicCanBeCreated(
   const kafka = new Kafka({
     clientId: 'skald-local-stack',
     brokers,
+    ...readinessCredentials(security),
     logLevel: logLevel.NOTHING,
     retry: { retries: 0 },
   });
@@ -208,13 +215,18 @@ async function waitUntilTopicCanBeCreated(
 async function choosePorts(
   dataDir: string,
   persistent: boolean,
-  port?: number,
-): Promise<{ port: number; controllerPort: number }> {
+  port: number | undefined,
+  secured: boolean,
+): Promise<ListenerPorts> {
   const file = join(dataDir, 'ports.json');
   if (persistent && existsSync(file)) {
-    return JSON.parse(readFileSync(file, 'utf8')) as { port: number; controllerPort: number };
+    return JSON.parse(readFileSync(file, 'utf8')) as ListenerPorts;
   }
-  const ports = { port: port ?? (await findFreePort()), controllerPort: await findFreePort() };
+  const ports = {
+    port: port ?? (await findFreePort()),
+    controllerPort: await findFreePort(),
+    ...(secured ? { internalPort: await findFreePort() } : {}),
+  };
   if (persistent) writeFileSync(file, JSON.stringify(ports));
   return ports;
 }
@@ -235,7 +247,9 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
   const dataDir = options.dataDir ?? runtimeDir(`kafka-${process.pid}-${Date.now()}`);
   if (!persistent) rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
-  const { port, controllerPort } = await choosePorts(dataDir, persistent, options.port);
+  const security: LocalKafkaSecurity = { saslUsers: options.saslUsers, tls: options.tls };
+  const ports = await choosePorts(dataDir, persistent, options.port, isSecured(security));
+  const { port } = ports;
   const logDir = join(dataDir, 'data');
   const logFile = join(dataDir, 'broker.log');
   const propsFile = join(dataDir, 'server.properties');
@@ -244,8 +258,8 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
   writeFileSync(
     propsFile,
     serverProperties({
-      port,
-      controllerPort,
+      ports,
+      security,
       logDir,
       partitions: options.defaultPartitions ?? 4,
       autoCreateTopics: options.autoCreateTopics ?? true,
@@ -263,6 +277,7 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
         `--cluster-id=${newClusterId()}`,
         '-c',
         propsFile,
+        ...scramFormatArguments(security),
       ],
       { encoding: 'utf8' },
     );
@@ -296,7 +311,13 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
 
   const brokers = [`127.0.0.1:${port}`];
   try {
-    await waitUntilTopicCanBeCreated(brokers, child, logFile, options.startTimeoutMs ?? 90_000);
+    await waitUntilTopicCanBeCreated(
+      brokers,
+      security,
+      child,
+      logFile,
+      options.startTimeoutMs ?? 90_000,
+    );
   } catch (error) {
     child.kill('SIGKILL');
     throw error;

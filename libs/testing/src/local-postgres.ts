@@ -28,6 +28,8 @@ export interface LocalPostgresOptions {
   port?: number;
   /** Extra `postgres -c` settings, e.g. `{ fsync: 'off' }` for throwaway test clusters. */
   settings?: Record<string, string>;
+  /** TLS (`ssl=on`) with this PEM certificate and key, written into the data dir. @default no TLS */
+  tls?: { certificate: string; key: string };
   log?: (line: string) => void;
 }
 
@@ -108,6 +110,23 @@ async function initCluster(
   }
 }
 
+/** server.crt and server.key, where `ssl=on` looks for them; the server refuses a key others may read. */
+function writeTlsFiles(
+  dataDir: string,
+  tls: { certificate: string; key: string },
+  owner: PostgresUser | undefined,
+): void {
+  for (const [file, text] of [
+    ['server.crt', tls.certificate],
+    ['server.key', tls.key],
+  ]) {
+    const path = join(dataDir, file);
+    writeFileSync(path, text, { mode: 0o600 });
+    chmodSync(path, 0o600);
+    if (owner) chownSync(path, owner.uid, owner.gid);
+  }
+}
+
 /** Starts the server; resolves once it accepts connections. */
 function startServer(
   binaries: PostgresBinaries,
@@ -153,6 +172,7 @@ export async function startLocalPostgres(
   const flags = Object.entries({
     listen_addresses: '127.0.0.1',
     max_connections: '300',
+    ...(options.tls ? { ssl: 'on' } : {}),
     ...options.settings,
   }).flatMap(([key, value]) => ['-c', `${key}=${value}`]);
 
@@ -164,6 +184,7 @@ export async function startLocalPostgres(
     mkdirSync(dirname(dataDir), { recursive: true });
     letEnter(dirname(dataDir), owner);
     if (!existsSync(join(dataDir, 'PG_VERSION'))) await initCluster(binaries, dataDir, owner);
+    if (options.tls) writeTlsFiles(dataDir, options.tls, owner);
     server = await startServer(binaries, dataDir, port, flags, owner);
   } catch (error) {
     if (!persistent) rmSync(dataDir, { recursive: true, force: true });

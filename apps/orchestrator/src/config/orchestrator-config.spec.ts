@@ -56,6 +56,7 @@ describe('loadOrchestratorConfig', () => {
     assert.deepEqual(config, {
       databaseUrl: valid.DATABASE_URL,
       kafkaBrokers: ['a:1', 'b:2'],
+      kafkaCredentials: {},
       port: 8080,
       topicPrefix: 'acme.prod',
       runMigrations: false,
@@ -133,6 +134,28 @@ describe('loadOrchestratorConfig', () => {
     assert.match(
       problemsOf({ ...valid, PORT: '70000' })[0],
       /PORT must be an integer between 0 and 65535/,
+    );
+  });
+
+  it('reads the Kafka credentials (KAFKA_SASL_*, KAFKA_TLS_*), their problems beside the others', () => {
+    const config = loadOrchestratorConfig({
+      ...valid,
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: 'skald',
+      KAFKA_SASL_PASSWORD: 'secret-of-skald',
+      KAFKA_TLS: 'true',
+    });
+    assert.deepEqual(config.kafkaCredentials, {
+      sasl: { mechanism: 'scram-sha-512', username: 'skald', password: 'secret-of-skald' },
+      ssl: { rejectUnauthorized: true },
+    });
+    assert.deepEqual(
+      problemsOf({ ...valid, PORT: 'x', KAFKA_SASL_MECHANISM: 'md5', KAFKA_TLS: 'maybe' }),
+      [
+        'PORT must be an integer between 0 and 65535',
+        'KAFKA_SASL_MECHANISM must be one of plain, scram-sha-256, scram-sha-512',
+        'KAFKA_TLS must be true or false',
+      ],
     );
   });
 });

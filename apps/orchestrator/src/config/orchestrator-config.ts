@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { SkaldError } from '@skald/protocol';
+import { kafkaCredentialsFromEnv, SkaldError, type KafkaCredentials } from '@skald/protocol';
 import { plainToInstance } from 'class-transformer';
 import {
   IsBoolean,
@@ -185,6 +185,8 @@ class OrchestratorEnv {
 export interface CompiledOrchestratorConfig {
   readonly databaseUrl: string;
   readonly kafkaBrokers: readonly string[];
+  /** SASL and TLS towards the brokers (KAFKA_SASL_*, KAFKA_TLS_*); empty: neither. Never logged. */
+  readonly kafkaCredentials: KafkaCredentials;
   readonly port: number;
   readonly topicPrefix: string;
   readonly runMigrations: boolean;
@@ -303,10 +305,14 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv): CompiledOrchestr
   problems.push(...signing.problems);
   // ---- end of message signing
 
+  // Kafka credentials: KAFKA_SASL_* and KAFKA_TLS_*, read as the demo and the conformance kit read them
+  const kafka = kafkaCredentialsFromEnv(env);
+  problems.push(...kafka.problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     databaseUrl: raw.DATABASE_URL,
     kafkaBrokers: raw.KAFKA_BROKERS.split(','),
+    kafkaCredentials: kafka.credentials,
     port: raw.PORT ?? 3000,
     topicPrefix: raw.SKALD_TOPIC_PREFIX ?? 'skald',
     runMigrations: raw.SKALD_MIGRATIONS_RUN ?? true,

@@ -1,8 +1,11 @@
 import { Logger } from '@nestjs/common';
-import type { LogEntry } from 'kafkajs';
+import type { Kafka, KafkaConfig, LogEntry } from 'kafkajs';
 import { kafkaLogLine, kafkaLogSeverity } from '@skald/protocol';
 
 export const KAFKA = Symbol('KAFKA');
+
+/** Makes a client with the module's brokers, credentials and logging, `overrides` on top. */
+export type KafkaClientFactory = (overrides?: Partial<KafkaConfig>) => Kafka;
 
 /**
  * The longest any one Kafka client may take to disconnect on shutdown. Shutdown stops the relay,
