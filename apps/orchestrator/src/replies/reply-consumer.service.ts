@@ -36,6 +36,11 @@ import {
 import { SkaldMetrics } from '../metrics/metrics.module';
 import { TwoPhaseCoordinator } from '../two-phase/two-phase-coordinator.service';
 
+/** The consumer group of every orchestrator instance on `<prefix>.replies`. */
+export function replyConsumerGroup(topicPrefix: string): string {
+  return `${topicPrefix}.orchestrator`;
+}
+
 @Injectable()
 export class ReplyConsumer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(ReplyConsumer.name);
@@ -68,7 +73,7 @@ export class ReplyConsumer implements OnApplicationBootstrap, OnModuleDestroy {
           topicLayout(this.config),
         );
         const subscription = await this.subscriptions.subscribe({
-          groupId: `${prefix}.orchestrator`,
+          groupId: replyConsumerGroup(prefix),
           topics: [replyTopic(prefix)],
           members: this.config.replyConsumers,
           handleBatch: (messages) => this.handleBatch(messages),
@@ -92,6 +97,7 @@ export class ReplyConsumer implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** One consumed batch: malformed messages parked, 2PC replies one by one, saga replies together. */
   async handleBatch(messages: ConsumedMessage[]): Promise<void> {
+    const receivedAt = Date.now();
     const sagaReplies: { reply: ReplyEnvelope; consumed: ConsumedMessage }[] = [];
     for (const consumed of messages) {
       let reply: ReplyEnvelope;
@@ -111,13 +117,16 @@ export class ReplyConsumer implements OnApplicationBootstrap, OnModuleDestroy {
     }
     if (sagaReplies.length === 0) return;
     try {
-      const results = await this.engine.handleReplies(sagaReplies.map((r) => r.reply));
+      const results = await this.engine.handleReplies(
+        sagaReplies.map((r) => r.reply),
+        receivedAt,
+      );
       for (const result of results) this.metrics.replies.inc({ result });
     } catch (error) {
       this.rethrowIfTransient(error);
       // one reply can never apply: apply the others one by one and park that one
       for (const { reply, consumed } of sagaReplies)
-        await this.applyOrPark(consumed, () => this.engine.handleReply(reply));
+        await this.applyOrPark(consumed, () => this.engine.handleReply(reply, receivedAt));
     }
   }
 
