@@ -33,7 +33,10 @@ export interface ReplyBatchRead {
   flows: Map<string, ParticipantRecord>;
 }
 
-const EXECUTION_COLUMNS = `command_id AS "commandId", saga_id AS "sagaId", step, phase, attempt, participant, outcome`;
+/** An execution row's `sent_at` column, in ms since epoch, as `"sentAt"`. */
+const SENT_AT_MS = (column: string) => `(extract(epoch FROM ${column}) * 1000)::float8 AS "sentAt"`;
+const EXECUTION_COLUMNS = `command_id AS "commandId", saga_id AS "sagaId", step, phase, attempt, participant, outcome,
+  ${SENT_AT_MS('sent_at')}`;
 const asJson = (cte: string) => `(SELECT coalesce(json_agg(r), '[]'::json) FROM ${cte} r)`;
 
 /** Records the replies in the inbox, reads what they answer and locks the sagas they correlate to. */
@@ -102,7 +105,7 @@ export interface ClaimedTimer {
 export const CLAIM_DUE_TIMER_SQL = `
   WITH due AS MATERIALIZED (
     SELECT t.id::text, t.saga_id AS "sagaId", t.kind, t.step, t.phase, t.attempt,
-           t.command_id AS "commandId", e.participant
+           t.command_id AS "commandId", e.participant, ${SENT_AT_MS('e.sent_at')}
     FROM skald.timer t LEFT JOIN skald.step_execution e ON e.command_id = t.command_id
     WHERE t.due_at <= $1 ORDER BY t.due_at LIMIT 1 FOR UPDATE OF t SKIP LOCKED),
   saga AS MATERIALIZED (

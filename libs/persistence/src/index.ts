@@ -32,6 +32,7 @@ export {
   SagaQueries,
   type ParticipantOverview,
   type SagaListFilter,
+  type StateReadings,
   type WaitingCommand,
 } from './saga-queries';
 export {

@@ -17,6 +17,8 @@ export interface OutboxRecord {
   participant: string | null;
   commandId: string | null;
   attempt: number | null;
+  /** Epoch ms of the transaction that queued it. */
+  createdAt: number;
 }
 
 /** What the relay may claim: its batch size and the flow-control limits of every participant. */
@@ -55,11 +57,11 @@ export interface DispatchedBatch {
   retryTokens: ReadonlyMap<string, number>;
 }
 
+const MS = (column: string) => `(extract(epoch FROM ${column}) * 1000)::float8`;
+
 const RECORD_JSON = `json_build_object('id', id::text, 'sagaId', saga_id, 'topic', topic,
   'key', message_key, 'headers', headers, 'payload', payload, 'participant', participant,
-  'commandId', command_id, 'attempt', attempt)`;
-
-const MS = (column: string) => `(extract(epoch FROM ${column}) * 1000)::float8`;
+  'commandId', command_id, 'attempt', attempt, 'createdAt', ${MS('created_at')})`;
 
 export class OutboxTransaction {
   constructor(

@@ -26,6 +26,18 @@ export interface WaitingCommand {
   attempt: number;
 }
 
+/** What the orchestrator's state gauges show, read at scrape time (SagaQueries.stateReadings). */
+export interface StateReadings {
+  /** Sagas in each status asked for; a status with none is absent. */
+  sagasByStatus: Record<string, number>;
+  /** Epoch ms when the oldest saga in the `oldestOf` status started; null when there is none. */
+  oldestSince: number | null;
+  /** Outbox rows not yet published. */
+  outboxBacklog: number;
+  /** Epoch ms when the oldest of them was queued; null when the outbox is empty. */
+  outboxOldestSince: number | null;
+}
+
 export interface SagaListFilter {
   type?: string;
   status?: string;
@@ -83,6 +95,31 @@ export class SagaQueries {
     return (rows as Parameters<typeof toParticipantRecord>[0][]).map(
       (r) => toParticipantRecord(r) as ParticipantOverview,
     );
+  }
+
+  /**
+   * The state gauges, in one statement whose cost follows the work outstanding, never the
+   * history: the counts and the oldest saga read only the entries of `statuses` in the
+   * (status, created_at DESC, id DESC) index saga_instance_status_newest (so never ask for a
+   * status that only grows, like completed), and the outbox holds only rows not yet published.
+   */
+  async stateReadings(query: {
+    statuses: readonly string[];
+    oldestOf: string;
+  }): Promise<StateReadings> {
+    const ms = (value: string) => `(extract(epoch FROM ${value}) * 1000)::float8`;
+    const rows: StateReadings[] = await this.dataSource.query(
+      `SELECT
+         (SELECT coalesce(json_object_agg(status, n), '{}'::json) FROM (
+            SELECT status, count(*)::int AS n FROM skald.saga_instance
+            WHERE status = ANY($1::text[]) GROUP BY status) s) AS "sagasByStatus",
+         (SELECT ${ms('created_at')} FROM skald.saga_instance
+          WHERE status = $2 ORDER BY created_at LIMIT 1) AS "oldestSince",
+         o.backlog AS "outboxBacklog", ${ms('o.oldest')} AS "outboxOldestSince"
+       FROM (SELECT count(*)::int AS backlog, min(created_at) AS oldest FROM skald.outbox) o`,
+      [query.statuses, query.oldestOf],
+    );
+    return rows[0];
   }
 
   waitingCommands(sagaId: string): Promise<WaitingCommand[]> {

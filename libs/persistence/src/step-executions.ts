@@ -38,6 +38,8 @@ export interface ExecutionRecord {
   attempt: number;
   participant: string;
   outcome: string | null;
+  /** Epoch ms of the transaction that queued the command (`sent_at`). */
+  sentAt: number;
 }
 
 export class StepExecutions {

@@ -59,6 +59,8 @@ export interface TimerRecord {
   /** A step timeout's command, and the participant it went to. */
   commandId: string | null;
   participant: string | null;
+  /** Epoch ms when a step timeout's command was queued (its execution row's `sent_at`). */
+  sentAt: number | null;
 }
 
 /** The engine's timer statements, in the caller's transaction (the relay's: OutboxTransaction). */

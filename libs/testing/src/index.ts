@@ -48,6 +48,13 @@ export {
 } from './orchestrator-harness';
 export { spawnOrchestrator, waitForHttp, type OrchestratorProcess } from './orchestrator-process';
 export {
+  hasSample,
+  parsePrometheusText,
+  sampleValue,
+  type Sample,
+  type Scrape,
+} from './prometheus-text';
+export {
   startScriptedParticipant,
   type ScriptedAnswer,
   type ScriptedParticipant,

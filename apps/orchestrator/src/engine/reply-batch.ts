@@ -57,6 +57,8 @@ export interface ReplyBatch {
   outcomes: ParticipantOutcome[];
   /** Steps that had an applied reply: their step timeouts are done. */
   answeredSteps: { sagaId: string; step: string }[];
+  /** The commands of the applied replies and their outcomes (for the step duration metric). */
+  appliedAnswers: { command: ExecutionRecord; outcome: ReplyEnvelope['outcome'] }[];
   /** History not decided by decide(): fences that found a step had run. */
   history: (HistoryEntry & { sagaId: string })[];
   /** One line per reply that changed nothing, to log. */
@@ -83,6 +85,7 @@ export function applyReplies(
     answers: [],
     outcomes: [],
     answeredSteps: [],
+    appliedAnswers: [],
     history: [],
     warnings: [],
   };
@@ -144,6 +147,7 @@ export function applyReplies(
       continue;
     }
     batch.answeredSteps.push({ sagaId, step });
+    batch.appliedAnswers.push({ command: execution, outcome: reply.outcome });
     saga.decision = saga.decision ? followedBy(saga.decision, decision) : decision;
     batch.results.push('applied');
   }

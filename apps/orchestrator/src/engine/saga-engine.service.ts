@@ -13,13 +13,14 @@ import {
 import {
   decide,
   initialState,
+  TERMINAL_SAGA_STATUSES,
   type DecideContext,
   type SagaDecision,
   type SagaDefinition,
   type SagaEvent,
 } from '@skald/saga';
 import { NO_FAULTS, ORCHESTRATOR_FAULTS, type OrchestratorFaults } from '../faults/fault-points';
-import { SkaldMetrics } from '../metrics/metrics.module';
+import { secondsBetween, SkaldMetrics } from '../metrics/metrics.module';
 import { FailFast } from '../resilience/fail-fast';
 import { ParticipantBreakers } from '../resilience/participant-breakers.service';
 import { SagaDefinitions } from '../registry/saga-definitions';
@@ -52,6 +53,17 @@ export interface StartResult {
 const MAX_STARTS_PER_TRANSACTION = 100;
 /** How long a timer whose saga cannot be advanced here (e.g. its definition is missing) waits to be tried again. */
 const POISON_TIMER_DELAY_MS = 60_000;
+
+/** How the reply consumer hands a batch of replies over. */
+export interface ReplyOptions {
+  /** Picks the unsigned replies to refuse once their command's participant is known. */
+  refuseUnsigned?: UnsignedRefusal;
+  /**
+   * Epoch ms when the consumer received the replies: the start of skald_reply_to_command_seconds,
+   * which ends at the commit of each decision that queued commands. @default now
+   */
+  receivedAt?: number;
+}
 
 @Injectable()
 export class SagaEngine {
@@ -125,26 +137,25 @@ export class SagaEngine {
     for (const [i, outcome] of outcomes.entries()) {
       if ('ok' in outcome && outcome.ok.created) {
         this.metrics.sagasStarted.inc({ type: decided[i].definition.name });
-        this.afterCommit(outcome.ok.saga);
+        this.committed([outcome.ok.saga]);
       }
     }
     return outcomes;
   }
 
   /** Applies a reply at most once: inbox dedupe, correlation to the awaited command, then decide. */
-  async handleReply(reply: ReplyEnvelope, refuseUnsigned?: UnsignedRefusal): Promise<ReplyResult> {
-    return (await this.handleReplies([reply], refuseUnsigned))[0];
+  async handleReply(reply: ReplyEnvelope, options: ReplyOptions = {}): Promise<ReplyResult> {
+    return (await this.handleReplies([reply], options))[0];
   }
 
   /**
    * Applies a batch of replies in ONE transaction (one commit for many sagas): inbox dedupe,
    * correlation, every saga concerned locked in id order, decide per reply in arrival order, one
-   * write per saga. Returns each reply's result, in order. A reply `refuseUnsigned` picks, once
-   * its command's participant is known, changes nothing but the inbox (result `unsigned`).
+   * write per saga. Returns each reply's result, in order.
    */
   async handleReplies(
     replies: ReplyEnvelope[],
-    refuseUnsigned?: UnsignedRefusal,
+    { refuseUnsigned, receivedAt = Date.now() }: ReplyOptions = {},
   ): Promise<ReplyResult[]> {
     const ctx = decideContext();
     const outcome = await this.store.transaction(async (tx) => {
@@ -168,9 +179,15 @@ export class SagaEngine {
       tx.timers.cancelAnswered(batch.answeredSteps);
       const applied = await this.writeDecisions(tx, batch.decided, ctx);
       this.faults.at('saga:replies-written', applied);
-      return { results: batch.results, applied, warnings: batch.warnings };
+      const queuingCommands = batch.decided.filter((d) => d.decision.commands.length > 0).length;
+      return { ...batch, applied, queuingCommands };
     });
-    for (const saga of outcome.applied) this.afterCommit(saga);
+    const committedAt = Date.now();
+    for (let i = 0; i < outcome.queuingCommands; i++)
+      this.metrics.replyToCommand.observe(secondsBetween(receivedAt, committedAt));
+    for (const { command, outcome: answer } of outcome.appliedAnswers)
+      this.metrics.stepAnswered(command, answer, ctx.now);
+    this.committed(outcome.applied);
     for (const line of outcome.warnings) this.logger.warn(line);
     return outcome.results;
   }
@@ -207,9 +224,12 @@ export class SagaEngine {
       this.metrics.timersFired.inc({ kind: timer.kind, applied: String(!decision.ignored) });
       if (decision.ignored) return { sagas: [], released };
       const sagas = await this.writeDecisions(tx, [{ stored, definition, decision }], ctx);
-      return { sagas, released };
+      // a step timeout that applied ends its command's attempt, as a reply would
+      const timedOut = released && timer.sentAt !== null ? timedOutCommand(timer) : undefined;
+      return { sagas, released, timedOut };
     });
-    for (const saga of fired?.sagas ?? []) this.afterCommit(saga);
+    if (fired?.timedOut) this.metrics.stepAnswered(fired.timedOut, 'timeout', ctx.now);
+    this.committed(fired?.sagas ?? []);
     // a bulkhead slot came free: commands waiting for it may go now
     if (fired?.released) this.outbox.signal();
     return fired !== undefined;
@@ -221,16 +241,17 @@ export class SagaEngine {
     event: Extract<SagaEvent, { kind: 'cancel' | 'resume' | 'skip-compensation' }>,
   ): Promise<SagaRecord> {
     const ctx = decideContext();
-    const saga = await this.store.transaction(async (tx) => {
+    const { saga, written } = await this.store.transaction(async (tx) => {
       const stored = await tx.lockSaga(sagaId);
       if (!stored) throw new SagaNotFoundError(sagaId);
       const definition = this.definitionOf(stored);
       const decision = decide(definition, sagaStateOf(stored), event, ctx);
-      if (decision.ignored) return stored;
-      const [written] = await this.writeDecisions(tx, [{ stored, definition, decision }], ctx);
-      return written;
+      if (decision.ignored) return { saga: stored, written: false };
+      const [saga] = await this.writeDecisions(tx, [{ stored, definition, decision }], ctx);
+      return { saga, written: true };
     });
-    this.afterCommit(saga);
+    if (written) this.committed([saga]);
+    else this.afterCommit(saga);
     return saga;
   }
 
@@ -249,6 +270,14 @@ export class SagaEngine {
     return this.definitions.get(saga.type, saga.version);
   }
 
+  /** After the commit that wrote `sagas`: each saga it ended counts that ending (once). */
+  private committed(sagas: readonly SagaRecord[]): void {
+    for (const saga of sagas) {
+      if (TERMINAL_SAGA_STATUSES.includes(saga.status)) this.metrics.sagaEnded(saga);
+      this.afterCommit(saga);
+    }
+  }
+
   private afterCommit(saga: SagaRecord): void {
     this.faults.at('saga:committed', saga);
     this.outbox.signal();
@@ -258,6 +287,16 @@ export class SagaEngine {
 
 function decideContext(): DecideContext {
   return { now: Date.now(), newId: randomUUID, random: Math.random };
+}
+
+/** The command a step timeout gave up on (a step timeout of a sent command has all of these). */
+function timedOutCommand(timer: TimerRecord) {
+  return {
+    participant: timer.participant!,
+    step: timer.step!,
+    phase: timer.phase!,
+    sentAt: timer.sentAt!,
+  };
 }
 
 function timerEvent(timer: TimerRecord): SagaEvent {

@@ -13,7 +13,6 @@ import {
 } from '@skald/saga';
 import type { CompiledOrchestratorConfig } from '../config/orchestrator-config';
 import { ORCHESTRATOR_CONFIG } from '../config/orchestrator-config.token';
-import { SkaldMetrics } from '../metrics/metrics.module';
 import type { RefusedCommand } from '../resilience/fail-fast';
 import { COMMAND_SOURCES, commandRecord } from './command-records';
 import { sagaRecordOf, type SagaBase } from './saga-records';
@@ -35,10 +34,7 @@ export class SagaWriter {
   private readonly logger = new Logger(SagaWriter.name);
   private readonly sender: Parameters<typeof commandRecord>[0];
 
-  constructor(
-    private readonly metrics: SkaldMetrics,
-    @Inject(ORCHESTRATOR_CONFIG) config: CompiledOrchestratorConfig,
-  ) {
+  constructor(@Inject(ORCHESTRATOR_CONFIG) config: CompiledOrchestratorConfig) {
     this.sender = { topicPrefix: config.topicPrefix, source: COMMAND_SOURCES.saga };
   }
 
@@ -103,7 +99,7 @@ export class SagaWriter {
     );
     await tx.flush();
     const written = (w: (typeof all)[number]) => !w.isNew || inserted.get().has(w.saga.id);
-    for (const w of finished) if (written(w)) this.finished(w.definition, w.saga);
+    for (const w of finished) if (written(w)) this.logEnding(w.saga);
     return all.map((w) => (written(w) ? w.saga : undefined));
   }
 
@@ -121,8 +117,8 @@ export class SagaWriter {
     };
   }
 
-  private finished(definition: SagaDefinition, saga: SagaRecord): void {
-    this.metrics.sagasFinished.inc({ type: definition.name, status: saga.status });
+  /** A saga that ended other than completed is worth a line (its metrics count after the commit). */
+  private logEnding(saga: SagaRecord): void {
     if (saga.status === 'completed') return;
     const { id, type, version, status, error } = saga;
     this.logger.warn(

@@ -51,6 +51,28 @@ export class KafkaAdmin implements OnApplicationShutdown {
     await this.use((admin) => admin.fetchTopicMetadata({ topics: [topic] }));
   }
 
+  /**
+   * Messages of `topic` the consumer group has not consumed yet: per partition, its end offset
+   * minus the group's committed offset (or its first offset, before the group committed any),
+   * summed. Two requests, whatever the partition count.
+   */
+  consumerLag(groupId: string, topic: string): Promise<number> {
+    return this.use(async (admin) => {
+      const [ends, [committed]] = await Promise.all([
+        admin.fetchTopicOffsets(topic),
+        admin.fetchOffsets({ groupId, topics: [topic] }),
+      ]);
+      const at = new Map(committed?.partitions.map((p) => [p.partition, Number(p.offset)]));
+      let lag = 0;
+      for (const end of ends)
+        lag += Math.max(
+          0,
+          Number(end.high) - Math.max(at.get(end.partition) ?? -1, Number(end.low)),
+        );
+      return lag;
+    });
+  }
+
   async onApplicationShutdown(): Promise<void> {
     if (this.admin) await bounded(this.admin.disconnect(), SHUTDOWN_STEP_MS);
   }

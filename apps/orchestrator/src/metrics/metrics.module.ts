@@ -1,83 +1,10 @@
-import { Controller, Get, Global, Header, Injectable, Module } from '@nestjs/common';
+import { Controller, Get, Global, Header, Module } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { MetricsAndDocs } from '../auth/api-key.guard';
-import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
+import { SkaldMetrics } from './skald-metrics';
+import { StateGauges } from './state-gauges';
 
-/** The orchestrator's Prometheus counters, on a registry of its own (not prom-client's global one). */
-@Injectable()
-export class SkaldMetrics {
-  readonly registry = new Registry();
-  readonly sagasStarted = new Counter({
-    name: 'skald_sagas_started_total',
-    help: 'Sagas started, by type',
-    labelNames: ['type'],
-    registers: [this.registry],
-  });
-  readonly sagasFinished = new Counter({
-    name: 'skald_sagas_finished_total',
-    help: 'Sagas that reached a terminal status (completed, compensated, failed), by type',
-    labelNames: ['type', 'status'],
-    registers: [this.registry],
-  });
-  readonly replies = new Counter({
-    name: 'skald_replies_total',
-    help: 'Replies consumed, by result (applied, fence-acknowledged, duplicate, stale, unknown-correlation, saga-mismatch, malformed, dead-lettered)',
-    labelNames: ['result'],
-    registers: [this.registry],
-  });
-  readonly replySignatureRefusals = new Counter({
-    name: 'skald_reply_signature_refusals_total',
-    help: 'Replies refused and dead-lettered by the signature check, never applied, by the check that failed (missing, unknown-key, bad-signature)',
-    labelNames: ['check'],
-    registers: [this.registry],
-  });
-  readonly outboxPublished = new Counter({
-    name: 'skald_outbox_published_total',
-    help: 'Outbox records published to Kafka',
-    registers: [this.registry],
-  });
-  readonly outboxPublishFailures = new Counter({
-    name: 'skald_outbox_publish_failures_total',
-    help: "Sends of a topic's outbox records the broker refused (the topic is then held, its records wait), by topic and error",
-    labelNames: ['topic', 'error'],
-    registers: [this.registry],
-  });
-  readonly deadLetters = new Counter({
-    name: 'skald_dead_letters_total',
-    help: 'Messages parked on the dead-letter topic, by source topic',
-    labelNames: ['topic'],
-    registers: [this.registry],
-  });
-  readonly timersFired = new Counter({
-    name: 'skald_timers_fired_total',
-    help: 'Durable timers fired, by kind and whether they still applied',
-    labelNames: ['kind', 'applied'],
-    registers: [this.registry],
-  });
-
-  readonly breakerTransitions = new Counter({
-    name: 'skald_breaker_transitions_total',
-    help: 'Circuit breaker state changes, by participant and new state (open, closed)',
-    labelNames: ['participant', 'to'],
-    registers: [this.registry],
-  });
-  readonly fencedWrites = new Counter({
-    name: 'skald_fenced_writes_total',
-    help: 'Writes refused because this instance no longer held the lease (stale fencing token), by lease',
-    labelNames: ['lease'],
-    registers: [this.registry],
-  });
-  readonly transactions = new Counter({
-    name: 'skald_transactions_total',
-    help: '2PC transactions started, committed, aborted and left unacknowledged (label event)',
-    labelNames: ['event'],
-    registers: [this.registry],
-  });
-
-  constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'skald_' });
-  }
-}
+export { secondsBetween, SkaldMetrics } from './skald-metrics';
 
 @ApiTags('operations')
 @Controller('metrics')
@@ -105,5 +32,9 @@ export class MetricsController {
 }
 
 @Global()
-@Module({ controllers: [MetricsController], providers: [SkaldMetrics], exports: [SkaldMetrics] })
+@Module({
+  controllers: [MetricsController],
+  providers: [SkaldMetrics, StateGauges],
+  exports: [SkaldMetrics],
+})
 export class MetricsModule {}

@@ -124,6 +124,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       if (send.length === 0) return { published: 0, heldUntil };
       // ⚠ delete only after Kafka acknowledged: rows of a refused topic, or of a failed batch, stay queued
       const sent = await this.publishPerTopic(send);
+      this.metrics.observeOutboxAges(sent, Date.now());
       this.faults.at('outbox:published');
       await tx.outbox.dispatched(
         {

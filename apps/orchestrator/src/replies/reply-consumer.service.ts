@@ -62,6 +62,11 @@ class UnsignedReplies {
   }
 }
 
+/** The consumer group of every orchestrator instance on `<prefix>.replies`. */
+export function replyConsumerGroup(topicPrefix: string): string {
+  return `${topicPrefix}.orchestrator`;
+}
+
 @Injectable()
 export class ReplyConsumer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(ReplyConsumer.name);
@@ -96,7 +101,7 @@ export class ReplyConsumer implements OnApplicationBootstrap, OnModuleDestroy {
           topicLayout(this.config),
         );
         const subscription = await this.subscriptions.subscribe({
-          groupId: `${prefix}.orchestrator`,
+          groupId: replyConsumerGroup(prefix),
           topics: [replyTopic(prefix)],
           members: this.config.replyConsumers,
           handleBatch: (messages) => this.handleBatch(messages),
@@ -123,6 +128,7 @@ export class ReplyConsumer implements OnApplicationBootstrap, OnModuleDestroy {
    * replies together.
    */
   async handleBatch(messages: ConsumedMessage[]): Promise<void> {
+    const receivedAt = Date.now();
     const sagaReplies: { reply: ReplyEnvelope; consumed: ConsumedMessage }[] = [];
     const unsigned = new UnsignedReplies(this.signing);
     for (const consumed of messages) {
@@ -155,14 +161,14 @@ export class ReplyConsumer implements OnApplicationBootstrap, OnModuleDestroy {
     try {
       results = await this.engine.handleReplies(
         sagaReplies.map((r) => r.reply),
-        unsigned.refuse,
+        { refuseUnsigned: unsigned.refuse, receivedAt },
       );
     } catch (error) {
       this.rethrowIfTransient(error);
       // one reply can never apply: apply the others one by one and park that one
       for (const { reply, consumed } of sagaReplies)
         await this.applyOrPark(consumed, reply, unsigned, () =>
-          this.engine.handleReply(reply, unsigned.refuse),
+          this.engine.handleReply(reply, { refuseUnsigned: unsigned.refuse, receivedAt }),
         );
       return;
     }

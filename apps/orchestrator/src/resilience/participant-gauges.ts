@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Gauge } from 'prom-client';
 import { SagaQueries, type ParticipantOverview } from '@skald/persistence';
 import { SkaldMetrics } from '../metrics/metrics.module';
+import { ScrapeReading } from '../metrics/scrape-reading';
 import { BREAKER_STATES, breakerState, type FlowControlOptions } from './flow-control';
 import { FLOW_CONTROL_OPTIONS } from './flow-control.token';
 
@@ -11,16 +12,24 @@ const BREAKER_STATE_VALUES = {
   [BREAKER_STATES.open]: 2,
 };
 
+/** A scrape waits this long at most for the database; past it, the last values are shown. */
+const SCRAPE_WAIT_MS = 1_000;
+
 /** Per-participant gauges read from Postgres at scrape time: the state every instance shares. */
 @Injectable()
 export class ParticipantGauges {
-  private reading: Promise<ParticipantOverview[]> | undefined;
+  private readonly reading: ScrapeReading<ParticipantOverview[]>;
 
   constructor(
     metrics: SkaldMetrics,
-    private readonly queries: SagaQueries,
+    queries: SagaQueries,
     @Inject(FLOW_CONTROL_OPTIONS) flowControl: FlowControlOptions,
   ) {
+    this.reading = new ScrapeReading(() => queries.participants().catch(() => []), {
+      minIntervalMs: 0,
+      waitMs: SCRAPE_WAIT_MS,
+      onError: () => undefined, // the read itself turns a failure into no participants
+    });
     const gauge = (
       name: string,
       help: string,
@@ -48,14 +57,11 @@ export class ParticipantGauges {
     gauge('skald_participant_queued', 'Commands waiting in the outbox', (p) => p.queued);
   }
 
-  /** One query per scrape for all three gauges; none (empty gauges) while Postgres is down. */
-  private read(): Promise<ParticipantOverview[]> {
-    this.reading ??= this.queries
-      .participants()
-      .catch(() => [])
-      .finally(() => {
-        this.reading = undefined;
-      });
-    return this.reading;
+  /**
+   * One query per scrape for all three gauges; none (empty gauges) while Postgres refuses it, and
+   * the last values while it is slower than a scrape may wait (ScrapeReading).
+   */
+  private async read(): Promise<ParticipantOverview[]> {
+    return (await this.reading.current()) ?? [];
   }
 }

@@ -46,7 +46,9 @@ describe('GET /health of a running orchestrator process', () => {
     const metrics = await fetch(`${orchestrator.url}/metrics`);
     assert.equal(metrics.status, 200);
     assert.match(metrics.headers.get('content-type') ?? '', /^text\/plain/);
-    assert.match(await metrics.text(), /^skald_process_cpu_seconds_total /m);
+    const text = await metrics.text();
+    assert.match(text, /^skald_process_cpu_seconds_total /m);
+    assert.match(text, /^skald_reply_consumer_lag \d+$/m);
 
     const openApi = (await (await fetch(`${orchestrator.url}/docs-json`)).json()) as {
       openapi: string;
@@ -63,6 +65,18 @@ describe('GET /health of a running orchestrator process', () => {
     assert.equal(body.status, 'error');
     assert.equal(body.details.postgres.status, 'up');
     assert.equal(body.details.kafka.status, 'down');
+  });
+
+  it('still serves /metrics at once without Kafka, the reply lag at its last value', async () => {
+    // longer than the lag's read interval (5 s): some of these scrapes ask the broker that is gone
+    const until = Date.now() + 6_000;
+    while (Date.now() < until) {
+      const started = Date.now();
+      const metrics = await fetch(`${orchestrator.url}/metrics`);
+      assert.equal(metrics.status, 200);
+      assert.ok(Date.now() - started < 2_500, `answered in ${Date.now() - started} ms`);
+      assert.match(await metrics.text(), /^skald_reply_consumer_lag \d+$/m);
+    }
   });
 
   it('exits 0 on SIGTERM after closing its connections', async () => {

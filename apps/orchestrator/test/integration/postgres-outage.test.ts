@@ -54,6 +54,8 @@ describe('PostgreSQL down and back, with the orchestrator left running', () => {
     });
     const saga = (await started.json()) as { id: string };
     const command = await cars.waitFor((c) => c.sagaId === saga.id);
+    const running = /^skald_sagas\{status="running"\} 1$/m;
+    assert.match(await (await fetch(`${orchestrator.url}/metrics`)).text(), running);
 
     await postgres.stop();
     const inspect = await fetch(`${orchestrator.url}/v1/sagas/${saga.id}`);
@@ -71,6 +73,12 @@ describe('PostgreSQL down and back, with the orchestrator left running', () => {
         .status,
       'down',
     );
+    // /metrics answers at once, the database's gauges at their last values
+    const scrapeStarted = Date.now();
+    const metrics = await fetch(`${orchestrator.url}/metrics`);
+    assert.equal(metrics.status, 200);
+    assert.ok(Date.now() - scrapeStarted < 3_000, `answered in ${Date.now() - scrapeStarted} ms`);
+    assert.match(await metrics.text(), running);
     // the reply arrives while the database is down: it must wait in Kafka, not be lost
     await cars.reply(command, { outcome: 'success', data: {} });
     // a fixed wait on purpose: the orchestrator must live through it with the reply pending
