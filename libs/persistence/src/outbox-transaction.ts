@@ -139,7 +139,9 @@ export class OutboxTransaction {
    */
   async dispatched(batch: DispatchedBatch, now: number): Promise<void> {
     const budgets = [...batch.retryTokens].map(([name, tokens]) => ({ name, tokens }));
-    // the target list is evaluated in order: timers, then executions, outbox, participants
+    // the target list is evaluated in order: participants first, as the engine's transactions lock
+    // them (a reply's read, a timer's claim) before they write executions and timers; the other
+    // way round, a reply applied while its command's dispatch is recorded deadlocks with it
     const rows = await this.run<{ dueAt: number | null }>(
       `WITH armed AS (
          UPDATE skald.timer SET due_at = $2::timestamptz + delay_ms * interval '1 millisecond'
@@ -156,10 +158,10 @@ export class OutboxTransaction {
          FROM jsonb_to_recordset($4::jsonb) AS t(name text, tokens float8)
          WHERE p.name = t.name
          RETURNING 1)
-       SELECT (SELECT "dueAt" FROM earliest) AS "dueAt",
+       SELECT (SELECT count(*) FROM budgets) AS budgets,
+              (SELECT "dueAt" FROM earliest) AS "dueAt",
               (SELECT count(*) FROM sent) AS sent,
-              (SELECT count(*) FROM deleted) AS deleted,
-              (SELECT count(*) FROM budgets) AS budgets`,
+              (SELECT count(*) FROM deleted) AS deleted`,
       [batch.commandIds, new Date(now), batch.outboxIds, JSON.stringify(budgets), TIMER_CHANNEL],
     );
     this.timers.earliestDue = earlierDue(this.timers.earliestDue, rows[0]?.dueAt ?? undefined);

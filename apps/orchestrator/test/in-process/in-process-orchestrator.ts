@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
-import { SagaQueries } from '@skald/persistence';
+import { SagaQueries, SagaStore } from '@skald/persistence';
 import {
   commandTopic,
   decodeCommand,
@@ -54,7 +54,9 @@ export class InProcessOrchestrator {
   private readonly relay: OutboxRelay;
   private readonly timers: TimerPoller;
   private readonly queries: SagaQueries;
-  private readonly dataSource: DataSource;
+  /** The orchestrator's own connection pool and store, for tests that interleave transactions. */
+  readonly dataSource: DataSource;
+  readonly store: SagaStore;
   private delivered = 0;
 
   private constructor(
@@ -68,6 +70,7 @@ export class InProcessOrchestrator {
     this.timers = app.get(TimerPoller);
     this.queries = app.get(SagaQueries);
     this.dataSource = app.get(DataSource);
+    this.store = app.get(SagaStore);
   }
 
   /**

@@ -50,4 +50,38 @@ describe('in process: the relay', () => {
       );
       assert.deepEqual(rows, [{ dispatched: 4, armed: 4, tokens: 1 }]);
     }));
+
+  it("records a dispatch without deadlocking a reply's transaction that holds the participant", () =>
+    InProcessOrchestrator.run({ sagas: [twoCalls] }, async (skald) => {
+      const { saga } = await skald.engine.start({ type: 'two-calls', input: {} });
+      const command = await skald.queuedCommand(saga.id);
+      // a reply's transaction: it locks the participant first (the engine's read does, for an
+      // error reply) and writes the command's execution row afterwards
+      const reply = skald.dataSource.createQueryRunner();
+      await reply.connect();
+      await reply.startTransaction();
+      await reply.query(`SELECT 1 FROM skald.participant WHERE name = 'alpha' FOR UPDATE`);
+      // meanwhile the relay records the command as sent, with a retry token spent
+      const dispatched = skald.store.transaction((tx) =>
+        tx.outbox.dispatched(
+          { outboxIds: [], commandIds: [command.id], retryTokens: new Map([['alpha', 3]]) },
+          Date.now(),
+        ),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the relay waits on a lock now
+      try {
+        await reply.query(
+          `UPDATE skald.step_execution SET outcome = 'error' WHERE command_id = $1`,
+          [command.id],
+        );
+        await reply.commitTransaction();
+      } finally {
+        await reply.release();
+      }
+      await dispatched; // the other lock order: "deadlock detected" in one of the two
+      const [row] = await skald.dataSource.query(
+        `SELECT retry_tokens AS tokens FROM skald.participant WHERE name = 'alpha'`,
+      );
+      assert.equal(Number(row.tokens), 3);
+    }));
 });
