@@ -132,8 +132,9 @@ export class OutboxTransaction {
 
   /**
    * Records what Kafka acknowledged, in one statement: the commands count as sent (against their
-   * participant's bulkhead; a reply applied in between has already released its command, so it is
-   * not counted), their step timeouts start (the earliest due time NOTIFYs the timer pollers),
+   * participant's bulkhead: a reply applied in between has already released its command, which
+   * the in-flight count then leaves out; its dispatch time is recorded all the same), their step
+   * timeouts start (the earliest due time NOTIFYs the timer pollers),
    * their outbox rows go, and the retry budgets spent are saved. Each part writes rows of its own
    * table, so no row is modified twice in the statement.
    */
@@ -150,7 +151,7 @@ export class OutboxTransaction {
        earliest AS (${notifyEarliestDue('armed', '$5')}),
        sent AS (
          UPDATE skald.step_execution SET dispatched_at = $2
-         WHERE command_id = ANY($1::uuid[]) AND released_at IS NULL
+         WHERE command_id = ANY($1::uuid[])
          RETURNING 1),
        deleted AS (DELETE FROM skald.outbox WHERE id = ANY($3::bigint[]) RETURNING 1),
        budgets AS (
