@@ -41,6 +41,11 @@ export interface StateReadings {
 export interface SagaListFilter {
   type?: string;
   status?: string;
+  /** Started before / at or after these times (ISO 8601). */
+  createdBefore?: string;
+  createdAfter?: string;
+  /** The code of the saga's last error. */
+  errorCode?: string;
   limit: number;
   /** Opaque, from a previous page's `nextCursor`. */
   cursor?: string;
@@ -74,6 +79,9 @@ export class SagaQueries {
       `SELECT ${SAGA_COLUMNS} FROM skald.saga_instance
        WHERE ($1::text IS NULL OR type = $1) AND ($2::text IS NULL OR status = $2)
          AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4::uuid))
+         AND ($6::timestamptz IS NULL OR created_at < $6)
+         AND ($7::timestamptz IS NULL OR created_at >= $7)
+         AND ($8::text IS NULL OR error->>'code' = $8)
        ORDER BY created_at DESC, id DESC LIMIT $5`,
       [
         filter.type ?? null,
@@ -81,6 +89,9 @@ export class SagaQueries {
         after?.createdAt ?? null,
         after?.id ?? null,
         filter.limit + 1,
+        filter.createdBefore ?? null,
+        filter.createdAfter ?? null,
+        filter.errorCode ?? null,
       ],
     );
     return pageOf(sagaRecordsFromRows(rows), filter.limit);

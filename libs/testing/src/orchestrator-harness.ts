@@ -32,6 +32,8 @@ export interface SagaResource {
   input: unknown;
   data: Record<string, unknown>;
   error?: { code: string; message: string; step?: string };
+  createdAt: string;
+  updatedAt: string;
   steps: {
     name: string;
     status: string;

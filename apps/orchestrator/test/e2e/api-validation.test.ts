@@ -195,6 +195,13 @@ describe('REST API: bad input gets a 4xx naming the problem, and changes nothing
         /status must be one of the following values: running, compensating, completed, compensated, failed/,
     },
     {
+      name: 'a createdBefore that is not a date-time',
+      method: 'GET',
+      path: '/v1/sagas?createdBefore=yesterday',
+      status: 400,
+      message: /createdBefore must be an ISO 8601 date-time/,
+    },
+    {
       name: 'forged cursor',
       method: 'GET',
       path: '/v1/sagas?cursor=Zm9yZ2Vk',

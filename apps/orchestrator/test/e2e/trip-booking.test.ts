@@ -190,6 +190,19 @@ describe('trip booking end to end (orchestrator process, real Kafka and PostgreS
       '/v1/sagas?status=failed',
     );
     assert.ok(listed.body.items.some((s) => s.id === saga.id));
+    // the filters an operator narrows a list (or a bulk action) with
+    const ids = async (query: string) =>
+      (
+        await skald.request<{ items: { id: string }[] }>('GET', `/v1/sagas?${query}`)
+      ).body.items.map((s) => s.id);
+    const startedAt = Date.parse(failed.createdAt);
+    const at = (ms: number) => encodeURIComponent(new Date(ms).toISOString());
+    assert.ok((await ids('status=failed&errorCode=COMPENSATION_FAILED')).includes(saga.id));
+    assert.ok(!(await ids('status=failed&errorCode=CARD_DECLINED')).includes(saga.id));
+    assert.ok((await ids(`createdBefore=${at(startedAt + 1)}`)).includes(saga.id));
+    assert.ok(!(await ids(`createdBefore=${at(startedAt)}`)).includes(saga.id));
+    assert.ok((await ids(`createdAfter=${at(startedAt)}&type=book-trip`)).includes(saga.id));
+    assert.ok(!(await ids(`createdAfter=${at(startedAt + 1)}`)).includes(saga.id));
 
     const wrongSkip = await skald.request(
       'POST',

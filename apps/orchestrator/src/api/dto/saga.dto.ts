@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   IsIn,
+  IsISO8601,
   IsNotEmpty,
   IsObject,
   IsOptional,
@@ -51,6 +52,31 @@ export class ListSagasQueryDto extends PageQueryDto {
   @IsOptional()
   @IsIn(Object.values(SAGA_STATUS))
   status?: string;
+
+  @ApiPropertyOptional({
+    example: '2026-12-01T00:00:00Z',
+    description: 'Only sagas started before this time (ISO 8601), e.g. the stuck ones',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'createdBefore must be an ISO 8601 date-time' })
+  createdBefore?: string;
+
+  @ApiPropertyOptional({
+    example: '2026-11-30T00:00:00Z',
+    description: 'Only sagas started at or after this time (ISO 8601)',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'createdAfter must be an ISO 8601 date-time' })
+  createdAfter?: string;
+
+  @ApiPropertyOptional({
+    example: 'CARD_DECLINED',
+    description: "Only sagas whose last error (the saga's `error`) has this code",
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  errorCode?: string;
 }
 
 export class CancelSagaDto {
