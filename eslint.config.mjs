@@ -165,7 +165,7 @@ export default tseslint.config(
   {
     files: ['apps/orchestrator/src/**/*.ts'],
     rules: { 'import-x/no-restricted-paths': ['error', { zones: orchestratorFolderZones }] },
-  },  // a package's bin launchers are plain CommonJS: they run before any TypeScript is registered
+  }, // a package's bin launchers are plain CommonJS: they run before any TypeScript is registered
   {
     files: ['apps/*/bin/*.js'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
