@@ -61,6 +61,7 @@ describe('loadOrchestratorConfig', () => {
       topicPrefix: 'acme.prod',
       runMigrations: false,
       dbPoolSize: 7,
+      dbPreparedStatements: true,
       logLevel: 'debug',
       instanceId: 'orch-1',
       sagaModules: ['dist/a.js', 'dist/b.js'],
