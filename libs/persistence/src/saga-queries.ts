@@ -46,6 +46,8 @@ export interface SagaListFilter {
   createdAfter?: string;
   /** The code of the saga's last error. */
   errorCode?: string;
+  /** Why it waits on an operator (`paused`, `definition-missing`). */
+  waitReason?: string;
   limit: number;
   /** Opaque, from a previous page's `nextCursor`. */
   cursor?: string;
@@ -82,6 +84,7 @@ export class SagaQueries {
          AND ($6::timestamptz IS NULL OR created_at < $6)
          AND ($7::timestamptz IS NULL OR created_at >= $7)
          AND ($8::text IS NULL OR error->>'code' = $8)
+         AND ($9::text IS NULL OR wait_reason = $9)
        ORDER BY created_at DESC, id DESC LIMIT $5`,
       [
         filter.type ?? null,
@@ -92,6 +95,7 @@ export class SagaQueries {
         filter.createdBefore ?? null,
         filter.createdAfter ?? null,
         filter.errorCode ?? null,
+        filter.waitReason ?? null,
       ],
     );
     return pageOf(sagaRecordsFromRows(rows), filter.limit);

@@ -61,6 +61,7 @@ export {
 export { sagaScenario, SagaScenario, type ScenarioOptions } from './scenario';
 export {
   SAGA_STATUS,
+  SAGA_WAIT_REASONS,
   STEP_STATUS,
   TERMINAL_SAGA_STATUSES,
   type DecideContext,
@@ -74,6 +75,7 @@ export {
   type SagaPhase,
   type SagaState,
   type SagaStatus,
+  type SagaWaitReason,
   type StepState,
   type StepStatus,
   type TimerRequest,

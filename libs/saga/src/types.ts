@@ -13,6 +13,13 @@ export const SAGA_STATUS = {
   failed: 'failed',
 } as const;
 export type SagaStatus = (typeof SAGA_STATUS)[keyof typeof SAGA_STATUS];
+/**
+ * Why a saga that is not finished waits on an operator rather than on its participants: `paused`
+ * (resume, cancel or skip the step) or `definition-missing` (its type and version are no longer
+ * registered).
+ */
+export const SAGA_WAIT_REASONS = ['paused', 'definition-missing'] as const;
+export type SagaWaitReason = (typeof SAGA_WAIT_REASONS)[number];
 export const TERMINAL_SAGA_STATUSES: readonly SagaStatus[] = ['completed', 'compensated', 'failed'];
 
 /** Status of one step of one saga instance. */

@@ -30,6 +30,8 @@ export function sagaRecordOf(
     ...rest,
     error: error ?? null,
     deadlineAt: deadlineAt ?? null,
+    // set and cleared by the operator's and the start-up check's own statements, never by a transition
+    waitReason: null,
     idempotencyKey: base.idempotencyKey,
     requestHash: base.requestHash,
     createdAt: base.createdAt,

@@ -202,6 +202,13 @@ describe('REST API: bad input gets a 4xx naming the problem, and changes nothing
       message: /createdBefore must be an ISO 8601 date-time/,
     },
     {
+      name: 'unknown waitReason filter',
+      method: 'GET',
+      path: '/v1/sagas?waitReason=lunch',
+      status: 400,
+      message: /waitReason must be one of paused, definition-missing/,
+    },
+    {
       name: 'forged cursor',
       method: 'GET',
       path: '/v1/sagas?cursor=Zm9yZ2Vk',

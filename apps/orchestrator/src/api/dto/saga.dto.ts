@@ -9,7 +9,7 @@ import {
   Length,
   MaxLength,
 } from 'class-validator';
-import { SAGA_STATUS } from '@skald/saga';
+import { SAGA_STATUS, SAGA_WAIT_REASONS } from '@skald/saga';
 import { PageQueryDto } from './page-query.dto';
 
 export class StartSagaDto {
@@ -77,6 +77,15 @@ export class ListSagasQueryDto extends PageQueryDto {
   @IsString()
   @MaxLength(200)
   errorCode?: string;
+
+  @ApiPropertyOptional({
+    enum: SAGA_WAIT_REASONS,
+    example: 'paused',
+    description: 'Only sagas that wait on an operator for this reason',
+  })
+  @IsOptional()
+  @IsIn(SAGA_WAIT_REASONS, { message: `waitReason must be one of ${SAGA_WAIT_REASONS.join(', ')}` })
+  waitReason?: string;
 }
 
 export class CancelSagaDto {
