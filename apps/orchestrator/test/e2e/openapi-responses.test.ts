@@ -145,6 +145,7 @@ describe('the OpenAPI document describes every answer (orchestrator process, rea
     assert.equal(failed.body.nextCursor, null);
 
     assert.equal((await api.call('GET', '/v1/saga-types')).status, 200);
+    assert.equal((await api.call('GET', '/v1/definitions/check')).status, 200);
     assert.equal((await api.call('GET', '/v1/participants')).status, 200);
 
     const cancel = await api.call<Saga>('POST', `/v1/sagas/${running.id}/cancel`, {
