@@ -33,6 +33,15 @@ export interface RegisteredShape {
 export class DefinitionCheckStore {
   constructor(private readonly dataSource: DataSource) {}
 
+  /** False while the schema lacks what the check reads (SKALD_MIGRATIONS_RUN=false, not migrated yet). */
+  async schemaReady(): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
+      `SELECT 1 FROM information_schema.columns
+       WHERE table_schema = 'skald' AND table_name = 'saga_instance' AND column_name = 'definition_hash'`,
+    );
+    return rows.length > 0;
+  }
+
   async unfinishedGroups(): Promise<UnfinishedGroup[]> {
     const rows: (Omit<UnfinishedGroup, 'sagas'> & { sagas: string })[] =
       await this.dataSource.query(

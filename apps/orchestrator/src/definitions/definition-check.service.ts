@@ -56,6 +56,10 @@ export class DefinitionCheck implements OnModuleInit {
 
   /** Before the app serves anything: a breaking change stops the start-up, unless overridden. */
   async onModuleInit(): Promise<void> {
+    if (!(await this.store.schemaReady())) {
+      this.logger.warn('definition check skipped: the database is not migrated yet');
+      return;
+    }
     const report = await this.run();
     if (!report.ok) {
       if (!this.config.allowBreakingDefinitions) throw new BreakingDefinitionsError(report);
