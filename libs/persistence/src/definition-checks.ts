@@ -2,8 +2,14 @@
 // finished, grouped so that the check never loads every saga, and the marking of orphans.
 import type { DataSource } from 'typeorm';
 
-/** Statuses of the sagas that still need their definition (a `failed` saga can be retried). */
-const FINISHED = `('completed', 'compensated')`;
+/**
+ * Which sagas and steps the check looks at: the saga statuses that still need their definition
+ * (`status = ANY(...)` is served by the status index) and the step statuses that need the step's.
+ */
+export interface CheckScope {
+  sagaStatuses: readonly string[];
+  stepStatuses: readonly string[];
+}
 
 /** Unfinished sagas of one (type, version) started on one definition shape. */
 export interface UnfinishedGroup {
@@ -30,6 +36,9 @@ export interface RegisteredShape {
   steps: string[];
 }
 
+type Counted<T> = Omit<T, 'sagas'> & { sagas: string };
+const counted = <T>(rows: Counted<T>[]) => rows.map((r) => ({ ...r, sagas: Number(r.sagas) }));
+
 export class DefinitionCheckStore {
   constructor(private readonly dataSource: DataSource) {}
 
@@ -42,26 +51,26 @@ export class DefinitionCheckStore {
     return rows.length > 0;
   }
 
-  async unfinishedGroups(): Promise<UnfinishedGroup[]> {
-    const rows: (Omit<UnfinishedGroup, 'sagas'> & { sagas: string })[] =
-      await this.dataSource.query(
-        `SELECT type, version, definition_hash AS "definitionHash", count(*) AS sagas
-       FROM skald.saga_instance WHERE status NOT IN ${FINISHED}
+  async unfinishedGroups({ sagaStatuses }: CheckScope): Promise<UnfinishedGroup[]> {
+    const rows: Counted<UnfinishedGroup>[] = await this.dataSource.query(
+      `SELECT type, version, definition_hash AS "definitionHash", count(*) AS sagas
+       FROM skald.saga_instance WHERE status = ANY($1::text[])
        GROUP BY type, version, definition_hash ORDER BY type, version`,
-      );
-    return rows.map((r) => ({ ...r, sagas: Number(r.sagas) }));
+      [sagaStatuses],
+    );
+    return counted(rows) as UnfinishedGroup[];
   }
 
-  /** Steps unfinished sagas are in (or went through and may compensate), by `stepStatuses`. */
-  async stepsInUse(stepStatuses: readonly string[]): Promise<StepInUse[]> {
-    const rows: (Omit<StepInUse, 'sagas'> & { sagas: string })[] = await this.dataSource.query(
+  /** Steps unfinished sagas are in (or went through and may compensate). */
+  async stepsInUse({ sagaStatuses, stepStatuses }: CheckScope): Promise<StepInUse[]> {
+    const rows: Counted<StepInUse>[] = await this.dataSource.query(
       `SELECT s.type, s.version, st.key AS step, count(*) AS sagas
        FROM skald.saga_instance s CROSS JOIN LATERAL jsonb_each(s.steps) AS st
-       WHERE s.status NOT IN ${FINISHED} AND st.value->>'status' = ANY($1::text[])
+       WHERE s.status = ANY($1::text[]) AND st.value->>'status' = ANY($2::text[])
        GROUP BY s.type, s.version, st.key ORDER BY s.type, s.version, st.key`,
-      [stepStatuses],
+      [sagaStatuses, stepStatuses],
     );
-    return rows.map((r) => ({ ...r, sagas: Number(r.sagas) }));
+    return counted(rows) as StepInUse[];
   }
 
   /**
@@ -69,8 +78,8 @@ export class DefinitionCheckStore {
    * shape, or a step in use that the version no longer has. Each saga counted once.
    */
   async affectedSagas(
+    { sagaStatuses, stepStatuses }: CheckScope,
     registered: readonly RegisteredShape[],
-    stepStatuses: readonly string[],
   ): Promise<number> {
     const [row]: { sagas: string }[] = await this.dataSource.query(
       `WITH registered AS (
@@ -79,12 +88,12 @@ export class DefinitionCheckStore {
        )
        SELECT count(*) AS sagas
        FROM skald.saga_instance s LEFT JOIN registered r ON r.type = s.type AND r.version = s.version
-       WHERE s.status NOT IN ${FINISHED}
+       WHERE s.status = ANY($2::text[])
          AND (r.type IS NULL
            OR s.definition_hash <> r."definitionHash"
            OR EXISTS (SELECT 1 FROM jsonb_each(s.steps) AS st
-                      WHERE st.value->>'status' = ANY($2::text[]) AND NOT st.key = ANY(r.steps)))`,
-      [JSON.stringify(registered), stepStatuses],
+                      WHERE st.value->>'status' = ANY($3::text[]) AND NOT st.key = ANY(r.steps)))`,
+      [JSON.stringify(registered), sagaStatuses, stepStatuses],
     );
     return Number(row.sagas);
   }
@@ -95,6 +104,7 @@ export class DefinitionCheckStore {
    * again. Returns how many it marked and cleared.
    */
   async markOrphans(
+    { sagaStatuses }: CheckScope,
     registered: readonly Pick<RegisteredShape, 'type' | 'version'>[],
   ): Promise<{ marked: number; cleared: number }> {
     const versions = JSON.stringify(registered.map(({ type, version }) => ({ type, version })));
@@ -102,8 +112,8 @@ export class DefinitionCheckStore {
                                   WHERE r.type = s.type AND r.version = s.version)`;
     const marked: [unknown[], number] = await this.dataSource.query(
       `UPDATE skald.saga_instance s SET wait_reason = 'definition-missing', updated_at = now()
-       WHERE s.status NOT IN ${FINISHED} AND s.wait_reason IS NULL AND NOT ${isRegistered}`,
-      [versions],
+       WHERE s.status = ANY($2::text[]) AND s.wait_reason IS NULL AND NOT ${isRegistered}`,
+      [versions, sagaStatuses],
     );
     const cleared: [unknown[], number] = await this.dataSource.query(
       `UPDATE skald.saga_instance s SET wait_reason = NULL, updated_at = now()

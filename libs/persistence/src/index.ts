@@ -21,6 +21,7 @@ export {
 } from './errors';
 export {
   DefinitionCheckStore,
+  type CheckScope,
   type RegisteredShape,
   type StepInUse,
   type UnfinishedGroup,

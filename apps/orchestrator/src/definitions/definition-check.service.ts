@@ -9,7 +9,7 @@ import { SagaDefinitions } from '../registry/saga-definitions';
 import {
   definitionProblems,
   describeProblems,
-  STEP_STATUSES_NEEDING_DEFINITION,
+  CHECK_SCOPE,
   type DefinitionCheckReport,
 } from './definition-report';
 import { BreakingDefinitionsError } from './errors';
@@ -30,21 +30,21 @@ export class DefinitionCheck implements OnModuleInit {
     const lookup = (type: string, version: number) =>
       registered.find((d) => d.name === type && d.version === version);
     const [unfinished, steps] = await Promise.all([
-      this.store.unfinishedGroups(),
-      this.store.stepsInUse(STEP_STATUSES_NEEDING_DEFINITION),
+      this.store.unfinishedGroups(CHECK_SCOPE),
+      this.store.stepsInUse(CHECK_SCOPE),
     ]);
     const problems = definitionProblems(lookup, definitionHash, unfinished, steps);
     const affectedSagas =
       problems.length === 0
         ? 0
         : await this.store.affectedSagas(
+            CHECK_SCOPE,
             registered.map((d) => ({
               type: d.name,
               version: d.version,
               definitionHash: definitionHash(d),
               steps: d.stepNames(),
             })),
-            STEP_STATUSES_NEEDING_DEFINITION,
           );
     return {
       ok: problems.length === 0,
@@ -68,6 +68,7 @@ export class DefinitionCheck implements OnModuleInit {
       );
     }
     const { marked, cleared } = await this.store.markOrphans(
+      CHECK_SCOPE,
       this.definitions.list().map((d) => ({ type: d.name, version: d.version })),
     );
     if (marked > 0)

@@ -1,7 +1,7 @@
 // The deploy-time definition check as a pure function: registered definitions against grouped
 // counts of the sagas not finished → the problems, each with what to do about it.
-import type { StepInUse, UnfinishedGroup } from '@skald/persistence';
-import { STEP_STATUS, type SagaDefinition } from '@skald/saga';
+import type { CheckScope, StepInUse, UnfinishedGroup } from '@skald/persistence';
+import { SAGA_STATUS, STEP_STATUS, type SagaDefinition } from '@skald/saga';
 
 export const DEFINITION_PROBLEM_KINDS = {
   /** Unfinished sagas of a (type, version) that is not registered: they cannot move on. */
@@ -36,19 +36,24 @@ export interface DefinitionCheckReport {
 }
 
 /**
- * Step statuses whose step's definition an unfinished saga still needs: the step is in flight,
- * or done and may yet be compensated.
+ * What needs a definition: sagas in any status but `completed` and `compensated` (a `failed` one
+ * is resumed by a retry), and their steps in flight, or done and that may yet be compensated.
  */
-export const STEP_STATUSES_NEEDING_DEFINITION: readonly string[] = [
-  STEP_STATUS.running,
-  STEP_STATUS.retrying,
-  STEP_STATUS.resolving,
-  STEP_STATUS.succeeded,
-  STEP_STATUS.timedOut,
-  STEP_STATUS.compensating,
-  STEP_STATUS.compensationRetrying,
-  STEP_STATUS.compensationFailed,
-];
+export const CHECK_SCOPE: CheckScope = {
+  sagaStatuses: Object.values(SAGA_STATUS).filter(
+    (s) => s !== SAGA_STATUS.completed && s !== SAGA_STATUS.compensated,
+  ),
+  stepStatuses: [
+    STEP_STATUS.running,
+    STEP_STATUS.retrying,
+    STEP_STATUS.resolving,
+    STEP_STATUS.succeeded,
+    STEP_STATUS.timedOut,
+    STEP_STATUS.compensating,
+    STEP_STATUS.compensationRetrying,
+    STEP_STATUS.compensationFailed,
+  ],
+};
 
 const sagasOf = (n: number) => `${n} unfinished saga${n === 1 ? '' : 's'}`;
 
