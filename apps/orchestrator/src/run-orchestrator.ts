@@ -12,6 +12,7 @@ import { KafkaAuthenticationError } from '@skald/protocol';
 import { SagaDefinitionError } from '@skald/saga';
 import { ConfigError, loadOrchestratorConfig } from './config/orchestrator-config';
 import { configureSkaldApp } from './configure-app';
+import { BreakingDefinitionsError } from './definitions/errors';
 import { loadSagaModules, SagaModuleError } from './registry/load-saga-modules';
 import { SkaldModule, type SkaldModuleOptions } from './skald.module';
 
@@ -73,7 +74,8 @@ function exitOnStartupFailure(error: unknown): never {
     error instanceof DatabaseUnreachableError ||
     error instanceof KafkaAuthenticationError ||
     error instanceof SagaModuleError ||
-    error instanceof SagaDefinitionError
+    error instanceof SagaDefinitionError ||
+    error instanceof BreakingDefinitionsError
   ) {
     process.stderr.write(`skald: ${error.message}\n`);
     process.exit(2);

@@ -44,5 +44,6 @@ export type {
 export type { SigningKey } from '@skald/protocol';
 export { createParticipant, Participant } from './participant';
 export { type InDoubtTransaction } from './in-doubt';
+export type { PruningOptions } from './pruning';
 export { PARTICIPANT_SCHEMA_SQL } from './schema';
 export { ensureTopics } from './topics';

@@ -6,6 +6,7 @@ import type { ParticipantDatabase, TransactionClient } from './database';
 import type { ParticipantFaults } from './fault-points';
 import type { InDoubtTransaction } from './in-doubt';
 import type { ForwardRecord } from './operations';
+import type { PruningOptions } from './pruning';
 
 /** What a handler knows about the command it handles. */
 export interface CommandContext {
@@ -78,6 +79,13 @@ export interface ParticipantOptions {
    * a log line, unanswered and not run; every reply is signed. @default no signing
    */
   signing?: SigningOptions;
+  /**
+   * With `database`: inbox, operation and finished prepare-log rows untouched for
+   * `afterDays` are deleted, in batches, at start and every `everyMs`. The horizon must be longer
+   * than the orchestrator's retention and than any saga stays unfinished (docs/participants.md#pruning);
+   * `false` keeps every row. @default { afterDays: 60, everyMs: 3_600_000 }
+   */
+  pruning?: PruningOptions | false;
   /** For crash tests only: called at each of the SDK's fault points. Leave it unset. */
   faults?: ParticipantFaults;
 }

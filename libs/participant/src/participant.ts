@@ -19,6 +19,7 @@ import { checkLogin, createKafka, isKafkaClient } from './kafka-client';
 import { ensureTopics } from './topics';
 import { PARTICIPANT_SCHEMA_SQL } from './schema';
 import { InDoubtResolver } from './in-doubt';
+import { compilePruning, Pruner } from './pruning';
 import { ReplySender } from './reply-sender';
 import type { CommandHandler, ParticipantHealth, ParticipantOptions } from './options';
 
@@ -35,6 +36,7 @@ export class Participant {
   private dispatcher: CommandDispatcher | undefined;
   private producer: Producer | undefined;
   private inDoubt: InDoubtResolver | undefined;
+  private readonly pruner: Pruner | undefined;
   /** Aborted by stop(): no consumer is (re)started after that, and waits for one end. */
   private lifetime = new AbortController();
   private readonly currentLifetime = () => this.lifetime.signal;
@@ -57,6 +59,9 @@ export class Participant {
       : [];
     if (signingProblems.length > 0) throw new ParticipantConfigError(signingProblems.join('; '));
     this.log = options.log ?? ((m) => console.warn(`[skald:${options.name}] ${m}`)); // eslint-disable-line no-console
+    const pruning = compilePruning(options.name, options.pruning);
+    if (options.database && pruning)
+      this.pruner = new Pruner(options.database, options.name, pruning, this.log);
     this.kafka = isKafkaClient(options.kafka)
       ? options.kafka
       : createKafka(options.kafka, defaultClientId(options.name), this.log);
@@ -144,6 +149,7 @@ export class Participant {
       onPrepared: () => this.inDoubt?.prepared(),
     });
     await this.consumer.run();
+    this.pruner?.start();
     if (twoPhase && this.options.twoPhase?.coordinatorUrl) {
       this.inDoubt = new InDoubtResolver({
         db: this.options.database!,
@@ -188,6 +194,7 @@ export class Participant {
 
   private async disconnect(): Promise<void> {
     await this.inDoubt?.stop();
+    await this.pruner?.stop();
     await this.consumer.disconnect().catch((e: unknown) => this.log(`consumer: ${String(e)}`));
     await this.producer?.disconnect().catch((e: unknown) => this.log(`producer: ${String(e)}`));
   }

@@ -26,6 +26,11 @@ export interface SagaRecord {
   endedAt: number | null;
 }
 
+/** A saga as its start writes it: with the hash of its definition's shape (not read back). */
+export interface NewSagaRecord extends SagaRecord {
+  definitionHash: string;
+}
+
 /** One entry of a saga's history, in the order written (`seq`). */
 export interface SagaHistoryRecord {
   seq: number;

@@ -17,7 +17,12 @@ import {
 } from './engine-reads';
 import { OutboxTransaction } from './outbox-transaction';
 import { ParticipantTransaction } from './participant-flow';
-import { SAGA_COLUMNS, sagaRecordsFromRows, type SagaRecord } from './saga-records';
+import {
+  SAGA_COLUMNS,
+  sagaRecordsFromRows,
+  type NewSagaRecord,
+  type SagaRecord,
+} from './saga-records';
 import {
   StepExecutions,
   type AnsweredCommandRow,
@@ -72,7 +77,7 @@ export class SagaTransaction {
    * Queues new sagas; once the statement ran, the ids inserted (absent: another saga holds its
    * idempotency key, and nothing of that saga queued in the same statement is written).
    */
-  insertSagas(sagas: SagaRecord[], now: number): Later<Set<string>> {
+  insertSagas(sagas: NewSagaRecord[], now: number): Later<Set<string>> {
     const inserted = new Later<Set<string>>();
     if (sagas.length === 0) {
       inserted.set(new Set());
@@ -81,13 +86,13 @@ export class SagaTransaction {
     const cte = this.writes.add(
       `INSERT INTO skald.saga_instance
          (id, type, version, status, input, data, stage, steps, error, deadline_at, idempotency_key, request_hash,
-          created_at, updated_at, ended_at)
+          definition_hash, created_at, updated_at, ended_at)
        SELECT s.id, s.type, s.version, s.status, COALESCE(s.input, 'null'::jsonb), s.data, s.stage, s.steps, s.error,
-              to_timestamp(s."deadlineAt" / 1000.0), s."idempotencyKey", s."requestHash", $2, $2,
+              to_timestamp(s."deadlineAt" / 1000.0), s."idempotencyKey", s."requestHash", s."definitionHash", $2, $2,
               CASE WHEN s.status = ANY($3::text[]) THEN $2::timestamptz END
        FROM jsonb_to_recordset($1::jsonb) AS s(ord int, id uuid, type text, version int, status text,
             input jsonb, data jsonb, stage int, steps jsonb, error jsonb, "deadlineAt" float8,
-            "idempotencyKey" text, "requestHash" text)
+            "idempotencyKey" text, "requestHash" text, "definitionHash" text)
        ORDER BY s.ord
        ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
        RETURNING id`,

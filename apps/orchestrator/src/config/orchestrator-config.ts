@@ -21,6 +21,10 @@ import {
   type FlowControlOptions,
 } from '../resilience/flow-control';
 
+const DAY_MS = 86_400_000;
+/** SKALD_RETENTION_DAYS when unset. */
+export const DEFAULT_RETENTION_DAYS = 30;
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -130,6 +134,18 @@ class OrchestratorEnv {
   @IntegerBetween(1_000, 2_147_483_647)
   SKALD_INBOX_RETENTION_MS?: number;
 
+  /** Days finished sagas and 2PC transactions are kept, or `forever`. */
+  @IsOptional()
+  @Matches(/^(forever|[1-9]\d{0,4})$/, {
+    message: 'SKALD_RETENTION_DAYS must be a whole number of days between 1 and 99999, or forever',
+  })
+  SKALD_RETENTION_DAYS?: string;
+
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'SKALD_ALLOW_BREAKING_DEFINITIONS must be true or false' })
+  SKALD_ALLOW_BREAKING_DEFINITIONS?: boolean;
+
   @IsOptional()
   @Transform(toInt)
   @IsInt({ message: 'SKALD_TWO_PHASE_RESEND_MS must be an integer between 50 and 600000' })
@@ -223,6 +239,16 @@ export interface CompiledOrchestratorConfig {
   readonly leaseMs: number;
   /** Reply ids older than this are pruned from the orchestrator's inbox. */
   readonly inboxRetentionMs: number;
+  /**
+   * Sagas that ended `completed` or `compensated`, and 2PC transactions `committed` or `aborted`,
+   * are deleted this long after they ended (SKALD_RETENTION_DAYS); null: kept forever.
+   */
+  readonly retentionMs: number | null;
+  /**
+   * Start even when the registered definitions would break unfinished sagas (they are then
+   * marked `definition-missing`), instead of refusing to (SKALD_ALLOW_BREAKING_DEFINITIONS).
+   */
+  readonly allowBreakingDefinitions: boolean;
   /** 2PC: unanswered prepares are re-sent this often; a decision first after this, then backing off. */
   readonly twoPhaseResendMs: number;
   /** 2PC: the longest wait between two re-sends of a decision. */
@@ -276,6 +302,8 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv): CompiledOrchestr
     SKALD_RETRIES_PER_SECOND: env.SKALD_RETRIES_PER_SECOND,
     SKALD_LEASE_MS: env.SKALD_LEASE_MS,
     SKALD_INBOX_RETENTION_MS: env.SKALD_INBOX_RETENTION_MS,
+    SKALD_RETENTION_DAYS: env.SKALD_RETENTION_DAYS,
+    SKALD_ALLOW_BREAKING_DEFINITIONS: env.SKALD_ALLOW_BREAKING_DEFINITIONS,
     SKALD_TWO_PHASE_RESEND_MS: env.SKALD_TWO_PHASE_RESEND_MS,
     SKALD_TWO_PHASE_TIMEOUT_MS: env.SKALD_TWO_PHASE_TIMEOUT_MS,
     SKALD_TWO_PHASE_RESEND_MAX_MS: env.SKALD_TWO_PHASE_RESEND_MAX_MS,
@@ -343,6 +371,11 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv): CompiledOrchestr
     // renewed every third of it: one statement a minute while idle
     leaseMs: raw.SKALD_LEASE_MS ?? 180_000,
     inboxRetentionMs: raw.SKALD_INBOX_RETENTION_MS ?? 7 * 24 * 3_600_000,
+    retentionMs:
+      raw.SKALD_RETENTION_DAYS === 'forever'
+        ? null
+        : Number(raw.SKALD_RETENTION_DAYS ?? DEFAULT_RETENTION_DAYS) * DAY_MS,
+    allowBreakingDefinitions: raw.SKALD_ALLOW_BREAKING_DEFINITIONS ?? false,
     twoPhaseResendMs: raw.SKALD_TWO_PHASE_RESEND_MS ?? 2_000,
     twoPhaseTimeoutMs: raw.SKALD_TWO_PHASE_TIMEOUT_MS ?? 30_000,
     twoPhaseResendMaxMs: raw.SKALD_TWO_PHASE_RESEND_MAX_MS ?? 60_000,

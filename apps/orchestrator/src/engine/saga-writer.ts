@@ -13,6 +13,7 @@ import {
 } from '@skald/saga';
 import type { CompiledOrchestratorConfig } from '../config/orchestrator-config';
 import { ORCHESTRATOR_CONFIG } from '../config/orchestrator-config.token';
+import { definitionHash } from './definition-shape';
 import type { RefusedCommand } from '../resilience/fail-fast';
 import { COMMAND_SOURCES, commandRecord } from './command-records';
 import { sagaRecordOf, type SagaBase } from './saga-records';
@@ -49,7 +50,11 @@ export class SagaWriter {
   ): Promise<(SagaRecord | undefined)[]> {
     const records = writes.map((w) => sagaRecordOf(w.decision.state, w.base, now));
     const inserted = tx.insertSagas(
-      records.filter((_, i) => writes[i].isNew),
+      records.flatMap((record, i) =>
+        writes[i].isNew
+          ? [{ ...record, definitionHash: definitionHash(writes[i].definition) }]
+          : [],
+      ),
       now,
     );
     tx.updateSagas(

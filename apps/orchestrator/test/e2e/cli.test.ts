@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Client } from 'pg';
 import type { CommandEnvelope } from '@skald/protocol';
 import {
   findFreePort,
@@ -165,6 +166,48 @@ describe('skald CLI against a running orchestrator', () => {
     assert.match(shown.stdout, /^cars +closed +\d+\/\d+/m);
     const transactions = await json<{ items: unknown[] }>(['transactions', 'list']);
     assert.ok(Array.isArray(transactions.items));
+  });
+
+  it('checks the definitions: ok exits 0; a saga of an unregistered version exits 1 with the table', async () => {
+    const fine = await cli(['definitions', 'check']);
+    assert.equal(fine.code, 0, fine.stderr);
+    assert.match(fine.stdout, /^ok: the registered definitions fit all \d+ unfinished sagas/);
+    const started = await json<{ id: string }>([
+      'sagas',
+      'start',
+      'book-trip',
+      '--input',
+      '{"customer":"ada"}',
+    ]);
+    await skald.waitForStatus(started.id, 'completed');
+    // as if book-trip v7 had run here and been unregistered since
+    const db = new Client(skald.db.url);
+    await db.connect();
+    const setSaga = (status: string, version: number) =>
+      db.query('UPDATE skald.saga_instance SET status = $2, version = $3 WHERE id = $1', [
+        started.id,
+        status,
+        version,
+      ]);
+    try {
+      await setSaga('running', 7);
+      const broken = await cli(['definitions', 'check']);
+      assert.equal(broken.code, 1, broken.stderr);
+      assert.match(broken.stdout, /^1 of \d+ unfinished sagas would break/);
+      assert.match(broken.stdout, /^KIND +TYPE +VERSION +STEP +SAGAS +MESSAGE/m);
+      assert.match(broken.stdout, /^missing-version +book-trip +7 +- +1 +1 unfinished saga: /m);
+      const report = await cli(['definitions', 'check', '--json']);
+      assert.equal(report.code, 1);
+      const parsed = JSON.parse(report.stdout) as { ok: boolean; problems: { kind: string }[] };
+      assert.equal(parsed.ok, false);
+      assert.deepEqual(
+        parsed.problems.map((p) => p.kind),
+        ['missing-version'],
+      );
+    } finally {
+      await setSaga('completed', 1);
+      await db.end();
+    }
   });
 
   it('exits 2 with the reason on a bad flag, a bad duration or bad JSON', async () => {

@@ -1,12 +1,14 @@
 // The OpenAPI document against a real orchestrator: /docs-json is the document built in-process,
 // it has a 2xx schema for every operation, and every answer of every endpoint — sagas running,
-// completed, compensated and failed, history, pages, participants, saga types, 2PC transactions
-// committed, aborted and resolved, and the errors 400, 401, 403, 404, 409 and 413 — validates
-// against the schema the document gives for its operation and status.
+// completed, compensated and failed, history, pages, participants, saga types, the definition
+// check (with and without problems), 2PC transactions committed, aborted and resolved, and the
+// errors 400, 401, 403, 404, 409 and 413 — validates against the schema the document gives for
+// its operation and status.
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Client } from 'pg';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import type { CommandEnvelope } from '@skald/protocol';
 import { OrchestratorHarness, type ScriptedAnswer, type ScriptedParticipant } from '@skald/testing';
@@ -145,6 +147,7 @@ describe('the OpenAPI document describes every answer (orchestrator process, rea
     assert.equal(failed.body.nextCursor, null);
 
     assert.equal((await api.call('GET', '/v1/saga-types')).status, 200);
+    assert.equal((await api.call('GET', '/v1/definitions/check')).status, 200);
     assert.equal((await api.call('GET', '/v1/participants')).status, 200);
 
     const cancel = await api.call<Saga>('POST', `/v1/sagas/${running.id}/cancel`, {
@@ -189,6 +192,31 @@ describe('the OpenAPI document describes every answer (orchestrator process, rea
     assert.ok(first.body.nextCursor, 'more than one page');
     await api.call('GET', `/v1/transactions?limit=2&cursor=${first.body.nextCursor}`);
     await api.call('GET', '/v1/transactions?status=aborted');
+  });
+
+  it('answers a definition check that found problems', async () => {
+    const done = (await api.call<Page<Saga>>('GET', '/v1/sagas?status=completed')).body.items[0];
+    // as if its version had been unregistered while it ran
+    const db = new Client(skald.db.url);
+    await db.connect();
+    const setSaga = (status: string, version: number) =>
+      db.query('UPDATE skald.saga_instance SET status = $2, version = $3 WHERE id = $1', [
+        done.id,
+        status,
+        version,
+      ]);
+    try {
+      await setSaga('running', 9);
+      const check = await api.call<{ ok: boolean; problems: unknown[] }>(
+        'GET',
+        '/v1/definitions/check',
+      );
+      assert.equal(check.body.ok, false, JSON.stringify(check.body));
+      assert.equal(check.body.problems.length, 1);
+    } finally {
+      await setSaga('completed', 1);
+      await db.end();
+    }
   });
 
   it('answers the errors 400, 401, 403, 404, 409 and 413 in the documented shape', async () => {
