@@ -21,7 +21,9 @@ import {
 
 /** Every legal move of a saga's status; anything else is a bug and throws. */
 export const VALID_SAGA_TRANSITIONS: Readonly<Record<SagaStatus, readonly SagaStatus[]>> = {
-  running: ['compensating', 'completed', 'failed'],
+  running: ['paused', 'compensating', 'completed', 'failed'],
+  // resume, or cancel (it compensates)
+  paused: ['running', 'compensating'],
   compensating: ['compensated', 'failed'],
   failed: ['compensating', 'running'],
   completed: [],
