@@ -116,7 +116,7 @@ function apply(run: Run, event: SagaEvent): string | undefined {
       skipCompensation(run, event.step, event.reason, event.actor);
       return undefined;
     case 'pause':
-      pause(run, event.reason, event.actor);
+      pause(run, event);
       return undefined;
     case 'unpause':
       unpause(run, event.actor);

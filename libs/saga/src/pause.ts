@@ -25,7 +25,11 @@ export function pauseStep(run: Run, step: CompiledStep, error: RecordedError): v
   run.history.push({
     type: 'paused',
     step: step.name,
-    details: { reason: 'retries exhausted', error: { ...error } },
+    details: {
+      reason: 'retries exhausted',
+      ...(st.participant === undefined ? {} : { participant: st.participant }),
+      error: { ...error },
+    },
   });
   run.state.error = error;
   // already paused by an operator: the step's last reply came in while it was
@@ -33,13 +37,19 @@ export function pauseStep(run: Run, step: CompiledStep, error: RecordedError): v
 }
 
 /** Operator: pause a running saga where it is. */
-export function pause(run: Run, reason: string, actor?: string): void {
+export function pause(
+  run: Run,
+  { reason, actor, participant }: { reason: string; actor?: string; participant?: string },
+): void {
   if (run.state.status !== 'running') {
     throw new IllegalTransitionError(
       `saga ${run.state.id} is ${run.state.status}; only a running saga can be paused`,
     );
   }
-  run.history.push({ type: 'paused', details: { reason, ...by(actor) } });
+  run.history.push({
+    type: 'paused',
+    details: { reason, ...by(actor), ...(participant === undefined ? {} : { participant }) },
+  });
   run.transition('paused');
 }
 

@@ -146,7 +146,13 @@ export type SagaEvent =
   /** Operator: treat a failed compensation as done, with a reason. */
   | { kind: 'skip-compensation'; step: string; reason: string; actor?: string }
   /** Operator: hold a running saga where it is (replies still apply; it does not move on). */
-  | { kind: 'pause'; reason: string; actor?: string }
+  | {
+      kind: 'pause';
+      reason: string;
+      actor?: string;
+      /** Set when the operator paused every saga waiting on this participant. */
+      participant?: string;
+    }
   /** Operator: resume a `paused` saga; its paused steps run again from attempt 1. */
   | { kind: 'unpause'; actor?: string }
   /** Operator: skip a paused step whose definition allows it (`skippable`), and resume the saga. */
@@ -204,7 +210,10 @@ export interface HistoryEntry {
     | 'compensation-skipped'
     | 'cancel-requested'
     | 'deadline-passed'
-    /** The saga was paused: by an operator (`reason`, `actor`), or by a step's exhausted retries (`step`, `error`). */
+    /**
+     * The saga was paused: by an operator (`reason`, `actor`, `participant` when all sagas waiting
+     * on one were), or by a step's exhausted retries (`step`, `participant`, `error`).
+     */
     | 'paused'
     | 'resumed';
   step?: string;
