@@ -134,6 +134,44 @@ describe('onExhausted: pause', () => {
   });
 });
 
+describe('a paused pivot', () => {
+  const charge = defineSaga('paused-charge', { version: 1 })
+    .step('reserve', {
+      invoke: () => command('stock', 'reserve'),
+      compensate: () => command('stock', 'release'),
+    })
+    .step('charge', {
+      invoke: () => command('payments', 'charge'),
+      pivot: true,
+      retry: { maxAttempts: 1 },
+      timeoutMs: 1_000,
+      onExhausted: 'pause',
+    })
+    .build();
+  const pausedOnCharge = () =>
+    sagaScenario(charge, { input: {} })
+      .expectCommand('stock', 'reserve')
+      .reply('success')
+      .expectCommand('payments', 'charge');
+
+  it('whose last attempt timed out may have charged: cancel is refused, resume goes on', () => {
+    const s = pausedOnCharge().timeout().expectStatus('paused');
+    assert.throws(() => s.cancel(), /has passed its pivot step/);
+    s.unpause().expectCommand('payments', 'charge').reply('success').expectStatus('completed');
+  });
+
+  it('whose attempts all answered `error` is cancelled like any step: it is fenced', () => {
+    pausedOnCharge()
+      .reply('error')
+      .expectStatus('paused')
+      .cancel()
+      .expectCommand('payments', 'skald.fence')
+      .expectCommand('stock', 'release')
+      .reply('success')
+      .expectStatus('compensated');
+  });
+});
+
 describe('operator pause', () => {
   /** Paused by an operator while the hotel's first attempt is out. */
   const pausedWhileHotelOut = () =>
