@@ -1,6 +1,7 @@
-// What an operator can do to a saga through the REST API: cancel a running one (before its pivot),
-// resume a failed one (retry its failed compensations, or its failed step past the pivot as a new
-// run) and skip a failed compensation with a reason. Each refuses, with IllegalTransitionError,
+// What an operator can do to a saga through the REST API: cancel a running or paused one (before
+// its pivot), resume a failed one (retry its failed compensations, or its failed step past the
+// pivot as a new run) and skip a failed compensation with a reason; pausing is in pause.ts.
+// Each refuses, with IllegalTransitionError,
 // a saga in a state where the action makes no sense. Each history entry names its `actor` when
 // the caller gives one (the orchestrator: the name of the API key used).
 import {
@@ -10,7 +11,7 @@ import {
   sendCompensation,
 } from './compensation';
 import { IllegalTransitionError } from './errors';
-import { failForward, resend } from './forward';
+import { abandonForward, resend } from './forward';
 import type { Run } from './run';
 import { STEP_STATUS } from './types';
 
@@ -72,9 +73,9 @@ export function skipCompensation(run: Run, stepName: string, reason: string, act
 
 export function cancel(run: Run, reason: string | undefined, actor?: string): void {
   const s = run.state;
-  if (s.status !== 'running') {
+  if (s.status !== 'running' && s.status !== 'paused') {
     throw new IllegalTransitionError(
-      `saga ${s.id} is ${s.status}; only a running saga can be cancelled`,
+      `saga ${s.id} is ${s.status}; only a running or paused saga can be cancelled`,
     );
   }
   if (run.pastPivot) {
@@ -86,5 +87,7 @@ export function cancel(run: Run, reason: string | undefined, actor?: string): vo
     type: 'cancel-requested',
     details: { reason: reason ?? null, ...by(actor) },
   });
-  failForward(run, { code: 'CANCELLED', message: `cancelled${reason ? `: ${reason}` : ''}` });
+  // a paused saga too compensates now
+  run.state.error = { code: 'CANCELLED', message: `cancelled${reason ? `: ${reason}` : ''}` };
+  abandonForward(run);
 }

@@ -15,6 +15,8 @@ import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nest
 import type { Response } from 'express';
 import { Actor, RequiresScope } from '../auth/api-key.guard';
 import { SagaEngine } from '../engine/saga-engine.service';
+import { SagaPausing } from '../engine/saga-pausing.service';
+import { PauseSagaDto, SkipStepDto } from './dto/pause.dto';
 import {
   CancelSagaDto,
   ListSagasQueryDto,
@@ -48,6 +50,7 @@ const ACTION_ERRORS = [
 export class SagasController {
   constructor(
     private readonly engine: SagaEngine,
+    private readonly pausing: SagaPausing,
     private readonly views: SagaViews,
   ) {}
 
@@ -111,7 +114,8 @@ export class SagasController {
   @RequiresScope('operate')
   @HttpCode(202)
   @ApiOperation({
-    summary: 'Stop forward progress and compensate (409 when terminal or past the pivot)',
+    summary:
+      'Stop forward progress and compensate, running or paused (409 when terminal or past the pivot)',
   })
   @ApiAcceptedResponse({ type: SagaDto, description: 'cancel requested; the saga as it is now' })
   @ApiErrorResponses(...BODY_ERRORS, ...ACTION_ERRORS)
@@ -151,6 +155,56 @@ export class SagasController {
     @Actor() actor: string,
   ): Promise<SagaDto> {
     await this.engine.act(id, { kind: 'skip-compensation', step, reason: body.reason, actor });
+    return this.views.saga(id);
+  }
+
+  @Post(':id/pause')
+  @RequiresScope('operate')
+  @HttpCode(202)
+  @ApiOperation({
+    summary:
+      'Hold a running saga where it is: replies still apply to their steps, it moves on once resumed (409 unless running)',
+  })
+  @ApiAcceptedResponse({ type: SagaDto, description: 'paused; the saga as it is now' })
+  @ApiErrorResponses(...BODY_ERRORS, ...ACTION_ERRORS)
+  async pause(
+    @Param('id', SagaId()) id: string,
+    @Body() body: PauseSagaDto,
+    @Actor() actor: string,
+  ): Promise<SagaDto> {
+    await this.pausing.pause(id, body.reason, actor);
+    return this.views.saga(id);
+  }
+
+  @Post(':id/resume')
+  @RequiresScope('operate')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Resume a paused saga: its paused step runs again from attempt 1 (409 unless paused)',
+  })
+  @ApiAcceptedResponse({ type: SagaDto, description: 'resumed; the saga as it is now' })
+  @ApiErrorResponses(...ACTION_ERRORS)
+  async resume(@Param('id', SagaId()) id: string, @Actor() actor: string): Promise<SagaDto> {
+    await this.pausing.resume(id, actor);
+    return this.views.saga(id);
+  }
+
+  @Post(':id/steps/:step/skip')
+  @RequiresScope('operate')
+  @HttpCode(202)
+  @ApiOperation({
+    summary:
+      'Skip a paused step whose definition sets skippable, with a reason, and resume the saga (409 otherwise)',
+  })
+  @ApiAcceptedResponse({ type: SagaDto, description: 'skipped and resumed; the saga as it is now' })
+  @ApiErrorResponses(...BODY_ERRORS, ...ACTION_ERRORS)
+  async skipStep(
+    @Param('id', SagaId()) id: string,
+    @Param('step') step: string,
+    @Body() body: SkipStepDto,
+    @Actor() actor: string,
+  ): Promise<SagaDto> {
+    await this.pausing.skipStep(id, step, body.reason, actor);
     return this.views.saga(id);
   }
 }

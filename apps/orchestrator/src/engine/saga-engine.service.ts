@@ -54,6 +54,12 @@ const MAX_STARTS_PER_TRANSACTION = 100;
 /** How long a timer whose saga cannot be advanced here (e.g. its definition is missing) waits to be tried again. */
 const POISON_TIMER_DELAY_MS = 60_000;
 
+/** The events an operator (or a bulk job acting for one) applies to one saga through `act`. */
+export type OperatorEvent = Extract<
+  SagaEvent,
+  { kind: 'cancel' | 'resume' | 'skip-compensation' | 'pause' | 'unpause' | 'skip-step' }
+>;
+
 /** How the reply consumer hands a batch of replies over. */
 export interface ReplyOptions {
   /** Picks the unsigned replies to refuse once their command's participant is known. */
@@ -199,6 +205,11 @@ export class SagaEngine {
       const claimed = await tx.claimDueTimer(ctx.now);
       if (!claimed) return undefined;
       const { timer, saga: stored } = claimed;
+      if (stored.status === 'paused') {
+        // a paused saga holds its timers: this one comes due again when the saga is resumed
+        tx.timers.hold(timer.id);
+        return { sagas: [], released: false };
+      }
       let definition: SagaDefinition;
       let decision: SagaDecision;
       try {
@@ -235,11 +246,11 @@ export class SagaEngine {
     return fired !== undefined;
   }
 
-  /** Operator and API actions on one saga: cancel, resume (retry), skip a compensation. */
-  async act(
-    sagaId: string,
-    event: Extract<SagaEvent, { kind: 'cancel' | 'resume' | 'skip-compensation' }>,
-  ): Promise<SagaRecord> {
+  /**
+   * Operator and API actions on one saga: cancel, resume (retry), skip a compensation, pause,
+   * resume a paused saga (unpause), skip a paused step.
+   */
+  async act(sagaId: string, event: OperatorEvent): Promise<SagaRecord> {
     const ctx = decideContext();
     const { saga, written } = await this.store.transaction(async (tx) => {
       const stored = await tx.lockSaga(sagaId);
@@ -262,7 +273,12 @@ export class SagaEngine {
     ctx: DecideContext,
   ): Promise<SagaRecord[]> {
     const resolved = await this.failFast.resolve(tx, decided, ctx);
-    const writes = resolved.map((item) => ({ ...item, base: item.stored, isNew: false }));
+    const writes = resolved.map((item) => ({
+      ...item,
+      base: item.stored,
+      isNew: false,
+      resumes: item.stored.status === 'paused' && item.decision.state.status !== 'paused',
+    }));
     return (await this.writer.write(tx, writes, ctx.now)) as SagaRecord[];
   }
 

@@ -30,8 +30,9 @@ export function sagaRecordOf(
     ...rest,
     error: error ?? null,
     deadlineAt: deadlineAt ?? null,
-    // set and cleared by the operator's and the start-up check's own statements, never by a transition
-    waitReason: null,
+    // from the status: a transition means the definition is registered, so it clears
+    // `definition-missing` (which only the start-up check sets)
+    waitReason: rest.status === 'paused' ? 'paused' : null,
     idempotencyKey: base.idempotencyKey,
     requestHash: base.requestHash,
     createdAt: base.createdAt,

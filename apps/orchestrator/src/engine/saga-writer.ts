@@ -28,6 +28,8 @@ export interface SagaWrite {
   isNew: boolean;
   /** Commands fail-fast answered at once instead of queueing them (resilience/fail-fast.ts). */
   refused: readonly RefusedCommand[];
+  /** True when the decision takes the saga out of `paused`: its held timers come due. */
+  resumes?: boolean;
 }
 
 @Injectable()
@@ -95,6 +97,11 @@ export class SagaWriter {
       all.flatMap((w) =>
         w.finishes ? [] : w.decision.timers.map((t) => ({ ...t, sagaId: w.saga.id })),
       ),
+      now,
+    );
+    // a saga that finishes drops its timers instead (one CTE per timer row)
+    tx.timers.releaseHeld(
+      all.filter((w) => w.resumes && !w.finishes).map((w) => w.saga.id),
       now,
     );
     const finished = all.filter((w) => w.finishes);

@@ -159,6 +159,40 @@ describe('skald CLI against a running orchestrator', () => {
     assert.ok(actors.includes('ops'), 'the key name recorded with the retry');
   });
 
+  it('pauses a running saga and resumes it, as tables and as JSON', async () => {
+    const slow = await json<{ id: string }>([
+      'sagas',
+      'start',
+      'slow-order',
+      '--input',
+      '{"customer":"paz"}',
+    ]);
+    await waitUntil(async () => (await skald.saga(slow.id)).steps[1].status === 'running', {
+      what: 'the slow order waiting on its approval',
+    });
+    const noReason = await cli(['sagas', 'pause', slow.id]);
+    assert.equal(noReason.code, 2);
+    assert.match(noReason.stderr, /required option '--reason <reason>' not specified/);
+    const paused = await cli(['sagas', 'pause', slow.id, '--reason', 'look first']);
+    assert.equal(paused.code, 0, paused.stderr);
+    assert.match(paused.stdout, /^status: +paused$/m);
+    assert.match(paused.stdout, /^waiting: +paused$/m);
+    const again = await cli(['sagas', 'pause', slow.id, '--reason', 'twice']);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /409 .*only a running saga can be paused/);
+    const resumed = await json<{ id: string; status: string }>(['sagas', 'resume', slow.id]);
+    assert.deepEqual([resumed.id, resumed.status], [slow.id, 'running']);
+    const notPaused = await cli(['sagas', 'resume', slow.id]);
+    assert.equal(notPaused.code, 1);
+    assert.match(notPaused.stderr, /409 .*only a paused saga can be resumed/);
+    const history = await skald.history(slow.id);
+    const paused1 = history.find((h) => h.type === 'paused');
+    assert.deepEqual(paused1?.details, { reason: 'look first', actor: 'ops' });
+    assert.equal(history.find((h) => h.type === 'resumed')?.details?.actor, 'ops');
+    await json(['sagas', 'cancel', slow.id, '--reason', 'done with it']);
+    await skald.waitForStatus(slow.id, 'compensated');
+  });
+
   it('shows participants and 2PC transactions', async () => {
     const shown = await cli(['participants']);
     assert.equal(shown.code, 0, shown.stderr);

@@ -43,7 +43,10 @@ interface Page<T> {
 
 const ok = (data: unknown = {}): ScriptedAnswer => ({ outcome: 'success', data });
 
-/** `rooms` release nothing for the customer `stuck`; `cards` refuse when asked to. */
+/**
+ * `rooms` release nothing for the customer `stuck` and reserve nothing for `flaky`; `cards` refuse
+ * when asked to.
+ */
 function answer(participant: string) {
   return (command: CommandEnvelope): ScriptedAnswer => {
     const data = (command.data ?? {}) as { customer?: string; refuse?: boolean };
@@ -52,6 +55,8 @@ function answer(participant: string) {
     if (participant === 'rooms' && command.command === 'release' && data.customer === 'stuck')
       return { outcome: 'error', code: 'ROOMS_DOWN' };
     if (participant === 'bank-no') return { outcome: 'failure', code: 'INSUFFICIENT_FUNDS' };
+    if (participant === 'rooms' && data.customer === 'flaky')
+      return { outcome: 'error', code: 'ROOMS_DOWN' };
     return ok({ id: `${participant}-${command.sagaId.slice(0, 8)}` });
   };
 }
@@ -165,6 +170,34 @@ describe('the OpenAPI document describes every answer (orchestrator process, rea
     );
     assert.equal(skip.status, 202, JSON.stringify(skip.body));
     await sagaIn(skipped.id, 'compensated');
+  });
+
+  it('answers paused sagas, and the pause, resume and skip actions', async () => {
+    const skipped = await start('pause-stay', { customer: 'flaky' });
+    const resumed = await start('pause-stay', { customer: 'flaky' });
+    await sagaIn(skipped.id, 'paused');
+    await sagaIn(resumed.id, 'paused');
+    assert.equal((await api.call('GET', '/v1/sagas?waitReason=paused')).status, 200);
+    const skip = await api.call('POST', `/v1/sagas/${skipped.id}/steps/reserve-room/skip`, {
+      body: { reason: 'booked by phone' },
+    });
+    assert.equal(skip.status, 202, JSON.stringify(skip.body));
+    await sagaIn(skipped.id, 'completed');
+    const resume = await api.call('POST', `/v1/sagas/${resumed.id}/resume`);
+    assert.equal(resume.status, 202, JSON.stringify(resume.body));
+    assert.equal((await api.call('GET', `/v1/sagas/${resumed.id}/history`)).status, 200);
+
+    const sleeper = await start('wait-forever', {});
+    const pause = await api.call('POST', `/v1/sagas/${sleeper.id}/pause`, {
+      body: { reason: 'look first' },
+    });
+    assert.equal(pause.status, 202, JSON.stringify(pause.body));
+    const resumeAll = await api.call('POST', '/v1/participants/sleepers/resume-sagas');
+    assert.equal(resumeAll.status, 200, JSON.stringify(resumeAll.body));
+    const pauseAll = await api.call('POST', '/v1/participants/sleepers/pause-sagas', {
+      body: { reason: 'sleepers maintenance' },
+    });
+    assert.equal(pauseAll.status, 200, JSON.stringify(pauseAll.body));
   });
 
   it('answers 2PC transactions committed, aborted, preparing and resolved, and their pages', async () => {
