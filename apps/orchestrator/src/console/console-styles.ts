@@ -9,6 +9,7 @@ header.top { display:flex; gap:1.5rem; align-items:center; padding:.6rem 1.2rem;
 header.top a { color:#fff; text-decoration:none; }
 header.top a[aria-current=page] { text-decoration:underline; text-underline-offset:4px; }
 header.top .brand { font-weight:700; }
+header.top nav { display:flex; gap:1.2rem; }
 header.top .who { margin-left:auto; display:flex; gap:.6rem; align-items:center; }
 main { padding:1rem 1.2rem; max-width:1400px; }
 a { color:#0550ae; } a:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible, textarea:focus-visible { outline:3px solid #f6a700; outline-offset:2px; }
