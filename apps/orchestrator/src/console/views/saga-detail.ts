@@ -158,7 +158,7 @@ export function confirmPage(
   const target = path`/console/sagas/${saga.id}/${action}`;
   const what: Record<SagaAction, string> = {
     cancel: 'stops forward progress and compensates the steps done so far.',
-    retry: 'resumes its compensation (or its failed step) from where it stopped.',
+    retry: 'resumes it from where it stopped (as POST /v1/sagas/:id/retry does).',
     'skip-compensation': `treats the failed compensation of ${step ?? '?'} as done, recorded with your reason.`,
   };
   return html`<h1>${SAGA_ACTIONS[action].label} saga <code>${saga.id}</code>?</h1>
