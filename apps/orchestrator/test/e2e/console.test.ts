@@ -109,6 +109,29 @@ describe('the console in a browser (orchestrator process, real Kafka and Postgre
     assert.equal(anonymous.status, 303);
     assert.equal(anonymous.headers.get('location'), '/console/login');
 
+    // the other pages, as a reader sees them
+    const tx = await skald.request<{ id: string }>('POST', '/v1/transactions', {
+      participants: [{ participant: 'nobody-answers', command: 'debit', payload: {} }],
+      timeoutMs: 3_600_000,
+    });
+    const pages: [string, RegExp[]][] = [
+      ['/console/sagas?status=failed&type=book-stay', [new RegExp(failedId)]],
+      ['/console/participants', [/data-participant="rooms"/, /data-participant="cards"/]],
+      ['/console/definitions', [/book-stay v1/, /parallel group/, /await-approval v1/]],
+      ['/console/transactions', [new RegExp(tx.body.id)]],
+      [`/console/transactions/${tx.body.id}`, [/preparing/, /nobody-answers/, /no vote yet/]],
+    ];
+    for (const [path, expected] of pages) {
+      const res = await fetch(`${skald.url}${path}`, { headers: { cookie } });
+      const text = await res.text();
+      assert.equal(res.status, 200, `${path}: ${text}`);
+      for (const pattern of expected) assert.match(text, pattern, path);
+    }
+    const htmx = await fetch(`${skald.url}/console/static/htmx.min.js`);
+    assert.equal(htmx.status, 200);
+    assert.match(htmx.headers.get('content-type')!, /javascript/);
+    assert.match(await htmx.text(), /htmx/);
+
     // bad input: a clear message on a page, never a stack trace
     const cases: [string, number, RegExp][] = [
       ['/console/sagas/00000000-0000-4000-8000-000000000000', 404, /not found/i],
