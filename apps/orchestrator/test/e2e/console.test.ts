@@ -1,7 +1,8 @@
 // The console in a real browser (Debian's chromium through playwright-core) against a real
 // orchestrator, PostgreSQL and Kafka: sign in with a key, find a failed saga from the overview,
 // see its failed steps in the graph, retry it and watch it finish; a read-only key sees no action
-// and its forged POST is refused. Also writes the screenshots docs/console.md and the README show.
+// and its forged POST is refused; without keys it is open but still wants its CSRF token. Also
+// writes the screenshots docs/console.md and the README show.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -116,6 +117,7 @@ describe('the console in a browser (orchestrator process, real Kafka and Postgre
     });
     const pages: [string, RegExp[]][] = [
       ['/console/sagas?status=failed&type=book-stay', [new RegExp(failedId)]],
+      ['/console/sagas?age=1d', [/No saga matches these filters/]],
       ['/console/participants', [/data-participant="rooms"/, /data-participant="cards"/]],
       ['/console/definitions', [/book-stay v1/, /parallel group/, /await-approval v1/]],
       ['/console/transactions', [new RegExp(tx.body.id)]],
@@ -238,5 +240,48 @@ describe('the console in a browser (orchestrator process, real Kafka and Postgre
     );
     assert.equal((await skald.saga(id)).status, 'failed', 'nothing happened');
     await context.close();
+  });
+});
+
+describe('the console without API keys (orchestrator process, real Kafka and PostgreSQL)', () => {
+  let skald: OrchestratorHarness;
+  before(async () => {
+    skald = await OrchestratorHarness.start({
+      sagas: [join(__dirname, '../fixtures/console-sagas.ts')],
+    });
+  });
+  after(() => skald?.stop());
+
+  it('is open like the API, and still refuses a POST without the CSRF token', async () => {
+    const { id } = await skald.startSaga('await-approval', {});
+    const res = await fetch(`${skald.url}/console/sagas/${id}`);
+    const text = await res.text();
+    assert.equal(res.status, 200);
+    assert.match(text, /open console/);
+    assert.match(text, /id="action-cancel"/, 'anonymous may act, as on the API');
+    const cookie = res.headers.get('set-cookie')!.split(';')[0];
+    const csrf = /name="csrf" value="([^"]+)"/.exec(
+      await (
+        await fetch(`${skald.url}/console/sagas/${id}/confirm?action=cancel`, {
+          headers: { cookie },
+        })
+      ).text(),
+    )![1];
+    const post = (form: Record<string, string>) =>
+      fetch(`${skald.url}/console/sagas/${id}/cancel`, {
+        method: 'POST',
+        headers: { cookie },
+        body: new URLSearchParams(form),
+        redirect: 'manual',
+      });
+    assert.equal((await post({})).status, 403);
+    assert.equal((await skald.saga(id)).status, 'running');
+    const cancelled = await post({ csrf, reason: 'console test' });
+    assert.equal(cancelled.status, 303);
+    assert.equal(cancelled.headers.get('location'), `/console/sagas/${id}?done=cancel#timeline`);
+    const history = await skald.history(id);
+    assert.ok(
+      history.some((h) => h.type === 'cancel-requested' && h.details?.reason === 'console test'),
+    );
   });
 });
