@@ -46,6 +46,9 @@ export function stepKind(status: string, waiting: boolean): string {
 
 export const stepLabel = words;
 
+/** `1 step`, `3 steps`. */
+export const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 /** "3 min ago" (or "in 3 min"), with the ISO time on hover and in `datetime`. */
 export function relativeTime(iso: string | undefined, now = Date.now()): Html {
   if (!iso) return html`<span class="muted">–</span>`;

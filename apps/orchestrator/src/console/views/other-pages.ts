@@ -4,7 +4,7 @@ import { TRANSACTION_STATUS } from '@skald/two-phase';
 import type { TransactionDto } from '../../api/dto/transaction-resource.dto';
 import type { SagaViews } from '../../api/saga-views';
 import { html, path, query, type Html } from '../html';
-import { errorText, json, relativeTime, statusBadge } from './format';
+import { count, errorText, json, relativeTime, statusBadge } from './format';
 import { live, problem } from './layout';
 import { stepGraph } from './step-graph';
 
@@ -199,7 +199,7 @@ export function definitionsPage(definitions: SagaDescription[]): Html {
         <h2 id="${`${d.type}-v${d.version}-title`}">${d.type} v${d.version}</h2>
         ${d.description && html`<p>${d.description}</p>`}
         <p class="muted">
-          ${d.steps.length} steps${d.deadlineMs ? `, deadline ${d.deadlineMs} ms` : ''}.
+          ${count(d.steps.length, 'step')}${d.deadlineMs ? `, deadline ${d.deadlineMs} ms` : ''}.
           <a href="${'/console/sagas' + query({ type: d.type })}">Sagas of this type</a>
         </p>
         ${stepGraph(d)}

@@ -4,7 +4,7 @@
 import type { SagaDescription } from '@skald/saga';
 import type { sagaResource } from '../../api/saga-resource';
 import { html, type Html } from '../html';
-import { errorText, stepKind, stepLabel } from './format';
+import { count, errorText, stepKind, stepLabel } from './format';
 
 type StepState = ReturnType<typeof sagaResource>['steps'][number];
 type StepShape = SagaDescription['stages'][number]['steps'][number];
@@ -38,7 +38,7 @@ function stepNode(name: string, shape: StepShape | undefined, state: StepState |
   const limits =
     !state && shape
       ? html`<div class="meta">
-          up to ${shape.retry.maxAttempts} attempts, timeout ${shape.timeoutMs} ms
+          up to ${count(shape.retry.maxAttempts, 'attempt')}, timeout ${shape.timeoutMs} ms
         </div>`
       : '';
   return html`<div class="step step-${kind}" data-step="${name}" data-state="${kind}">
