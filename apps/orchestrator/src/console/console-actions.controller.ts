@@ -117,4 +117,10 @@ export class ConsoleActionsController {
   css(): string {
     return CONSOLE_CSS;
   }
+
+  /** Last of the console's routes: any other path under /console is a 404 page, not JSON. */
+  @Get('*path')
+  unknown(@Req() req: Request): never {
+    throw new NotFoundException(`the console has no page ${req.path}`);
+  }
 }

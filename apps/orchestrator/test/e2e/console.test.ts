@@ -142,6 +142,7 @@ describe('the console in a browser (orchestrator process, real Kafka and Postgre
       ['/console/sagas?age=yesterday', 400, /age must be a number of minutes, hours or days/],
       ['/console/sagas?cursor=garbage', 400, /cursor/i],
       ['/console/transactions/not-a-uuid', 400, /transaction id must be a UUID/],
+      ['/console/no-such-page', 404, /the console has no page \/console\/no-such-page/],
     ];
     for (const [path, status, message] of cases) {
       const bad = await fetch(`${skald.url}${path}`, { headers: { cookie } });
