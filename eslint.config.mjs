@@ -32,6 +32,7 @@ const ORCHESTRATOR_LAYERS = [
   ['two-phase', 'housekeeping', 'definitions'],
   ['outbox', 'replies', 'timers', 'health'],
   ['api'],
+  ['console'],
 ];
 const orchestratorFolderZones = ORCHESTRATOR_LAYERS.flatMap((layer, i) =>
   layer.map((folder) => ({

@@ -39,5 +39,7 @@ import { TransactionsController } from './transactions.controller';
     },
     { provide: APP_FILTER, useClass: ErrorFilter },
   ],
+  // the console (console/) reads through the same views
+  exports: [SagaViews],
 })
 export class ApiModule {}

@@ -76,7 +76,7 @@ export class SagasController {
     });
     res.status(created ? 201 : 200);
     // a new saga is answered from what was just written: no read-back on the hot path
-    return created ? this.views.written(saga) : this.views.saga(saga.id);
+    return created ? this.views.resourceOf(saga) : this.views.saga(saga.id);
   }
 
   @Get()
