@@ -18,6 +18,7 @@ import { ListTransactionsQueryDto } from '../api/dto/transaction.dto';
 import { SagaViews } from '../api/saga-views';
 import { transactionResource } from '../api/transaction-resource';
 import { describeError } from '../api/error.filter';
+import { DefinitionCheck } from '../definitions/definition-check.service';
 import { SagaDefinitions } from '../registry/saga-definitions';
 import { TwoPhaseCoordinator } from '../two-phase/two-phase-coordinator.service';
 import { ConsoleAuth } from './console-auth';
@@ -27,21 +28,22 @@ import { assertUuid, createdBeforeOf, problemsOf } from './console-input';
 import { ConsoleReads } from './console-reads';
 import type { Html } from './html';
 import { page, type PageOptions } from './views/layout';
-import {
-  definitionsPage,
-  loginPage,
-  participantsPage,
-  transactionListPage,
-  transactionPage,
-} from './views/other-pages';
+import { definitionsPage, loginPage } from './views/other-pages';
 import { overviewPage } from './views/overview';
 import {
-  confirmPage,
-  SAGA_ACTIONS,
-  sagaActions,
-  sagaPage,
-  type SagaAction,
-} from './views/saga-detail';
+  PARTICIPANT_ACTIONS,
+  participantConfirmPage,
+  participantsPage,
+  type ParticipantAction,
+} from './views/participants';
+import { confirmPage, SAGA_ACTIONS, sagaActions, type SagaAction } from './views/saga-actions';
+import { sagaPage } from './views/saga-detail';
+import {
+  resolvableOutcome,
+  resolveConfirmPage,
+  transactionListPage,
+  transactionPage,
+} from './views/transactions';
 import { SAGA_LIST_PARAMS, sagaListPage, type SagaListParams } from './views/saga-list';
 
 const HtmlPage = () => Header('Content-Type', 'text/html; charset=utf-8');
@@ -73,6 +75,7 @@ export class ConsolePagesController {
     private readonly views: SagaViews,
     private readonly definitions: SagaDefinitions,
     private readonly coordinator: TwoPhaseCoordinator,
+    private readonly definitionCheck: DefinitionCheck,
   ) {}
 
   /** A page for the request's viewer: `body` renders the content, the frame is the same everywhere. */
@@ -176,7 +179,9 @@ export class ConsolePagesController {
         const saga = await this.views.saga(id);
         const action = one(q, 'action');
         const step = one(q, 'step');
-        const fits = sagaActions(saga).some((a) => a.action === action && a.step === step);
+        const fits = sagaActions(saga, this.describe(saga.type, saga.version)).some(
+          (a) => a.action === action && a.step === step,
+        );
         if (!fits)
           throw new NotFoundException(
             `no action ${JSON.stringify(action ?? '')}${step ? ` of step ${step}` : ''} fits this saga now (it is ${saga.status})`,
@@ -188,11 +193,48 @@ export class ConsolePagesController {
 
   @Get('participants')
   @HtmlPage()
-  participants(@Req() req: Request, @Res({ passthrough: true }) res: Response) {
+  participants(
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+    @Query() q: RawQuery,
+  ) {
+    const action = one(q, 'done');
+    const participant = one(q, 'participant');
+    const done =
+      action !== undefined && action in PARTICIPANT_ACTIONS && participant !== undefined
+        ? {
+            action: action as ParticipantAction,
+            participant,
+            count: Number(one(q, 'count') ?? 0) || 0,
+          }
+        : undefined;
     return this.render(req, res, {
       title: 'Participants',
       section: '/console/participants',
-      body: async () => participantsPage((await this.views.participants()).items),
+      body: async (viewer) =>
+        participantsPage((await this.views.participants()).items, viewer, done),
+    });
+  }
+
+  @Get('participants/:name/confirm')
+  @HtmlPage()
+  participantConfirm(
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+    @Param('name') name: string,
+    @Query() q: RawQuery,
+  ) {
+    const action = one(q, 'action') ?? '';
+    return this.render(req, res, {
+      title: 'Confirm',
+      section: '/console/participants',
+      body: (viewer) => {
+        if (!(action in PARTICIPANT_ACTIONS))
+          throw new NotFoundException(
+            `no action ${JSON.stringify(action)} on a participant's sagas (there are ${Object.keys(PARTICIPANT_ACTIONS).join(', ')})`,
+          );
+        return participantConfirmPage(viewer, name, action as ParticipantAction);
+      },
     });
   }
 
@@ -237,13 +279,34 @@ export class ConsolePagesController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
     @Param('id') id: string,
+    @Query() q: RawQuery,
   ) {
     return this.render(req, res, {
       title: `Transaction ${id}`,
       section: '/console/transactions',
-      body: async () => {
-        assertUuid(id, 'transaction');
-        return transactionPage(transactionResource(await this.coordinator.get(id)));
+      body: async (viewer) =>
+        transactionPage(await this.transactionOf(id), viewer, one(q, 'done') === 'resolve'),
+    });
+  }
+
+  @Get('transactions/:id/confirm')
+  @HtmlPage()
+  transactionConfirm(
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+    @Param('id') id: string,
+  ) {
+    return this.render(req, res, {
+      title: 'Confirm',
+      section: '/console/transactions',
+      body: async (viewer) => {
+        const transaction = await this.transactionOf(id);
+        const outcome = resolvableOutcome(transaction);
+        if (!outcome)
+          throw new NotFoundException(
+            `transaction ${id} is ${transaction.status}: there is nothing to resolve`,
+          );
+        return resolveConfirmPage(viewer, transaction, outcome);
       },
     });
   }
@@ -254,8 +317,17 @@ export class ConsolePagesController {
     return this.render(req, res, {
       title: 'Definitions',
       section: '/console/definitions',
-      body: () => definitionsPage(this.definitions.list().map((d) => d.describe())),
+      body: async () =>
+        definitionsPage(
+          this.definitions.list().map((d) => d.describe()),
+          await this.definitionCheck.run(),
+        ),
     });
+  }
+
+  private async transactionOf(id: string) {
+    assertUuid(id, 'transaction');
+    return transactionResource(await this.coordinator.get(id));
   }
 
   private describe(type: string, version: number) {

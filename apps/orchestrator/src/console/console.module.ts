@@ -2,6 +2,7 @@
 // (docs/console.md, docs/adr/012-console.md).
 import { Module } from '@nestjs/common';
 import { ApiModule } from '../api/api.module';
+import { DefinitionsModule } from '../definitions/definitions.module';
 import { EngineModule } from '../engine/engine.module';
 import { TwoPhaseModule } from '../two-phase/two-phase.module';
 import { ConsoleActionsController } from './console-actions.controller';
@@ -10,7 +11,7 @@ import { ConsolePagesController } from './console-pages.controller';
 import { ConsoleReads } from './console-reads';
 
 @Module({
-  imports: [ApiModule, EngineModule, TwoPhaseModule],
+  imports: [ApiModule, DefinitionsModule, EngineModule, TwoPhaseModule],
   controllers: [ConsolePagesController, ConsoleActionsController],
   providers: [ConsoleAuth, ConsoleReads],
 })
