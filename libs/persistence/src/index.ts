@@ -38,6 +38,7 @@ export {
 export {
   SagaQueries,
   type ParticipantOverview,
+  type SagaCounts,
   type SagaListFilter,
   type StateReadings,
   type WaitingCommand,
