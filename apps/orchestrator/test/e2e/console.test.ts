@@ -8,8 +8,15 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { OrchestratorHarness, type ScriptedParticipant } from '@skald/testing';
+import { performance } from 'node:perf_hooks';
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type Locator,
+  type Page,
+} from 'playwright-core';
+import { OrchestratorHarness, waitUntil, type ScriptedParticipant } from '@skald/testing';
 
 const IMAGES = join(__dirname, '../../../../docs/images');
 const CHROMIUM = process.env.SKALD_CHROMIUM ?? '/usr/bin/chromium';
@@ -19,7 +26,16 @@ const KEYS = {
   /** The harness's own REST calls (starting sagas, reading them). */
   harness: { scopes: 'admin', secret: `harness-${randomBytes(16).toString('hex')}` },
 };
-const PARTICIPANTS = ['rooms', 'kitchen', 'garage', 'cards', 'mail'] as const;
+const PARTICIPANTS = [
+  'rooms',
+  'kitchen',
+  'garage',
+  'cards',
+  'mail',
+  'seats',
+  'printer',
+  'warehouse',
+] as const;
 
 describe('the console in a browser (orchestrator process, real Kafka and PostgreSQL)', () => {
   let skald: OrchestratorHarness;
@@ -27,6 +43,8 @@ describe('the console in a browser (orchestrator process, real Kafka and Postgre
   let browser: Browser;
   /** While true the rooms refuse every release, so a declined saga ends `failed`. */
   let roomsDown = true;
+  /** While true the printer refuses every ticket, so an issue-ticket saga fails past its pivot. */
+  let printerJammed = false;
   let failedId: string;
 
   const failedSaga = async (guest: string) => {
@@ -48,8 +66,15 @@ describe('the console in a browser (orchestrator process, real Kafka and Postgre
     participants = await skald.scriptedParticipants(PARTICIPANTS, (name) => (c) => {
       if (name === 'rooms' && c.phase === 'compensate' && roomsDown)
         return { outcome: 'error', code: 'ROOMS_DOWN', message: 'the room service is down' };
-      if (name === 'cards' && (c.data as { decline?: boolean } | null)?.decline)
+      const data = (c.data ?? {}) as { decline?: boolean; hold?: boolean; jam?: boolean };
+      if (name === 'cards' && data.decline)
         return { outcome: 'failure', code: 'CARD_DECLINED', message: 'the card was declined' };
+      if (name === 'printer' && c.command === 'print' && printerJammed)
+        return { outcome: 'failure', code: 'PRINTER_JAMMED', message: 'the printer is jammed' };
+      if (name === 'printer' && data.jam)
+        return { outcome: 'error', code: 'PRINTER_OFFLINE', message: 'the label printer is off' };
+      // the test answers these by hand, once an operator has paused the saga
+      if (name === 'warehouse' && c.phase !== 'compensate' && data.hold) return { outcome: 'none' };
       return { outcome: 'success', data: {} };
     });
     const done = await skald.startSaga('book-stay', { guest: 'ada', breakfast: true });
@@ -119,7 +144,10 @@ describe('the console in a browser (orchestrator process, real Kafka and Postgre
       ['/console/sagas?status=failed&type=book-stay', [new RegExp(failedId)]],
       ['/console/sagas?age=1d', [/No saga matches these filters/]],
       ['/console/participants', [/data-participant="rooms"/, /data-participant="cards"/]],
-      ['/console/definitions', [/book-stay v1/, /parallel group/, /await-approval v1/]],
+      [
+        '/console/definitions',
+        [/Deploy-time check: ok/, /book-stay v1/, /parallel group/, /await-approval v1/],
+      ],
       ['/console/transactions', [new RegExp(tx.body.id)]],
       [`/console/transactions/${tx.body.id}`, [/preparing/, /nobody-answers/, /no vote yet/]],
     ];
@@ -217,6 +245,36 @@ describe('the console in a browser (orchestrator process, real Kafka and Postgre
     await context.close();
   });
 
+  it('walk-through: from the overview, finds the failed saga, opens it, retries it and sees it complete', async () => {
+    printerJammed = true;
+    const { id } = await skald.startSaga('issue-ticket', { passenger: 'hedy' });
+    await skald.waitForStatus(id, 'failed');
+    printerJammed = false; // fixed: the retry runs print-ticket again, as a new run of the step
+    const { context, page } = await signedIn('ops');
+    let clicks = 0;
+    const click = async (target: Locator) => {
+      clicks++;
+      await target.click();
+    };
+    const started = performance.now();
+    await click(page.locator('.card[data-status="failed"] a').first());
+    await click(page.getByRole('link', { name: id }));
+    const printTicket = page.locator('.step[data-step="print-ticket"]');
+    assert.equal(await printTicket.getAttribute('data-state'), 'failed');
+    assert.match((await page.locator('.attention').textContent())!, /PRINTER_JAMMED/);
+    await click(page.getByRole('link', { name: 'Retry…' }));
+    await click(page.getByRole('button', { name: 'Retry' }));
+    await page
+      .locator('[data-field="status"]', { hasText: 'completed' })
+      .waitFor({ timeout: 30_000 });
+    const seconds = (performance.now() - started) / 1000;
+    process.stdout.write(`walk-through: ${clicks} clicks, ${seconds.toFixed(1)} s\n`);
+    assert.equal(await printTicket.getAttribute('data-state'), 'done');
+    assert.ok(await page.locator('ol.timeline li[data-type="resumed"]').count());
+    assert.equal((await skald.saga(id)).status, 'completed');
+    await context.close();
+  });
+
   it('shows a read-only key no action, and refuses its forged POST with 403', async () => {
     roomsDown = true;
     const id = await failedSaga('linus');
@@ -240,6 +298,109 @@ describe('the console in a browser (orchestrator process, real Kafka and Postgre
       'the confirmation page is only a page; its POST is what is checked',
     );
     assert.equal((await skald.saga(id)).status, 'failed', 'nothing happened');
+    await context.close();
+  });
+
+  /** Opens the confirmation behind `link`, fills the reason when asked, and confirms with `button`. */
+  async function confirmAction(
+    page: Page,
+    link: string | Locator,
+    button: string,
+    reason?: string,
+  ) {
+    await (typeof link === 'string' ? page.getByRole('link', { name: link }) : link).click();
+    if (reason !== undefined) await page.getByLabel(/Reason/).fill(reason);
+    await page.getByRole('button', { name: button, exact: true }).click();
+  }
+  const statusShown = (page: Page, status: string) =>
+    page.locator('[data-field="status"]', { hasText: status }).waitFor({ timeout: 30_000 });
+
+  it('pauses a running saga in the browser, and resumes it to completion', async () => {
+    const { id } = await skald.startSaga('ship-parcel', { parcel: 'p-1', hold: true });
+    const pack = await participants.warehouse.waitFor((c) => c.sagaId === id);
+    const { context, page } = await signedIn('ops');
+    await page.goto(`${skald.url}/console/sagas/${id}`);
+    assert.equal(await page.locator('#action-resume').count(), 0, 'nothing to resume yet');
+    await confirmAction(page, 'Pause…', 'Pause', 'warehouse audit, ticket OPS-7');
+    await page.waitForURL(new RegExp(`/console/sagas/${id}\\?done=pause`));
+    await statusShown(page, 'paused');
+    assert.equal(await page.locator('#action-pause').count(), 0, 'a paused saga offers no pause');
+    const paused = (await skald.history(id)).find((h) => h.type === 'paused');
+    assert.deepEqual(paused?.details, { reason: 'warehouse audit, ticket OPS-7', actor: 'ops' });
+
+    // the packing finishes while the saga is paused: its step succeeds, the saga holds
+    await participants.warehouse.reply(pack, { outcome: 'success', data: {} });
+    await waitUntil(async () => (await skald.saga(id)).steps[0].status === 'succeeded', {
+      what: 'the packing applied while paused',
+    });
+    assert.equal((await skald.saga(id)).status, 'paused');
+
+    await page.reload();
+    await confirmAction(page, 'Resume…', 'Resume');
+    await statusShown(page, 'completed');
+    assert.ok(await page.locator('ol.timeline li[data-type="resumed"]').count());
+    await context.close();
+  });
+
+  it('skips a paused skippable step with a reason, and the saga completes', async () => {
+    const { id } = await skald.startSaga('ship-parcel', { parcel: 'p-2', jam: true });
+    await skald.waitForStatus(id, 'paused');
+    const { context, page } = await signedIn('ops');
+    await page.goto(`${skald.url}/console/sagas/${id}`);
+    await confirmAction(
+      page,
+      'Skip paused step of label…',
+      'Skip paused step',
+      'labelled by hand, OPS-8',
+    );
+    await statusShown(page, 'completed');
+    const skipped = (await skald.history(id)).find((h) => h.type === 'step-skipped');
+    assert.deepEqual(skipped?.details, { reason: 'labelled by hand, OPS-8', actor: 'ops' });
+    assert.equal(
+      await page.locator('.step[data-step="label"]').getAttribute('data-state'),
+      'skipped',
+    );
+    await context.close();
+  });
+
+  it("pauses and resumes a participant's sagas from the participants page, with the count", async () => {
+    const { id } = await skald.startSaga('ship-parcel', { parcel: 'p-3', hold: true });
+    const pack = await participants.warehouse.waitFor((c) => c.sagaId === id);
+    const { context, page } = await signedIn('ops');
+    await page.goto(`${skald.url}/console/participants`);
+    // the warehouse row's links: the table has a pair for each participant
+    await confirmAction(
+      page,
+      page.locator('#pause-sagas-warehouse'),
+      'Pause its sagas',
+      'warehouse maintenance',
+    );
+    await page.locator('.notice', { hasText: 'Paused 1 saga waiting on warehouse' }).waitFor();
+    assert.equal((await skald.saga(id)).status, 'paused');
+    await confirmAction(page, page.locator('#resume-sagas-warehouse'), 'Resume its sagas');
+    await page.locator('.notice', { hasText: 'Resumed 1 saga paused on warehouse' }).waitFor();
+    assert.equal((await skald.saga(id)).status, 'running');
+    await participants.warehouse.reply(pack, { outcome: 'success', data: {} });
+    await skald.waitForStatus(id, 'completed');
+    await context.close();
+  });
+
+  it('resolves a 2PC transaction still preparing with abort, recording the operator', async () => {
+    const tx = await skald.request<{ id: string }>('POST', '/v1/transactions', {
+      participants: [{ participant: 'nobody-answers', command: 'debit', payload: {} }],
+      timeoutMs: 3_600_000,
+    });
+    const { context, page } = await signedIn('ops');
+    await page.goto(`${skald.url}/console/transactions/${tx.body.id}`);
+    await confirmAction(page, 'Resolve (abort)…', 'Resolve', 'bank-b is gone, OPS-9');
+    await page.waitForURL(/\?done=resolve$/);
+    assert.match((await page.locator('dl.facts').textContent())!, /abort by ops:\s+bank-b is gone/);
+    const resolved = await skald.request<{ decision: string; resolution: { actor: string } }>(
+      'GET',
+      `/v1/transactions/${tx.body.id}`,
+    );
+    assert.equal(resolved.body.decision, 'abort');
+    assert.equal(resolved.body.resolution.actor, 'ops');
     await context.close();
   });
 });

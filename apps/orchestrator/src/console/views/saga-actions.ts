@@ -23,7 +23,11 @@ export const SAGA_ACTIONS = {
   },
   pause: { label: 'Pause', done: 'Paused', reason: 'required' },
   resume: { label: 'Resume', done: 'Resumed', reason: 'none' },
-  'skip-step': { label: 'Skip step', done: 'Step skipped and saga resumed', reason: 'required' },
+  'skip-step': {
+    label: 'Skip paused step',
+    done: 'Step skipped and saga resumed',
+    reason: 'required',
+  },
 } as const;
 export type SagaAction = keyof typeof SAGA_ACTIONS;
 export interface SagaActionChoice {

@@ -1,6 +1,6 @@
 // One saga: what it is and where, why (the last error, what it waits for), its step graph and
 // history side by side, and the operator actions the viewer's scopes allow.
-import type { SagaDescription } from '@skald/saga';
+import { SAGA_STATUS, TERMINAL_SAGA_STATUSES, type SagaDescription } from '@skald/saga';
 import type { historyResource, sagaResource } from '../../api/saga-resource';
 import { hasScope, type Viewer } from '../console-session';
 import { html, path, query, type Html } from '../html';
@@ -126,5 +126,9 @@ export function sagaPage({
         ${json(saga.data)}
       </section>
     </div>`;
-  return live('saga-live', url, content);
+  // right after an action, watch its effect closely until the saga settles
+  const settled =
+    saga.status === SAGA_STATUS.paused ||
+    (TERMINAL_SAGA_STATUSES as readonly string[]).includes(saga.status);
+  return live('saga-live', url, content, done && !settled ? 1 : 5);
 }
