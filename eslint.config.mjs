@@ -29,7 +29,7 @@ const ORCHESTRATOR_LAYERS = [
   ['config'],
   ['kafka', 'registry'],
   ['engine'],
-  ['two-phase', 'housekeeping'],
+  ['two-phase', 'housekeeping', 'bulk'],
   ['outbox', 'replies', 'timers', 'health'],
   ['api'],
 ];

@@ -5,6 +5,7 @@ import { CreateTwoPhaseTables1764100000000 } from './1764100000000-CreateTwoPhas
 import { AddBreakerFailingOperations1764300000000 } from './1764300000000-AddBreakerFailingOperations';
 import { AddTwoPhaseAcknowledgeDeadline1764400000000 } from './1764400000000-AddTwoPhaseAcknowledgeDeadline';
 import { AddSagaWaitReason1765000000000 } from './1765000000000-AddSagaWaitReason';
+import { CreateBulkJobs1765200000000 } from './1765200000000-CreateBulkJobs';
 
 /** Every migration, oldest first. Add new ones here: the list is explicit so a build bundles them all. */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   AddBreakerFailingOperations1764300000000,
   AddTwoPhaseAcknowledgeDeadline1764400000000,
   AddSagaWaitReason1765000000000,
+  CreateBulkJobs1765200000000,
 ];

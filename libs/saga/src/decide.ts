@@ -103,10 +103,10 @@ function apply(run: Run, event: SagaEvent): string | undefined {
       return undefined;
 
     case 'cancel':
-      cancel(run, event.reason, event.actor);
+      cancel(run, event.reason, event);
       return undefined;
     case 'resume':
-      resume(run, event.actor);
+      resume(run, event);
       return undefined;
     case 'skip-compensation':
       skipCompensation(run, event.step, event.reason, event.actor);

@@ -67,6 +67,7 @@ export {
   type DecideContext,
   type Decision,
   type HistoryEntry,
+  type OperatorAudit,
   type OutgoingCommand,
   type RecordedError,
   type ReplyOutcome,

@@ -131,11 +131,19 @@ export type SagaEvent =
   /** No reply to attempt `attempt` of `phase` for `step` within the step's timeout. */
   | { kind: 'step-timeout'; step: string; phase: SagaPhase; attempt: number }
   | { kind: 'deadline' }
-  | { kind: 'cancel'; reason?: string; actor?: string }
+  | ({ kind: 'cancel'; reason?: string } & OperatorAudit)
   /** Operator: resume a `failed` saga (retry its failed compensations, or its failed step after the pivot). */
-  | { kind: 'resume'; actor?: string }
+  | ({ kind: 'resume' } & OperatorAudit)
   /** Operator: treat a failed compensation as done, with a reason. */
   | { kind: 'skip-compensation'; step: string; reason: string; actor?: string };
+
+/** Who asked for an operator action, recorded in the history entry it writes. */
+export interface OperatorAudit {
+  /** The name of the API key used. */
+  actor?: string;
+  /** The bulk job (POST /v1/sagas/bulk) that acted on this saga. */
+  bulkJobId?: string;
+}
 
 /** A command decide() wants sent; the engine writes it to the outbox in the same transaction. */
 export interface OutgoingCommand {

@@ -4,9 +4,11 @@
 import { Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ApiKeyGuard } from '../auth/api-key.guard';
+import { BulkModule } from '../bulk/bulk.module';
 import { EngineModule } from '../engine/engine.module';
 import { OutboxModule } from '../outbox/outbox.module';
 import { TwoPhaseModule } from '../two-phase/two-phase.module';
+import { BulkController } from './bulk.controller';
 import { ErrorFilter } from './error.filter';
 import { ParticipantsController } from './participants.controller';
 import { SagaTypesController } from './saga-types.controller';
@@ -15,12 +17,13 @@ import { SagasController } from './sagas.controller';
 import { TransactionsController } from './transactions.controller';
 
 @Module({
-  imports: [EngineModule, OutboxModule, TwoPhaseModule],
+  imports: [EngineModule, OutboxModule, TwoPhaseModule, BulkModule],
   controllers: [
     SagasController,
     SagaTypesController,
     ParticipantsController,
     TransactionsController,
+    BulkController,
   ],
   providers: [
     SagaViews,

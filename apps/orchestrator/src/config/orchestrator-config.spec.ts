@@ -25,6 +25,7 @@ describe('loadOrchestratorConfig', () => {
     assert.equal(config.topicReplication, -1, "the broker's default.replication.factor");
     assert.equal(config.runMigrations, true);
     assert.deepEqual(config.kafkaBrokers, ['localhost:9092']);
+    assert.deepEqual(config.bulk, { sagasPerSecond: 50, maxSagasPerJob: 10_000, maxRunningJobs: 2 });
   });
 
   it('parses every variable it knows', () => {
@@ -52,6 +53,9 @@ describe('loadOrchestratorConfig', () => {
       SKALD_RETRIES_PER_SECOND: '5',
       SKALD_LEASE_MS: '3000',
       SKALD_INBOX_RETENTION_MS: '60000',
+      SKALD_BULK_RATE: '20',
+      SKALD_BULK_MAX_SAGAS: '500',
+      SKALD_BULK_MAX_JOBS: '3',
     });
     assert.deepEqual(config, {
       databaseUrl: valid.DATABASE_URL,
@@ -83,6 +87,7 @@ describe('loadOrchestratorConfig', () => {
       },
       leaseMs: 3_000,
       inboxRetentionMs: 60_000,
+      bulk: { sagasPerSecond: 20, maxSagasPerJob: 500, maxRunningJobs: 3 },
       twoPhaseResendMs: 2_000,
       twoPhaseTimeoutMs: 30_000,
       twoPhaseResendMaxMs: 60_000,

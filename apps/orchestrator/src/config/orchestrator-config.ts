@@ -130,6 +130,15 @@ class OrchestratorEnv {
   @IntegerBetween(1_000, 2_147_483_647)
   SKALD_INBOX_RETENTION_MS?: number;
 
+  @IntegerBetween(1, 10_000)
+  SKALD_BULK_RATE?: number;
+
+  @IntegerBetween(1, 1_000_000)
+  SKALD_BULK_MAX_SAGAS?: number;
+
+  @IntegerBetween(1, 100)
+  SKALD_BULK_MAX_JOBS?: number;
+
   @IsOptional()
   @Transform(toInt)
   @IsInt({ message: 'SKALD_TWO_PHASE_RESEND_MS must be an integer between 50 and 600000' })
@@ -223,6 +232,8 @@ export interface CompiledOrchestratorConfig {
   readonly leaseMs: number;
   /** Reply ids older than this are pruned from the orchestrator's inbox. */
   readonly inboxRetentionMs: number;
+  /** Bulk actions by filter (POST /v1/sagas/bulk): their pace and caps. */
+  readonly bulk: BulkLimits;
   /** 2PC: unanswered prepares are re-sent this often; a decision first after this, then backing off. */
   readonly twoPhaseResendMs: number;
   /** 2PC: the longest wait between two re-sends of a decision. */
@@ -237,6 +248,16 @@ export interface CompiledOrchestratorConfig {
   readonly publicMetricsAndDocs: boolean;
   /** Message signing (SKALD_SIGNING_*); absent: commands go unsigned and replies are not checked. */
   readonly signing?: SigningSettings;
+}
+
+/** How bulk jobs are kept from starving normal traffic. */
+export interface BulkLimits {
+  /** Sagas acted on per second, across all running jobs and instances (SKALD_BULK_RATE). @default 50 */
+  readonly sagasPerSecond: number;
+  /** A job matching more sagas is refused with a 400 (SKALD_BULK_MAX_SAGAS). @default 10000 */
+  readonly maxSagasPerJob: number;
+  /** Jobs running at once; one more is refused with a 429 (SKALD_BULK_MAX_JOBS). @default 2 */
+  readonly maxRunningJobs: number;
 }
 
 /** Configuration was missing or wrong; `problems` has one human-readable line per bad variable. */
@@ -276,6 +297,9 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv): CompiledOrchestr
     SKALD_RETRIES_PER_SECOND: env.SKALD_RETRIES_PER_SECOND,
     SKALD_LEASE_MS: env.SKALD_LEASE_MS,
     SKALD_INBOX_RETENTION_MS: env.SKALD_INBOX_RETENTION_MS,
+    SKALD_BULK_RATE: env.SKALD_BULK_RATE,
+    SKALD_BULK_MAX_SAGAS: env.SKALD_BULK_MAX_SAGAS,
+    SKALD_BULK_MAX_JOBS: env.SKALD_BULK_MAX_JOBS,
     SKALD_TWO_PHASE_RESEND_MS: env.SKALD_TWO_PHASE_RESEND_MS,
     SKALD_TWO_PHASE_TIMEOUT_MS: env.SKALD_TWO_PHASE_TIMEOUT_MS,
     SKALD_TWO_PHASE_RESEND_MAX_MS: env.SKALD_TWO_PHASE_RESEND_MAX_MS,
@@ -343,6 +367,11 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv): CompiledOrchestr
     // renewed every third of it: one statement a minute while idle
     leaseMs: raw.SKALD_LEASE_MS ?? 180_000,
     inboxRetentionMs: raw.SKALD_INBOX_RETENTION_MS ?? 7 * 24 * 3_600_000,
+    bulk: {
+      sagasPerSecond: raw.SKALD_BULK_RATE ?? 50,
+      maxSagasPerJob: raw.SKALD_BULK_MAX_SAGAS ?? 10_000,
+      maxRunningJobs: raw.SKALD_BULK_MAX_JOBS ?? 2,
+    },
     twoPhaseResendMs: raw.SKALD_TWO_PHASE_RESEND_MS ?? 2_000,
     twoPhaseTimeoutMs: raw.SKALD_TWO_PHASE_TIMEOUT_MS ?? 30_000,
     twoPhaseResendMaxMs: raw.SKALD_TWO_PHASE_RESEND_MAX_MS ?? 60_000,

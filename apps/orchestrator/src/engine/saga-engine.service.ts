@@ -54,6 +54,14 @@ const MAX_STARTS_PER_TRANSACTION = 100;
 /** How long a timer whose saga cannot be advanced here (e.g. its definition is missing) waits to be tried again. */
 const POISON_TIMER_DELAY_MS = 60_000;
 
+/** What an operator (or a bulk job) can ask of one saga. */
+export type OperatorEvent = Extract<SagaEvent, { kind: 'cancel' | 'resume' | 'skip-compensation' }>;
+
+export interface ActOptions {
+  /** Runs in the action's transaction after the saga row is locked; false: do nothing. */
+  within?: (tx: SagaTransaction) => Promise<boolean>;
+}
+
 /** How the reply consumer hands a batch of replies over. */
 export interface ReplyOptions {
   /** Picks the unsigned replies to refuse once their command's participant is known. */
@@ -235,15 +243,17 @@ export class SagaEngine {
     return fired !== undefined;
   }
 
-  /** Operator and API actions on one saga: cancel, resume (retry), skip a compensation. */
-  async act(
-    sagaId: string,
-    event: Extract<SagaEvent, { kind: 'cancel' | 'resume' | 'skip-compensation' }>,
-  ): Promise<SagaRecord> {
+  /**
+   * Operator and API actions on one saga: cancel, resume (retry), skip a compensation.
+   * `options.within` runs in the action's transaction once the saga row is locked; its writes
+   * commit with the action (or roll back with it), and when it answers false nothing is done.
+   */
+  async act(sagaId: string, event: OperatorEvent, options: ActOptions = {}): Promise<SagaRecord> {
     const ctx = decideContext();
     const { saga, written } = await this.store.transaction(async (tx) => {
       const stored = await tx.lockSaga(sagaId);
       if (!stored) throw new SagaNotFoundError(sagaId);
+      if (options.within && !(await options.within(tx))) return { saga: stored, written: false };
       const definition = this.definitionOf(stored);
       const decision = decide(definition, sagaStateOf(stored), event, ctx);
       if (decision.ignored) return { saga: stored, written: false };

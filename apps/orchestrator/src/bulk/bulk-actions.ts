@@ -1,0 +1,47 @@
+// What a bulk job does to one saga: the very call the single-saga endpoints make
+// (POST /v1/sagas/:id/cancel and /retry → SagaEngine.act), with the job's actor and id for the
+// saga's history, and the job's item ended in the same transaction.
+import type { SagaTransaction } from '@skald/persistence';
+import type { OperatorAudit } from '@skald/saga';
+import type { ActOptions, SagaEngine } from '../engine/saga-engine.service';
+import { BulkActionNotImplementedError } from './errors';
+
+export const BULK_ACTIONS = ['cancel', 'retry', 'resume'] as const;
+export type BulkAction = (typeof BULK_ACTIONS)[number];
+
+export interface BulkActionRequest {
+  sagaId: string;
+  reason?: string;
+  audit: OperatorAudit;
+  /** Ends the job's item in the action's transaction; false: it was ended already, do nothing. */
+  within: NonNullable<ActOptions['within']>;
+}
+
+/** Acts on one saga; throws what the single-saga endpoint would answer as a 4xx. */
+export async function actOnSaga(
+  engine: SagaEngine,
+  action: BulkAction,
+  request: BulkActionRequest,
+): Promise<void> {
+  const { sagaId, reason, audit, within } = request;
+  switch (action) {
+    case 'cancel':
+      await engine.act(sagaId, { kind: 'cancel', reason, ...audit }, { within });
+      return;
+    case 'retry':
+      await engine.act(sagaId, { kind: 'resume', ...audit }, { within });
+      return;
+    case 'resume':
+      return resumePausedSaga(engine, request);
+  }
+}
+
+/**
+ * ⚠ WIRING POINT (#18 item 3, pause/resume): resume one paused saga. Replace the body with the
+ * pause feature's "resume one saga" call, passing `audit` (history) and `within` (so the job's
+ * item ends in the resume's own transaction). Until then each saga fails with NOT_IMPLEMENTED.
+ */
+// eslint-disable-next-line @typescript-eslint/require-await
+async function resumePausedSaga(_engine: SagaEngine, _request: BulkActionRequest): Promise<void> {
+  throw new BulkActionNotImplementedError('resume');
+}
