@@ -65,7 +65,10 @@ const JOB_COLUMNS = `j.id, j.action, j.status, j.filter, j.reason, j.actor, j.to
   (SELECT count(*) FILTER (WHERE outcome = 'failed') FROM skald.bulk_job_item i WHERE i.job_id = j.id)::int AS failed,
   j.created_at AS "createdAt", j.ended_at AS "endedAt"`;
 
-type JobRow = Omit<BulkJobRecord, 'createdAt' | 'endedAt'> & { createdAt: Date; endedAt: Date | null };
+type JobRow = Omit<BulkJobRecord, 'createdAt' | 'endedAt'> & {
+  createdAt: Date;
+  endedAt: Date | null;
+};
 const toJob = (row: JobRow): BulkJobRecord => ({
   ...row,
   createdAt: row.createdAt.getTime(),
@@ -177,7 +180,9 @@ export class BulkJobStore {
   }
 
   /** The running jobs, oldest first. */
-  async running(): Promise<{ id: string; action: string; reason: string | null; actor: string | null }[]> {
+  async running(): Promise<
+    { id: string; action: string; reason: string | null; actor: string | null }[]
+  > {
     return this.dataSource.query(
       `SELECT id, action, reason, actor FROM skald.bulk_job WHERE status = 'running' ORDER BY created_at, id`,
     );

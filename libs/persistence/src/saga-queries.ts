@@ -88,7 +88,7 @@ export class SagaQueries {
   /** How many sagas `filter` matches, and the newest `sampleSize` of them (one statement). */
   async sample(filter: SagaFilter, sampleSize: number): Promise<FilterSample> {
     const matching = sagaFilterSql(filter, 2);
-    const rows: (FilterSample["sample"][number] & { count: number })[] =
+    const rows: (FilterSample['sample'][number] & { count: number })[] =
       await this.dataSource.query(
         `SELECT m.id, m.type, m.status, c.count FROM
            (SELECT count(*)::int AS count FROM skald.saga_instance WHERE ${matching.where}) c
@@ -98,7 +98,9 @@ export class SagaQueries {
       );
     return {
       count: rows[0]?.count ?? 0,
-      sample: rows.filter((row) => row.id !== null).map(({ id, type, status }) => ({ id, type, status })),
+      sample: rows
+        .filter((row) => row.id !== null)
+        .map(({ id, type, status }) => ({ id, type, status })),
     };
   }
 

@@ -113,7 +113,8 @@ export const ERROR_CASES = {
   bulkTooManySagas: {
     status: 400,
     name: 'bulk-too-many-sagas',
-    description: 'the filter matches more sagas than one bulk job may act on (SKALD_BULK_MAX_SAGAS)',
+    description:
+      'the filter matches more sagas than one bulk job may act on (SKALD_BULK_MAX_SAGAS)',
     message:
       'the filter matches 12000 sagas, more than the 10000 one bulk job may act on (SKALD_BULK_MAX_SAGAS); narrow the filter, e.g. with createdBefore/createdAfter',
     code: BULK_ERROR_CODES.tooManySagas,

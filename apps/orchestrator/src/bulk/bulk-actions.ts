@@ -1,7 +1,6 @@
 // What a bulk job does to one saga: the very call the single-saga endpoints make
 // (POST /v1/sagas/:id/cancel and /retry → SagaEngine.act), with the job's actor and id for the
 // saga's history, and the job's item ended in the same transaction.
-import type { SagaTransaction } from '@skald/persistence';
 import type { OperatorAudit } from '@skald/saga';
 import type { ActOptions, SagaEngine } from '../engine/saga-engine.service';
 import { BulkActionNotImplementedError } from './errors';
@@ -41,7 +40,6 @@ export async function actOnSaga(
  * pause feature's "resume one saga" call, passing `audit` (history) and `within` (so the job's
  * item ends in the resume's own transaction). Until then each saga fails with NOT_IMPLEMENTED.
  */
-// eslint-disable-next-line @typescript-eslint/require-await
 async function resumePausedSaga(_engine: SagaEngine, _request: BulkActionRequest): Promise<void> {
   throw new BulkActionNotImplementedError('resume');
 }

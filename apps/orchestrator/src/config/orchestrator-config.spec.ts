@@ -25,7 +25,11 @@ describe('loadOrchestratorConfig', () => {
     assert.equal(config.topicReplication, -1, "the broker's default.replication.factor");
     assert.equal(config.runMigrations, true);
     assert.deepEqual(config.kafkaBrokers, ['localhost:9092']);
-    assert.deepEqual(config.bulk, { sagasPerSecond: 50, maxSagasPerJob: 10_000, maxRunningJobs: 2 });
+    assert.deepEqual(config.bulk, {
+      sagasPerSecond: 50,
+      maxSagasPerJob: 10_000,
+      maxRunningJobs: 2,
+    });
   });
 
   it('parses every variable it knows', () => {

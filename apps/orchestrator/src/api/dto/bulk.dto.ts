@@ -147,7 +147,11 @@ export class BulkJobDto {
   @ApiProperty({ type: 'integer', example: 214, description: 'sagas in the snapshot' })
   total!: number;
 
-  @ApiProperty({ type: 'integer', example: 120, description: 'sagas acted on (succeeded + failed)' })
+  @ApiProperty({
+    type: 'integer',
+    example: 120,
+    description: 'sagas acted on (succeeded + failed)',
+  })
   done!: number;
 
   @ApiProperty({ type: 'integer', example: 118 })
