@@ -16,6 +16,7 @@ import type { CompiledOrchestratorConfig } from '../config/orchestrator-config';
 import { ORCHESTRATOR_CONFIG } from '../config/orchestrator-config.token';
 import { SagaEngine } from '../engine/saga-engine.service';
 import { WakeableLoop } from '../engine/wakeable-loop';
+import { NO_FAULTS, ORCHESTRATOR_FAULTS, type OrchestratorFaults } from '../faults/fault-points';
 import { actOnSaga, type BulkAction } from './bulk-actions';
 
 export const BULK_JOBS_LEASE = 'bulk-jobs';
@@ -35,6 +36,7 @@ export class BulkRunner implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly leases: LeaseStore,
     private readonly engine: SagaEngine,
     @Inject(ORCHESTRATOR_CONFIG) private readonly config: CompiledOrchestratorConfig,
+    @Inject(ORCHESTRATOR_FAULTS) private readonly faults: OrchestratorFaults = NO_FAULTS,
   ) {
     this.holder = `${config.instanceId}/${randomUUID()}`;
     // idle, it looks for jobs (and renews or takes the lease) every third of the lease
@@ -84,6 +86,7 @@ export class BulkRunner implements OnApplicationBootstrap, BeforeApplicationShut
         audit: { ...(job.actor === null ? {} : { actor: job.actor }), bulkJobId: job.id },
         within: (tx) => tx.bulkItems.claimSuccess(job.id, sagaId),
       });
+      this.faults.at('bulk:acted', { jobId: job.id, sagaId });
     } catch (error) {
       // the database or another passing trouble: leave the item for the next step
       if (isRetryable(error)) throw error;

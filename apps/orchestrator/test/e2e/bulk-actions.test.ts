@@ -189,6 +189,25 @@ describe('bulk actions by filter (orchestrator process, real Kafka and PostgreSQ
     );
   });
 
+  it('SIGKILLed right after an action committed: that saga is not acted on again', async () => {
+    await skald.restart({ env: { ...ENV, SKALD_CRASH_AT: 'orchestrator:bulk-after-action' } });
+    const ids = await failedSagas('crash-point', 10);
+    roomsDown = false;
+    const started = await bulk<BulkJob>({
+      action: 'retry',
+      filter: { type: 'book-stay', status: 'failed', createdAfter: await createdAtOf(ids[0]) },
+    });
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    assert.equal(await skald.process.exited(), 'SIGKILL', 'died after its first action');
+    await skald.restart({ env: ENV });
+    const ended = await jobEnded(started.body.id);
+    assert.deepEqual([ended.status, ended.succeeded, ended.failed], ['completed', 10, 0]);
+    assert.deepEqual(
+      await entriesOfJob(ids, 'resumed', started.body.id),
+      ids.map(() => 1),
+    );
+  });
+
   it('records each refusal per saga, resume is not implemented yet, and jobs can be cancelled', async () => {
     const done = (await skald.startSaga('book-stay', { customer: 'refused' })).id;
     await skald.waitForStatus(done, 'completed');
