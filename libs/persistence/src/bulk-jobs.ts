@@ -229,13 +229,15 @@ export class BulkItemTransaction {
 
   /**
    * Locks the job's item for `sagaId` until commit and queues its success: true when it had no
-   * outcome yet, false (nothing queued) when another transaction already ended it.
+   * outcome yet and the job still runs, false (nothing queued) when another transaction already
+   * ended it or the job was cancelled.
    * Lock order: call after the saga row is locked.
    */
   async claimSuccess(jobId: string, sagaId: string): Promise<boolean> {
     const rows = await this.writes.read(
-      `SELECT 1 FROM skald.bulk_job_item WHERE job_id = $1 AND saga_id = $2 AND outcome IS NULL
-       FOR UPDATE`,
+      `SELECT 1 FROM skald.bulk_job_item i WHERE i.job_id = $1 AND i.saga_id = $2 AND i.outcome IS NULL
+         AND EXISTS (SELECT 1 FROM skald.bulk_job j WHERE j.id = $1 AND j.status = 'running')
+       FOR UPDATE OF i`,
       [jobId, sagaId],
     );
     if (rows.length === 0) return false;
