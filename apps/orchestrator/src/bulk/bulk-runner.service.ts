@@ -52,7 +52,10 @@ export class BulkRunner implements OnApplicationBootstrap, BeforeApplicationShut
     this.loop.poke();
   }
 
-  /** Acts on the next sagas of the running jobs; true when there may be more to do right away. */
+  /**
+   * Acts on the next sagas of the running jobs, a step's share of the rate, then asks to be woken
+   * when that share is used up (so it answers false: never straight on).
+   */
   async step(): Promise<boolean> {
     const startedAt = Date.now();
     const token = await this.leases.acquire(BULK_JOBS_LEASE, this.holder, this.config.leaseMs);
