@@ -11,7 +11,13 @@ import {
   Query,
   Res,
 } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Actor, RequiresScope } from '../auth/api-key.guard';
 import { SagaEngine } from '../engine/saga-engine.service';
@@ -55,6 +61,12 @@ export class SagasController {
   @RequiresScope('start')
   @ApiOperation({ summary: 'Start a saga' })
   @ApiIdempotentCreate(SagaDto, 'started', 'already started with this idempotency key and request')
+  @ApiHeader({
+    name: 'traceparent',
+    required: false,
+    description:
+      "W3C Trace Context: the saga's trace continues the caller's (docs/observability.md). Ignored when malformed.",
+  })
   @ApiErrorResponses(
     ...BODY_ERRORS,
     ERROR_CASES.unknownSagaType,
@@ -64,12 +76,14 @@ export class SagasController {
   async start(
     @Body() body: StartSagaDto,
     @Headers('idempotency-key') header: string | undefined,
+    @Headers('traceparent') traceParent: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<SagaDto> {
     const { saga, created } = await this.engine.start({
       type: body.type,
       input: body.input,
       idempotencyKey: idempotencyKey(body, header),
+      traceParent,
     });
     res.status(created ? 201 : 200);
     // a new saga is answered from what was just written: no read-back on the hot path

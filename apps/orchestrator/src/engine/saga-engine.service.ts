@@ -3,6 +3,7 @@
 // transaction. Never touches kafkajs; the relay publishes what commits here.
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Span } from '@opentelemetry/api';
 import { isRetryable, type ReplyEnvelope } from '@skald/protocol';
 import {
   SagaStore,
@@ -24,6 +25,7 @@ import { secondsBetween, SkaldMetrics } from '../metrics/metrics.module';
 import { FailFast } from '../resilience/fail-fast';
 import { ParticipantBreakers } from '../resilience/participant-breakers.service';
 import { SagaDefinitions } from '../registry/saga-definitions';
+import { endingSpans, startSagaSpan, traceParentOf } from '../tracing/spans';
 import { IdempotencyConflictError, SagaNotFoundError } from './errors';
 import { GroupCommit, type ItemOutcome } from './group-commit';
 import { OutboxSignal } from './outbox-signal';
@@ -33,7 +35,7 @@ import {
   type ReplyResult,
   type UnsignedRefusal,
 } from './reply-batch';
-import { sagaStateOf } from './saga-records';
+import { sagaStateOf, type SagaBase } from './saga-records';
 import { SagaWriter } from './saga-writer';
 import { stableHash } from './stable-hash';
 
@@ -41,6 +43,8 @@ export interface StartSagaRequest {
   type: string;
   input: unknown;
   idempotencyKey?: string;
+  /** The caller's W3C `traceparent`: the saga's trace continues it. */
+  traceParent?: string;
 }
 
 /** A started saga, as written; `created: false` when the idempotency key returned an earlier one. */
@@ -96,21 +100,37 @@ export class SagaEngine {
   /** Starts a group of sagas in ONE transaction; an idempotency conflict fails only its request. */
   private async startMany(requests: StartSagaRequest[]): Promise<ItemOutcome<StartResult>[]> {
     const ctx = decideContext();
+    const spans: Span[] = [];
     const decided = requests.map((request) => {
       const definition = this.definitions.latest(request.type);
+      const id = randomUUID();
+      const span = startSagaSpan({ id, type: definition.name }, request.traceParent);
+      spans.push(span);
       const base = {
         idempotencyKey: request.idempotencyKey ?? null,
         requestHash: stableHash({ type: request.type, input: request.input }),
         createdAt: ctx.now,
+        traceParent: traceParentOf(span) ?? null,
       };
-      const state = initialState(definition, {
-        id: randomUUID(),
-        input: request.input,
-        now: ctx.now,
-      });
+      const state = initialState(definition, { id, input: request.input, now: ctx.now });
       return { definition, decision: decide(definition, state, { kind: 'start' }, ctx), base };
     });
-    const outcomes = await this.store.transaction(async (tx) => {
+    const outcomes = await endingSpans(spans, () => this.writeStarts(decided, ctx));
+    for (const [i, outcome] of outcomes.entries()) {
+      if ('ok' in outcome && outcome.ok.created) {
+        this.metrics.sagasStarted.inc({ type: decided[i].definition.name });
+        this.committed([outcome.ok.saga]);
+      }
+    }
+    return outcomes;
+  }
+
+  /** The start transaction: new sagas written, or the earlier saga of a taken idempotency key. */
+  private writeStarts(
+    decided: { definition: SagaDefinition; decision: SagaDecision; base: SagaBase }[],
+    ctx: DecideContext,
+  ): Promise<ItemOutcome<StartResult>[]> {
+    return this.store.transaction(async (tx) => {
       const resolved = await this.failFast.resolve(tx, decided, ctx);
       const sagas = await this.writer.write(
         tx,
@@ -134,13 +154,6 @@ export class SagaEngine {
       }
       return results;
     });
-    for (const [i, outcome] of outcomes.entries()) {
-      if ('ok' in outcome && outcome.ok.created) {
-        this.metrics.sagasStarted.inc({ type: decided[i].definition.name });
-        this.committed([outcome.ok.saga]);
-      }
-    }
-    return outcomes;
   }
 
   /** Applies a reply at most once: inbox dedupe, correlation to the awaited command, then decide. */

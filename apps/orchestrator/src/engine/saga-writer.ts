@@ -4,6 +4,7 @@
 // ⚠ Everything a decision emits must be written here, in the transaction that locked the saga:
 // a command or timer written anywhere else can be lost or doubled by a crash.
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Span } from '@opentelemetry/api';
 import type { NewCommandRow, SagaRecord, SagaTransaction } from '@skald/persistence';
 import {
   TERMINAL_SAGA_STATUSES,
@@ -14,6 +15,7 @@ import {
 import type { CompiledOrchestratorConfig } from '../config/orchestrator-config';
 import { ORCHESTRATOR_CONFIG } from '../config/orchestrator-config.token';
 import type { RefusedCommand } from '../resilience/fail-fast';
+import { endingSpans, startStepSpan, traceParentOf } from '../tracing/spans';
 import { COMMAND_SOURCES, commandRecord } from './command-records';
 import { sagaRecordOf, type SagaBase } from './saga-records';
 
@@ -66,12 +68,18 @@ export class SagaWriter {
       all.flatMap((w) => w.decision.history.map((h) => ({ sagaId: w.saga.id, ...h }))),
       now,
     );
+    const stepSpans: Span[] = [];
     tx.insertCommands(
       all.flatMap((w) =>
-        w.decision.commands.map((c) => ({
-          ...this.commandRow(w.saga.id, c, now),
-          released: w.finishes,
-        })),
+        w.decision.commands.map((c) => {
+          // the command carries its attempt's span: the participant's spans are its children
+          const span = startStepSpan(w.saga, c);
+          stepSpans.push(span);
+          return {
+            ...this.commandRow(w.saga.id, c, now, traceParentOf(span)),
+            released: w.finishes,
+          };
+        }),
       ),
       now,
     );
@@ -97,13 +105,18 @@ export class SagaWriter {
       finished.map((w) => w.saga.id),
       now,
     );
-    await tx.flush();
+    await endingSpans(stepSpans, () => tx.flush());
     const written = (w: (typeof all)[number]) => !w.isNew || inserted.get().has(w.saga.id);
     for (const w of finished) if (written(w)) this.logEnding(w.saga);
     return all.map((w) => (written(w) ? w.saga : undefined));
   }
 
-  private commandRow(sagaId: string, c: OutgoingCommand, now: number): NewCommandRow {
+  private commandRow(
+    sagaId: string,
+    c: OutgoingCommand,
+    now: number,
+    traceParent?: string,
+  ): NewCommandRow {
     return {
       commandId: c.id,
       sagaId,
@@ -113,7 +126,7 @@ export class SagaWriter {
       participant: c.participant,
       command: c.command,
       request: c.payload,
-      ...commandRecord(this.sender, { ...c, sagaId }, now),
+      ...commandRecord(this.sender, { ...c, sagaId, traceParent }, now),
     };
   }
 
