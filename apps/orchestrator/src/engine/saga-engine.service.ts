@@ -21,6 +21,7 @@ import {
   type SagaEvent,
 } from '@skald/saga';
 import { NO_FAULTS, ORCHESTRATOR_FAULTS, type OrchestratorFaults } from '../faults/fault-points';
+import { sagaLogFields } from '../logging/saga-log-fields';
 import { secondsBetween, SkaldMetrics } from '../metrics/metrics.module';
 import { FailFast } from '../resilience/fail-fast';
 import { ParticipantBreakers } from '../resilience/participant-breakers.service';
@@ -201,7 +202,8 @@ export class SagaEngine {
     for (const { command, outcome: answer } of outcome.appliedAnswers)
       this.metrics.stepAnswered(command, answer, ctx.now);
     this.committed(outcome.applied);
-    for (const line of outcome.warnings) this.logger.warn(line);
+    for (const { saga, step, message } of outcome.warnings)
+      this.logger.warn(sagaLogFields(saga, step), message);
     return outcome.results;
   }
 
@@ -221,6 +223,7 @@ export class SagaEngine {
         if (isRetryable(error)) throw error;
         // a timer that can never apply here must not block the ones behind it: look again later
         this.logger.error(
+          { ...sagaLogFields(stored, timer.step ?? undefined), timerId: timer.id },
           `timer ${timer.id} of saga ${stored.id} postponed: ${(error as Error).message}`,
         );
         tx.timers.postpone(timer.id, ctx.now + POISON_TIMER_DELAY_MS);
@@ -294,7 +297,10 @@ export class SagaEngine {
   private afterCommit(saga: SagaRecord): void {
     this.faults.at('saga:committed', saga);
     this.outbox.signal();
-    this.logger.debug(`saga ${saga.id} (${saga.type} v${saga.version}) is ${saga.status}`);
+    this.logger.debug(
+      { ...sagaLogFields(saga), status: saga.status },
+      `saga ${saga.id} (${saga.type} v${saga.version}) is ${saga.status}`,
+    );
   }
 }
 

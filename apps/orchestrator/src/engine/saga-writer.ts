@@ -15,6 +15,7 @@ import {
 import type { CompiledOrchestratorConfig } from '../config/orchestrator-config';
 import { ORCHESTRATOR_CONFIG } from '../config/orchestrator-config.token';
 import type { RefusedCommand } from '../resilience/fail-fast';
+import { sagaLogFields } from '../logging/saga-log-fields';
 import { endingSpans, startStepSpan, traceParentOf } from '../tracing/spans';
 import { COMMAND_SOURCES, commandRecord } from './command-records';
 import { sagaRecordOf, type SagaBase } from './saga-records';
@@ -75,6 +76,10 @@ export class SagaWriter {
           // the command carries its attempt's span: the participant's spans are its children
           const span = startStepSpan(w.saga, c);
           stepSpans.push(span);
+          this.logger.debug(
+            { ...sagaLogFields(w.saga, c.step), attempt: c.attempt, phase: c.phase },
+            `saga ${w.saga.id}: ${c.phase} ${c.step} attempt ${c.attempt} queued (${c.participant} ${c.command})`,
+          );
           return {
             ...this.commandRow(w.saga.id, c, now, traceParentOf(span)),
             released: w.finishes,
@@ -135,7 +140,7 @@ export class SagaWriter {
     if (saga.status === 'completed') return;
     const { id, type, version, status, error } = saga;
     this.logger.warn(
-      { sagaId: id, type, version, status, step: error?.step, code: error?.code },
+      { ...sagaLogFields(saga, error?.step), type, version, status, code: error?.code },
       `saga ${id} (${type} v${version}) is ${status}: ${error?.code}: ${error?.message}`,
     );
   }
