@@ -11,13 +11,7 @@ import {
   Query,
   Res,
 } from '@nestjs/common';
-import {
-  ApiAcceptedResponse,
-  ApiHeader,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Actor, RequiresScope } from '../auth/api-key.guard';
 import { SagaEngine } from '../engine/saga-engine.service';
@@ -31,6 +25,7 @@ import { HistoryEntryDto } from './dto/history-entry.dto';
 import { SagaDto, SagaPageDto } from './dto/saga-resource.dto';
 import { ApiErrorResponses, BODY_ERRORS, ERROR_CASES } from './error-responses';
 import { ApiIdempotentCreate, idempotencyKey } from './idempotency-key';
+import { ApiTraceParent } from './trace-parent';
 import { SagaViews } from './saga-views';
 
 const SagaId = () =>
@@ -61,12 +56,7 @@ export class SagasController {
   @RequiresScope('start')
   @ApiOperation({ summary: 'Start a saga' })
   @ApiIdempotentCreate(SagaDto, 'started', 'already started with this idempotency key and request')
-  @ApiHeader({
-    name: 'traceparent',
-    required: false,
-    description:
-      "W3C Trace Context: the saga's trace continues the caller's (docs/observability.md). Ignored when malformed.",
-  })
+  @ApiTraceParent('saga')
   @ApiErrorResponses(
     ...BODY_ERRORS,
     ERROR_CASES.unknownSagaType,

@@ -109,6 +109,29 @@ export function startStepSpan(
   });
 }
 
+/** A 2PC transaction's span: its start. Every prepare, commit and abort of it is its child. */
+export function startTransactionSpan(transactionId: string, callerTraceParent?: string): Span {
+  return startSpan('2pc transaction', callerTraceParent, {
+    attributes: { [A.sagaId]: transactionId },
+  });
+}
+
+/** One 2PC message (prepare, commit or abort to one participant): the decision that queued it. */
+export function startTwoPhaseSpan(
+  transaction: { id: string; traceParent: string | null },
+  message: { step: string; attempt: number; phase: Phase; participant: string },
+): Span {
+  return startSpan(`${message.phase} ${message.participant}`, transaction.traceParent, {
+    attributes: {
+      [A.sagaId]: transaction.id,
+      [A.step]: message.step,
+      [A.attempt]: message.attempt,
+      [A.phase]: message.phase,
+      [A.participant]: message.participant,
+    },
+  });
+}
+
 /** The relay's publish of one outbox record (a PRODUCER span, child of its command's span). */
 export function startPublishSpan(record: {
   topic: string;
@@ -135,7 +158,13 @@ export function startPublishSpan(record: {
 
 /** The application of one reply (a CONSUMER span, child of the participant's handler span). */
 export function startReplySpan(
-  reply: { id: string; correlationId: string; sagaId: string; outcome: string; traceParent?: string },
+  reply: {
+    id: string;
+    correlationId: string;
+    sagaId: string;
+    outcome: string;
+    traceParent?: string;
+  },
   topic: string,
   consumerGroup: string,
 ): Span {
