@@ -51,8 +51,7 @@ export function compileLog(options: {
 }): { log: SdkLog; logger?: ParticipantLogger } {
   const logger = options.logger?.child({ participant: options.name });
   const log = options.log;
-  if (!log && !logger)
-    return { log: (m) => console.warn(`[skald:${options.name}] ${m}`) }; // eslint-disable-line no-console
+  if (!log && !logger) return { log: (m) => console.warn(`[skald:${options.name}] ${m}`) }; // eslint-disable-line no-console
   return {
     logger,
     log: (message, fields) => {

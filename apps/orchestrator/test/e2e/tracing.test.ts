@@ -151,10 +151,10 @@ describe('tracing and logs across the orchestrator and two participant processes
     await harness.waitForStatus(sagaId, 'compensated');
     // 4 commands: reserve, charge (error), charge again (refused), cancel; each published,
     // handled and its reply applied
-    await waitUntil(
-      () => receiver.spans.filter((s) => s.name.startsWith('process ')).length >= 4,
-      { timeoutMs: 30_000, what: 'the reply spans' },
-    );
+    await waitUntil(() => receiver.spans.filter((s) => s.name.startsWith('process ')).length >= 4, {
+      timeoutMs: 30_000,
+      what: 'the reply spans',
+    });
   });
 
   after(async () => {
@@ -169,7 +169,10 @@ describe('tracing and logs across the orchestrator and two participant processes
 
   it("makes one trace, continuing the caller's", () => {
     const spans = ofSaga();
-    assert.ok(spans.length >= 17, `saga, 4 steps, 4 publishes, 4 handlers, 4 replies: ${spans.length}`);
+    assert.ok(
+      spans.length >= 17,
+      `saga, 4 steps, 4 publishes, 4 handlers, 4 replies: ${spans.length}`,
+    );
     assert.deepEqual([...new Set(spans.map((s) => s.traceId))], [callerTraceId]);
     const saga = spans.filter((s) => s.name === 'saga traced-trip');
     assert.equal(saga.length, 1);

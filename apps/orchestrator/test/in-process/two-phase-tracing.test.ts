@@ -25,7 +25,7 @@ const participants = [
 ];
 
 describe('in process: 2PC spans', () => {
-  it('makes the prepares and the commits children of the transaction, in the caller's trace', () =>
+  it("makes the prepares and the commits children of the transaction, in the caller's trace", () =>
     InProcessOrchestrator.run({ sagas: [], participants: ['bank-a', 'bank-b'] }, async (skald) => {
       const traceId = randomBytes(16).toString('hex');
       const callerSpanId = randomBytes(8).toString('hex');
