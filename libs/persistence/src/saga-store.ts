@@ -86,13 +86,14 @@ export class SagaTransaction {
     const cte = this.writes.add(
       `INSERT INTO skald.saga_instance
          (id, type, version, status, input, data, stage, steps, error, wait_reason, deadline_at, idempotency_key,
-          request_hash, definition_hash, created_at, updated_at, ended_at)
+          request_hash, definition_hash, created_at, updated_at, ended_at, trace_parent)
        SELECT s.id, s.type, s.version, s.status, COALESCE(s.input, 'null'::jsonb), s.data, s.stage, s.steps, s.error,
               s."waitReason", to_timestamp(s."deadlineAt" / 1000.0), s."idempotencyKey", s."requestHash",
-              s."definitionHash", $2, $2, CASE WHEN s.status = ANY($3::text[]) THEN $2::timestamptz END
+              s."definitionHash", $2, $2, CASE WHEN s.status = ANY($3::text[]) THEN $2::timestamptz END,
+              s."traceParent"
        FROM jsonb_to_recordset($1::jsonb) AS s(ord int, id uuid, type text, version int, status text,
             input jsonb, data jsonb, stage int, steps jsonb, error jsonb, "waitReason" text, "deadlineAt" float8,
-            "idempotencyKey" text, "requestHash" text, "definitionHash" text)
+            "idempotencyKey" text, "requestHash" text, "definitionHash" text, "traceParent" text)
        ORDER BY s.ord
        ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
        RETURNING id`,
