@@ -10,6 +10,7 @@ import { PersistenceModule } from '@skald/persistence';
 import type { SagaDefinition } from '@skald/saga';
 import { ApiModule } from './api/api.module';
 import { BulkModule } from './bulk/bulk.module';
+import { ConsoleModule } from './console/console.module';
 import { OrchestratorConfigModule } from './config/config.module';
 import type { CompiledOrchestratorConfig } from './config/orchestrator-config';
 import { NO_FAULTS, type OrchestratorFaults } from './faults/fault-points';
@@ -54,6 +55,7 @@ export class SkaldModule {
         HealthModule,
         ApiModule,
         MetricsModule,
+        ConsoleModule,
         OutboxModule,
         RepliesModule,
         TimersModule,

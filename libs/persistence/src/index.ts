@@ -19,6 +19,13 @@ export {
   PERSISTENCE_ERROR_CODES,
   StaleLeaseError,
 } from './errors';
+export {
+  DefinitionCheckStore,
+  type CheckScope,
+  type RegisteredShape,
+  type StepInUse,
+  type UnfinishedGroup,
+} from './definition-checks';
 export { listenForNotifications, type NotificationListener } from './notifications';
 export { PersistenceModule, type PersistenceModuleOptions } from './persistence.module';
 export { HousekeepingTransaction, LeaseStore, type LeaseRecord } from './lease-store';
@@ -66,7 +73,7 @@ export {
   type OutboxRecord,
   type ParticipantClaim,
 } from './outbox-transaction';
-export { type SagaHistoryRecord, type SagaRecord } from './saga-records';
+export { type NewSagaRecord, type SagaHistoryRecord, type SagaRecord } from './saga-records';
 export { TIMER_CHANNEL, TimerTransaction, type NewTimerRow, type TimerRecord } from './timers';
 export { type ClaimedTimer, type ReplyBatchRead, type ReplyKey } from './engine-reads';
 export { type Page } from './keyset-page';

@@ -5,6 +5,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions, type DatabaseOptions } from './data-source';
 import { BulkJobStore } from './bulk-jobs';
+import { DefinitionCheckStore } from './definition-checks';
 import { LeaseStore } from './lease-store';
 import { SagaQueries } from './saga-queries';
 import { SagaStore } from './saga-store';
@@ -51,8 +52,9 @@ export class PersistenceModule {
         onDataSource(LeaseStore),
         onDataSource(TwoPhaseStore),
         onDataSource(BulkJobStore),
+        onDataSource(DefinitionCheckStore),
       ],
-      exports: [SagaStore, SagaQueries, LeaseStore, TwoPhaseStore, BulkJobStore],
+      exports: [SagaStore, SagaQueries, LeaseStore, TwoPhaseStore, BulkJobStore, DefinitionCheckStore],
     };
   }
 }

@@ -26,11 +26,13 @@ export { followedBy } from './followed-by';
 export {
   command,
   defineSaga,
+  EXHAUSTED_POLICIES,
   isSagaDefinition,
   ParallelGroup,
   SagaBuilder,
   type CommandSpec,
   type CompiledStep,
+  type ExhaustedPolicy,
   type JsonSchema,
   type SagaDefinition,
   type SagaDescription,

@@ -4,9 +4,13 @@ import type { Outcome, SagaPhase } from '@skald/protocol';
 
 export type { SagaPhase };
 
-/** Status of a saga instance. Terminal: completed, compensated, failed. */
+/**
+ * Status of a saga instance. Terminal: completed, compensated, failed. `paused` is not terminal:
+ * the saga waits for an operator (resume, cancel, or skip its paused step) and holds its timers.
+ */
 export const SAGA_STATUS = {
   running: 'running',
+  paused: 'paused',
   compensating: 'compensating',
   completed: 'completed',
   compensated: 'compensated',
@@ -32,6 +36,11 @@ export const STEP_STATUS = {
   running: 'running',
   /** The last forward attempt ended in `error` or a timeout; a backoff timer will send the next. */
   retrying: 'retrying',
+  /**
+   * Its forward retries ran out and its policy is `onExhausted: 'pause'`: the saga is paused until
+   * an operator resumes it (the step runs again from attempt 1), cancels it or skips the step.
+   */
+  paused: 'paused',
   succeeded: 'succeeded',
   /** Forward step failed for good with no effect at the participant (business refusal or errors only). */
   failed: 'failed',
@@ -92,7 +101,7 @@ export interface StepState {
   /** ms since epoch */
   endedAt?: number;
   error?: RecordedError;
-  /** Set when an operator skipped the compensation. */
+  /** Set when an operator skipped the compensation, or (status `skipped`) the paused step itself. */
   skipReason?: string;
 }
 
@@ -135,7 +144,18 @@ export type SagaEvent =
   /** Operator: resume a `failed` saga (retry its failed compensations, or its failed step after the pivot). */
   | ({ kind: 'resume' } & OperatorAudit)
   /** Operator: treat a failed compensation as done, with a reason. */
-  | { kind: 'skip-compensation'; step: string; reason: string; actor?: string };
+  | { kind: 'skip-compensation'; step: string; reason: string; actor?: string }
+  /** Operator: hold a running saga where it is (replies still apply; it does not move on). */
+  | ({
+      kind: 'pause';
+      reason: string;
+      /** Set when the operator paused every saga waiting on this participant. */
+      participant?: string;
+    } & OperatorAudit)
+  /** Operator: resume a `paused` saga; its paused steps run again from attempt 1. */
+  | ({ kind: 'unpause' } & OperatorAudit)
+  /** Operator: skip a paused step whose definition allows it (`skippable`), and resume the saga. */
+  | ({ kind: 'skip-step'; step: string; reason: string } & OperatorAudit);
 
 /** Who asked for an operator action, recorded in the history entry it writes. */
 export interface OperatorAudit {
@@ -197,6 +217,11 @@ export interface HistoryEntry {
     | 'compensation-skipped'
     | 'cancel-requested'
     | 'deadline-passed'
+    /**
+     * The saga was paused: by an operator (`reason`, `actor`, `participant` when all sagas waiting
+     * on one were), or by a step's exhausted retries (`step`, `participant`, `error`).
+     */
+    | 'paused'
     | 'resumed';
   step?: string;
   details?: Record<string, unknown>;

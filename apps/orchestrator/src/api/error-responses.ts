@@ -92,7 +92,7 @@ export const ERROR_CASES = {
     status: 409,
     name: 'saga-state',
     description: "the saga's state does not allow the action",
-    message: `saga ${SAGA_ID} is completed; only a running saga can be cancelled`,
+    message: `saga ${SAGA_ID} is completed; only a running or paused saga can be cancelled`,
     code: SAGA_ERROR_CODES.illegalTransition,
   },
   definitionMissing: {

@@ -62,7 +62,8 @@ function bodyParserError(error: unknown): { status: number; message: string } | 
   return undefined;
 }
 
-function describe(error: unknown): { status: number; message: string } {
+/** The HTTP status and message an error is answered with (the console shows the same). */
+export function describeError(error: unknown): { status: number; message: string } {
   const parser = bodyParserError(error);
   if (parser) return parser;
   if (error instanceof HttpException) {
@@ -112,7 +113,7 @@ export class ErrorFilter implements ExceptionFilter {
       res.status((error as HttpException).getStatus()).json(own);
       return;
     }
-    const { status, message } = describe(error);
+    const { status, message } = describeError(error);
     if (status >= 500)
       this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
     const code = codeOf(error, status);

@@ -3,7 +3,6 @@
 // saga's history, and the job's item ended in the same transaction.
 import type { OperatorAudit } from '@skald/saga';
 import type { ActOptions, SagaEngine } from '../engine/saga-engine.service';
-import { BulkActionNotImplementedError } from './errors';
 
 export const BULK_ACTIONS = ['cancel', 'retry', 'resume'] as const;
 export type BulkAction = (typeof BULK_ACTIONS)[number];
@@ -31,15 +30,8 @@ export async function actOnSaga(
       await engine.act(sagaId, { kind: 'resume', ...audit }, { within });
       return;
     case 'resume':
-      return resumePausedSaga(engine, request);
+      // as POST /v1/sagas/:id/resume (SagaPausing.resume): a paused saga's steps run again
+      await engine.act(sagaId, { kind: 'unpause', ...audit }, { within });
+      return;
   }
-}
-
-/**
- * ⚠ WIRING POINT (#18 item 3, pause/resume): resume one paused saga. Replace the body with the
- * pause feature's "resume one saga" call, passing `audit` (history) and `within` (so the job's
- * item ends in the resume's own transaction). Until then each saga fails with NOT_IMPLEMENTED.
- */
-async function resumePausedSaga(_engine: SagaEngine, _request: BulkActionRequest): Promise<void> {
-  throw new BulkActionNotImplementedError('resume');
 }

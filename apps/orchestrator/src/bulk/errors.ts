@@ -6,7 +6,6 @@ export const BULK_ERROR_CODES = {
   tooManyJobs: 'BULK_TOO_MANY_JOBS',
   jobNotFound: 'BULK_JOB_NOT_FOUND',
   jobNotRunning: 'BULK_JOB_NOT_RUNNING',
-  notImplemented: 'NOT_IMPLEMENTED',
 } as const;
 
 /** The filter matches more sagas than one job may act on (SKALD_BULK_MAX_SAGAS). */
@@ -51,15 +50,5 @@ export class BulkJobNotRunningError extends SkaldError {
 
   constructor(jobId: string, status: string) {
     super(`bulk job ${jobId} is ${status}; only a running job can be cancelled`);
-  }
-}
-
-/** A bulk action this build cannot perform yet; recorded as the saga's failure, never faked. */
-export class BulkActionNotImplementedError extends SkaldError {
-  readonly code = BULK_ERROR_CODES.notImplemented;
-  readonly retryable = false;
-
-  constructor(action: string) {
-    super(`bulk ${action} is not implemented in this build`);
   }
 }

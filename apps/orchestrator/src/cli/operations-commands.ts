@@ -188,6 +188,8 @@ export function transactionsCommand(): Command {
 
 interface DefinitionsCheck {
   ok: boolean;
+  unfinishedSagas: number;
+  affectedSagas: number;
   problems: Row[];
 }
 
@@ -198,13 +200,18 @@ export function definitionsCommand(): Command {
     .description(
       'would the registered definitions break sagas that are not finished? (exit 1 if so)',
     )
+    .addHelpText(
+      'after',
+      '\nExample:\n  skald definitions check --json   # exit 0: nothing breaks; 1: problems listed\n',
+    )
     .action(
       withContext(async (ctx) => {
         const report = await ctx.api.get<DefinitionsCheck>('/v1/definitions/check');
         ctx.print(report, (r) =>
           r.ok
-            ? 'ok: every unfinished saga has its definition, version and step\n'
-            : table(r.problems, Object.keys(r.problems[0] ?? {})),
+            ? `ok: the registered definitions fit all ${r.unfinishedSagas} unfinished sagas\n`
+            : `${r.affectedSagas} of ${r.unfinishedSagas} unfinished sagas would break\n` +
+              table(r.problems, ['kind', 'type', 'version', 'step', 'sagas', 'message']),
         );
         if (!report.ok) process.exitCode = EXIT.refused;
       }),

@@ -30,6 +30,23 @@ describe('loadOrchestratorConfig', () => {
       maxSagasPerJob: 10_000,
       maxRunningJobs: 2,
     });
+    assert.equal(config.retentionMs, 30 * 86_400_000, 'finished sagas kept 30 days');
+    assert.equal(config.allowBreakingDefinitions, false, 'a breaking deploy is refused');
+  });
+
+  it('keeps finished sagas forever on request, and names a bad retention', () => {
+    assert.equal(
+      loadOrchestratorConfig({ ...valid, SKALD_RETENTION_DAYS: 'forever' }).retentionMs,
+      null,
+    );
+    for (const bad of ['0', '-3', '1.5', 'always', '100000']) {
+      assert.deepEqual(problemsOf({ ...valid, SKALD_RETENTION_DAYS: bad }), [
+        'SKALD_RETENTION_DAYS must be a whole number of days between 1 and 99999, or forever',
+      ]);
+    }
+    assert.deepEqual(problemsOf({ ...valid, SKALD_ALLOW_BREAKING_DEFINITIONS: 'yes' }), [
+      'SKALD_ALLOW_BREAKING_DEFINITIONS must be true or false',
+    ]);
   });
 
   it('parses every variable it knows', () => {
@@ -60,6 +77,8 @@ describe('loadOrchestratorConfig', () => {
       SKALD_BULK_RATE: '20',
       SKALD_BULK_MAX_SAGAS: '500',
       SKALD_BULK_MAX_JOBS: '3',
+      SKALD_RETENTION_DAYS: '2',
+      SKALD_ALLOW_BREAKING_DEFINITIONS: 'true',
     });
     assert.deepEqual(config, {
       databaseUrl: valid.DATABASE_URL,
@@ -92,6 +111,8 @@ describe('loadOrchestratorConfig', () => {
       leaseMs: 3_000,
       inboxRetentionMs: 60_000,
       bulk: { sagasPerSecond: 20, maxSagasPerJob: 500, maxRunningJobs: 3 },
+      retentionMs: 2 * 86_400_000,
+      allowBreakingDefinitions: true,
       twoPhaseResendMs: 2_000,
       twoPhaseTimeoutMs: 30_000,
       twoPhaseResendMaxMs: 60_000,

@@ -21,6 +21,10 @@ import {
   type FlowControlOptions,
 } from '../resilience/flow-control';
 
+const DAY_MS = 86_400_000;
+/** SKALD_RETENTION_DAYS when unset. */
+export const DEFAULT_RETENTION_DAYS = 30;
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -138,6 +142,17 @@ class OrchestratorEnv {
 
   @IntegerBetween(1, 100)
   SKALD_BULK_MAX_JOBS?: number;
+  /** Days finished sagas and 2PC transactions are kept, or `forever`. */
+  @IsOptional()
+  @Matches(/^(forever|[1-9]\d{0,4})$/, {
+    message: 'SKALD_RETENTION_DAYS must be a whole number of days between 1 and 99999, or forever',
+  })
+  SKALD_RETENTION_DAYS?: string;
+
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'SKALD_ALLOW_BREAKING_DEFINITIONS must be true or false' })
+  SKALD_ALLOW_BREAKING_DEFINITIONS?: boolean;
 
   @IsOptional()
   @Transform(toInt)
@@ -234,6 +249,16 @@ export interface CompiledOrchestratorConfig {
   readonly inboxRetentionMs: number;
   /** Bulk actions by filter (POST /v1/sagas/bulk): their pace and caps. */
   readonly bulk: BulkLimits;
+  /**
+   * Sagas that ended `completed` or `compensated`, and 2PC transactions `committed` or `aborted`,
+   * are deleted this long after they ended (SKALD_RETENTION_DAYS); null: kept forever.
+   */
+  readonly retentionMs: number | null;
+  /**
+   * Start even when the registered definitions would break unfinished sagas (they are then
+   * marked `definition-missing`), instead of refusing to (SKALD_ALLOW_BREAKING_DEFINITIONS).
+   */
+  readonly allowBreakingDefinitions: boolean;
   /** 2PC: unanswered prepares are re-sent this often; a decision first after this, then backing off. */
   readonly twoPhaseResendMs: number;
   /** 2PC: the longest wait between two re-sends of a decision. */
@@ -300,6 +325,8 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv): CompiledOrchestr
     SKALD_BULK_RATE: env.SKALD_BULK_RATE,
     SKALD_BULK_MAX_SAGAS: env.SKALD_BULK_MAX_SAGAS,
     SKALD_BULK_MAX_JOBS: env.SKALD_BULK_MAX_JOBS,
+    SKALD_RETENTION_DAYS: env.SKALD_RETENTION_DAYS,
+    SKALD_ALLOW_BREAKING_DEFINITIONS: env.SKALD_ALLOW_BREAKING_DEFINITIONS,
     SKALD_TWO_PHASE_RESEND_MS: env.SKALD_TWO_PHASE_RESEND_MS,
     SKALD_TWO_PHASE_TIMEOUT_MS: env.SKALD_TWO_PHASE_TIMEOUT_MS,
     SKALD_TWO_PHASE_RESEND_MAX_MS: env.SKALD_TWO_PHASE_RESEND_MAX_MS,
@@ -372,6 +399,11 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv): CompiledOrchestr
       maxSagasPerJob: raw.SKALD_BULK_MAX_SAGAS ?? 10_000,
       maxRunningJobs: raw.SKALD_BULK_MAX_JOBS ?? 2,
     },
+    retentionMs:
+      raw.SKALD_RETENTION_DAYS === 'forever'
+        ? null
+        : Number(raw.SKALD_RETENTION_DAYS ?? DEFAULT_RETENTION_DAYS) * DAY_MS,
+    allowBreakingDefinitions: raw.SKALD_ALLOW_BREAKING_DEFINITIONS ?? false,
     twoPhaseResendMs: raw.SKALD_TWO_PHASE_RESEND_MS ?? 2_000,
     twoPhaseTimeoutMs: raw.SKALD_TWO_PHASE_TIMEOUT_MS ?? 30_000,
     twoPhaseResendMaxMs: raw.SKALD_TWO_PHASE_RESEND_MAX_MS ?? 60_000,

@@ -208,7 +208,7 @@ describe('bulk actions by filter (orchestrator process, real Kafka and PostgreSQ
     );
   });
 
-  it('records each refusal per saga, resume is not implemented yet, and jobs can be cancelled', async () => {
+  it('records each refusal per saga, resumes paused sagas, and jobs can be cancelled', async () => {
     const done = (await skald.startSaga('book-stay', { customer: 'refused' })).id;
     await skald.waitForStatus(done, 'completed');
     const createdAfter = await createdAtOf(done);
@@ -222,8 +222,9 @@ describe('bulk actions by filter (orchestrator process, real Kafka and PostgreSQ
     assert.equal((await skald.saga(done)).status, 'completed');
 
     const resume = await bulk<BulkJob>({ action: 'resume', filter: { createdAfter } });
-    const notImplemented = await jobEnded(resume.body.id);
-    assert.equal(notImplemented.results[0].error?.code, 'NOT_IMPLEMENTED');
+    const notPaused = await jobEnded(resume.body.id);
+    assert.equal(notPaused.results[0].error?.code, 'ILLEGAL_TRANSITION');
+    assert.match(notPaused.results[0].error?.message ?? '', /only a paused saga can be resumed/);
 
     // a job on sagas that run forever, cancelled while it runs: 60 sagas at 50 a second take
     // more than a second, so it still runs when the next request comes
@@ -252,6 +253,22 @@ describe('bulk actions by filter (orchestrator process, real Kafka and PostgreSQ
     );
     const again = await skald.request('POST', `/v1/bulk-jobs/${slow.body.id}/cancel`);
     assert.equal(again.status, 409);
+
+    // two of the sleepers the cancelled job left, paused by hand, resumed by filter
+    const left: string[] = [];
+    for (const id of sleepers)
+      if (left.length < 2 && (await skald.saga(id)).status === 'running') left.push(id);
+    assert.equal(left.length, 2, 'the cancelled job left sleepers running');
+    for (const id of left) {
+      const paused = await skald.request('POST', `/v1/sagas/${id}/pause`, { reason: 'by hand' });
+      assert.equal(paused.status, 202, JSON.stringify(paused.body));
+    }
+    const resumed = await bulk<BulkJob>({ action: 'resume', filter: { waitReason: 'paused' } });
+    assert.equal(resumed.status, 202, JSON.stringify(resumed.body));
+    const resumedJob = await jobEnded(resumed.body.id);
+    assert.deepEqual([resumedJob.total, resumedJob.succeeded], [2, 2]);
+    for (const id of left) assert.equal((await skald.saga(id)).status, 'running');
+    assert.deepEqual(await entriesOfJob(left, 'resumed', resumed.body.id), [1, 1]);
   });
 
   it('refuses a match over SKALD_BULK_MAX_SAGAS, bad input and a key without the operate scope', async () => {

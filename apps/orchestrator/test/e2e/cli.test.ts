@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Client } from 'pg';
 import type { CommandEnvelope } from '@skald/protocol';
 import {
   findFreePort,
@@ -158,6 +159,40 @@ describe('skald CLI against a running orchestrator', () => {
     assert.ok(actors.includes('ops'), 'the key name recorded with the retry');
   });
 
+  it('pauses a running saga and resumes it, as tables and as JSON', async () => {
+    const slow = await json<{ id: string }>([
+      'sagas',
+      'start',
+      'slow-order',
+      '--input',
+      '{"customer":"paz"}',
+    ]);
+    await waitUntil(async () => (await skald.saga(slow.id)).steps[1].status === 'running', {
+      what: 'the slow order waiting on its approval',
+    });
+    const noReason = await cli(['sagas', 'pause', slow.id]);
+    assert.equal(noReason.code, 2);
+    assert.match(noReason.stderr, /required option '--reason <reason>' not specified/);
+    const paused = await cli(['sagas', 'pause', slow.id, '--reason', 'look first']);
+    assert.equal(paused.code, 0, paused.stderr);
+    assert.match(paused.stdout, /^status: +paused$/m);
+    assert.match(paused.stdout, /^waiting: +paused$/m);
+    const again = await cli(['sagas', 'pause', slow.id, '--reason', 'twice']);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /409 .*only a running saga can be paused/);
+    const resumed = await json<{ id: string; status: string }>(['sagas', 'resume', slow.id]);
+    assert.deepEqual([resumed.id, resumed.status], [slow.id, 'running']);
+    const notPaused = await cli(['sagas', 'resume', slow.id]);
+    assert.equal(notPaused.code, 1);
+    assert.match(notPaused.stderr, /409 .*only a paused saga can be resumed/);
+    const history = await skald.history(slow.id);
+    const paused1 = history.find((h) => h.type === 'paused');
+    assert.deepEqual(paused1?.details, { reason: 'look first', actor: 'ops' });
+    assert.equal(history.find((h) => h.type === 'resumed')?.details?.actor, 'ops');
+    await json(['sagas', 'cancel', slow.id, '--reason', 'done with it']);
+    await skald.waitForStatus(slow.id, 'compensated');
+  });
+
   it('bulk: a dry run counts, a retry with --wait follows the job to the end, status shows it', async () => {
     brokenHotels.add('x');
     const ids: string[] = [];
@@ -222,6 +257,48 @@ describe('skald CLI against a running orchestrator', () => {
     assert.match(shown.stdout, /^cars +closed +\d+\/\d+/m);
     const transactions = await json<{ items: unknown[] }>(['transactions', 'list']);
     assert.ok(Array.isArray(transactions.items));
+  });
+
+  it('checks the definitions: ok exits 0; a saga of an unregistered version exits 1 with the table', async () => {
+    const fine = await cli(['definitions', 'check']);
+    assert.equal(fine.code, 0, fine.stderr);
+    assert.match(fine.stdout, /^ok: the registered definitions fit all \d+ unfinished sagas/);
+    const started = await json<{ id: string }>([
+      'sagas',
+      'start',
+      'book-trip',
+      '--input',
+      '{"customer":"ada"}',
+    ]);
+    await skald.waitForStatus(started.id, 'completed');
+    // as if book-trip v7 had run here and been unregistered since
+    const db = new Client(skald.db.url);
+    await db.connect();
+    const setSaga = (status: string, version: number) =>
+      db.query('UPDATE skald.saga_instance SET status = $2, version = $3 WHERE id = $1', [
+        started.id,
+        status,
+        version,
+      ]);
+    try {
+      await setSaga('running', 7);
+      const broken = await cli(['definitions', 'check']);
+      assert.equal(broken.code, 1, broken.stderr);
+      assert.match(broken.stdout, /^1 of \d+ unfinished sagas would break/);
+      assert.match(broken.stdout, /^KIND +TYPE +VERSION +STEP +SAGAS +MESSAGE/m);
+      assert.match(broken.stdout, /^missing-version +book-trip +7 +- +1 +1 unfinished saga: /m);
+      const report = await cli(['definitions', 'check', '--json']);
+      assert.equal(report.code, 1);
+      const parsed = JSON.parse(report.stdout) as { ok: boolean; problems: { kind: string }[] };
+      assert.equal(parsed.ok, false);
+      assert.deepEqual(
+        parsed.problems.map((p) => p.kind),
+        ['missing-version'],
+      );
+    } finally {
+      await setSaga('completed', 1);
+      await db.end();
+    }
   });
 
   it('exits 2 with the reason on a bad flag, a bad duration or bad JSON', async () => {

@@ -1,12 +1,14 @@
 // The OpenAPI document against a real orchestrator: /docs-json is the document built in-process,
 // it has a 2xx schema for every operation, and every answer of every endpoint — sagas running,
-// completed, compensated and failed, history, pages, participants, saga types, 2PC transactions
-// committed, aborted and resolved, bulk dry runs and jobs, and the errors 400, 401, 403, 404, 409,
-// 413 and 429 — validates against the schema the document gives for its operation and status.
+// completed, compensated and failed, history, pages, participants, saga types, the definition
+// check (with and without problems), 2PC transactions committed, aborted and resolved, bulk dry
+// runs and jobs, and the errors 400, 401, 403, 404, 409, 413 and 429 — validates against the
+// schema the document gives for its operation and status.
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Client } from 'pg';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import type { CommandEnvelope } from '@skald/protocol';
 import { OrchestratorHarness, type ScriptedAnswer, type ScriptedParticipant } from '@skald/testing';
@@ -46,7 +48,10 @@ interface Page<T> {
 
 const ok = (data: unknown = {}): ScriptedAnswer => ({ outcome: 'success', data });
 
-/** `rooms` release nothing for the customer `stuck`; `cards` refuse when asked to. */
+/**
+ * `rooms` release nothing for the customer `stuck` and reserve nothing for `flaky`; `cards` refuse
+ * when asked to.
+ */
 function answer(participant: string) {
   return (command: CommandEnvelope): ScriptedAnswer => {
     const data = (command.data ?? {}) as { customer?: string; refuse?: boolean };
@@ -55,6 +60,8 @@ function answer(participant: string) {
     if (participant === 'rooms' && command.command === 'release' && data.customer === 'stuck')
       return { outcome: 'error', code: 'ROOMS_DOWN' };
     if (participant === 'bank-no') return { outcome: 'failure', code: 'INSUFFICIENT_FUNDS' };
+    if (participant === 'rooms' && data.customer === 'flaky')
+      return { outcome: 'error', code: 'ROOMS_DOWN' };
     return ok({ id: `${participant}-${command.sagaId.slice(0, 8)}` });
   };
 }
@@ -150,6 +157,7 @@ describe('the OpenAPI document describes every answer (orchestrator process, rea
     assert.equal(failed.body.nextCursor, null);
 
     assert.equal((await api.call('GET', '/v1/saga-types')).status, 200);
+    assert.equal((await api.call('GET', '/v1/definitions/check')).status, 200);
     assert.equal((await api.call('GET', '/v1/participants')).status, 200);
 
     const cancel = await api.call<Saga>('POST', `/v1/sagas/${running.id}/cancel`, {
@@ -167,6 +175,34 @@ describe('the OpenAPI document describes every answer (orchestrator process, rea
     );
     assert.equal(skip.status, 202, JSON.stringify(skip.body));
     await sagaIn(skipped.id, 'compensated');
+  });
+
+  it('answers paused sagas, and the pause, resume and skip actions', async () => {
+    const skipped = await start('pause-stay', { customer: 'flaky' });
+    const resumed = await start('pause-stay', { customer: 'flaky' });
+    await sagaIn(skipped.id, 'paused');
+    await sagaIn(resumed.id, 'paused');
+    assert.equal((await api.call('GET', '/v1/sagas?waitReason=paused')).status, 200);
+    const skip = await api.call('POST', `/v1/sagas/${skipped.id}/steps/reserve-room/skip`, {
+      body: { reason: 'booked by phone' },
+    });
+    assert.equal(skip.status, 202, JSON.stringify(skip.body));
+    await sagaIn(skipped.id, 'completed');
+    const resume = await api.call('POST', `/v1/sagas/${resumed.id}/resume`);
+    assert.equal(resume.status, 202, JSON.stringify(resume.body));
+    assert.equal((await api.call('GET', `/v1/sagas/${resumed.id}/history`)).status, 200);
+
+    const sleeper = await start('wait-forever', {});
+    const pause = await api.call('POST', `/v1/sagas/${sleeper.id}/pause`, {
+      body: { reason: 'look first' },
+    });
+    assert.equal(pause.status, 202, JSON.stringify(pause.body));
+    const resumeAll = await api.call('POST', '/v1/participants/sleepers/resume-sagas');
+    assert.equal(resumeAll.status, 200, JSON.stringify(resumeAll.body));
+    const pauseAll = await api.call('POST', '/v1/participants/sleepers/pause-sagas', {
+      body: { reason: 'sleepers maintenance' },
+    });
+    assert.equal(pauseAll.status, 200, JSON.stringify(pauseAll.body));
   });
 
   it('answers 2PC transactions committed, aborted, preparing and resolved, and their pages', async () => {
@@ -247,6 +283,31 @@ describe('the OpenAPI document describes every answer (orchestrator process, rea
     for (const [status, method, url, body, headers] of errors) {
       const res = await api.call(method, url, { body, headers });
       assert.equal(res.status, status, `${method} ${url}: ${JSON.stringify(res.body)}`);
+    }
+  });
+
+  it('answers a definition check that found problems', async () => {
+    const done = (await api.call<Page<Saga>>('GET', '/v1/sagas?status=completed')).body.items[0];
+    // as if its version had been unregistered while it ran
+    const db = new Client(skald.db.url);
+    await db.connect();
+    const setSaga = (status: string, version: number) =>
+      db.query('UPDATE skald.saga_instance SET status = $2, version = $3 WHERE id = $1', [
+        done.id,
+        status,
+        version,
+      ]);
+    try {
+      await setSaga('running', 9);
+      const check = await api.call<{ ok: boolean; problems: unknown[] }>(
+        'GET',
+        '/v1/definitions/check',
+      );
+      assert.equal(check.body.ok, false, JSON.stringify(check.body));
+      assert.equal(check.body.problems.length, 1);
+    } finally {
+      await setSaga('completed', 1);
+      await db.end();
     }
   });
 

@@ -96,8 +96,7 @@ export class BulkDryRunDto {
 export class BulkItemErrorDto {
   @ApiProperty({
     example: 'ILLEGAL_TRANSITION',
-    description:
-      'the code the single-saga endpoint answers with (ILLEGAL_TRANSITION: its 409), or NOT_IMPLEMENTED',
+    description: 'the code the single-saga endpoint answers with (ILLEGAL_TRANSITION: its 409)',
   })
   code!: string;
 
