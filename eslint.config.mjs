@@ -34,7 +34,7 @@ const ORCHESTRATOR_LAYERS = [
   ['config'],
   ['kafka', 'registry'],
   ['engine'],
-  ['two-phase', 'housekeeping', 'definitions'],
+  ['two-phase', 'housekeeping', 'bulk', 'definitions'],
   ['outbox', 'replies', 'timers', 'health'],
   ['api'],
   ['console'],

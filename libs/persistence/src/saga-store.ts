@@ -15,6 +15,7 @@ import {
   type ReplyBatchRead,
   type ReplyKey,
 } from './engine-reads';
+import { BulkItemTransaction } from './bulk-jobs';
 import { OutboxTransaction } from './outbox-transaction';
 import { ParticipantTransaction } from './participant-flow';
 import {
@@ -47,6 +48,8 @@ export class SagaTransaction {
   readonly timers: TimerTransaction;
   /** The relay's claim and dispatch, in this same transaction. */
   readonly outbox: OutboxTransaction;
+  /** A bulk job's item, ended in the same transaction as its action. */
+  readonly bulkItems: BulkItemTransaction;
   private readonly writes: QueuedWrites;
   /** History entries queued for the next statement: one INSERT keeps their order. */
   private history: (HistoryEntry & { sagaId: string; at: Date })[] = [];
@@ -66,6 +69,7 @@ export class SagaTransaction {
     this.executions = new StepExecutions(this.writes);
     this.writes.beforeRun((statement) => this.queueHistory(statement));
     this.outbox = new OutboxTransaction(run, this.timers);
+    this.bulkItems = new BulkItemTransaction(this.writes);
   }
 
   /** Runs the queued writes now, as one statement (the store runs what is left before COMMIT). */

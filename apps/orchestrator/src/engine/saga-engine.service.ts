@@ -65,6 +65,11 @@ export type OperatorEvent = Extract<
   { kind: 'cancel' | 'resume' | 'skip-compensation' | 'pause' | 'unpause' | 'skip-step' }
 >;
 
+export interface ActOptions {
+  /** Runs in the action's transaction after the saga row is locked; false: do nothing. */
+  within?: (tx: SagaTransaction) => Promise<boolean>;
+}
+
 /** How the reply consumer hands a batch of replies over. */
 export interface ReplyOptions {
   /** Picks the unsigned replies to refuse once their command's participant is known. */
@@ -265,12 +270,15 @@ export class SagaEngine {
   /**
    * Operator and API actions on one saga: cancel, resume (retry), skip a compensation, pause,
    * resume a paused saga (unpause), skip a paused step.
+   * `options.within` runs in the action's transaction once the saga row is locked; its writes
+   * commit with the action (or roll back with it), and when it answers false nothing is done.
    */
-  async act(sagaId: string, event: OperatorEvent): Promise<SagaRecord> {
+  async act(sagaId: string, event: OperatorEvent, options: ActOptions = {}): Promise<SagaRecord> {
     const ctx = decideContext();
     const { saga, written } = await this.store.transaction(async (tx) => {
       const stored = await tx.lockSaga(sagaId);
       if (!stored) throw new SagaNotFoundError(sagaId);
+      if (options.within && !(await options.within(tx))) return { saga: stored, written: false };
       const definition = this.definitionOf(stored);
       const decision = decide(definition, sagaStateOf(stored), event, ctx);
       if (decision.ignored) return { saga: stored, written: false };
