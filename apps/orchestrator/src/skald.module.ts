@@ -9,6 +9,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { PersistenceModule } from '@skald/persistence';
 import type { SagaDefinition } from '@skald/saga';
 import { ApiModule } from './api/api.module';
+import { BulkModule } from './bulk/bulk.module';
 import { ConsoleModule } from './console/console.module';
 import { OrchestratorConfigModule } from './config/config.module';
 import type { CompiledOrchestratorConfig } from './config/orchestrator-config';
@@ -59,6 +60,7 @@ export class SkaldModule {
         RepliesModule,
         TimersModule,
         HousekeepingModule,
+        BulkModule,
       ],
     };
   }

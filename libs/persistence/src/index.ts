@@ -36,7 +36,21 @@ export {
   type ParticipantWithWork,
 } from './participant-flow';
 export {
+  BULK_ITEM_OUTCOME,
+  BULK_JOB_STATUS,
+  BulkItemTransaction,
+  BulkJobStore,
+  type BulkItemOutcome,
+  type BulkItemRecord,
+  type BulkJobRecord,
+  type BulkJobStatus,
+  type CreateBulkJobResult,
+  type NewBulkJob,
+} from './bulk-jobs';
+export { type SagaFilter } from './saga-filter';
+export {
   SagaQueries,
+  type FilterSample,
   type ParticipantOverview,
   type SagaCounts,
   type SagaListFilter,

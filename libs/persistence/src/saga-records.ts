@@ -24,6 +24,8 @@ export interface SagaRecord {
   updatedAt: number;
   /** Epoch ms of the transaction that finished it; null while it runs. */
   endedAt: number | null;
+  /** W3C `traceparent` of the saga's span: its steps' spans are its children. Null: no trace. */
+  traceParent: string | null;
 }
 
 /** A saga as its start writes it: with the hash of its definition's shape (not read back). */
@@ -53,7 +55,7 @@ type SagaRow = Omit<SagaRecord, 'deadlineAt' | 'createdAt' | 'updatedAt' | 'ende
 export const SAGA_COLUMNS = `id, type, version, status, input, data, stage, steps, error, wait_reason AS "waitReason",
   deadline_at AS "deadlineAt",
   idempotency_key AS "idempotencyKey", request_hash AS "requestHash",
-  created_at AS "createdAt", updated_at AS "updatedAt", ended_at AS "endedAt"`;
+  created_at AS "createdAt", updated_at AS "updatedAt", ended_at AS "endedAt", trace_parent AS "traceParent"`;
 
 const epochMs = (date: Date | null) => (date ? date.getTime() : null);
 
@@ -78,4 +80,5 @@ const ms = (column: string, as: string) =>
 /** SAGA_COLUMNS with times in ms since epoch: a row read as JSON is a SagaRecord as it is. */
 export const SAGA_JSON_COLUMNS = `id, type, version, status, input, data, stage, steps, error, wait_reason AS "waitReason",
   ${ms('deadline_at', 'deadlineAt')}, idempotency_key AS "idempotencyKey", request_hash AS "requestHash",
-  ${ms('created_at', 'createdAt')}, ${ms('updated_at', 'updatedAt')}, ${ms('ended_at', 'endedAt')}`;
+  ${ms('created_at', 'createdAt')}, ${ms('updated_at', 'updatedAt')}, ${ms('ended_at', 'endedAt')},
+  trace_parent AS "traceParent"`;

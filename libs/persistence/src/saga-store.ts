@@ -15,6 +15,7 @@ import {
   type ReplyBatchRead,
   type ReplyKey,
 } from './engine-reads';
+import { BulkItemTransaction } from './bulk-jobs';
 import { OutboxTransaction } from './outbox-transaction';
 import { ParticipantTransaction } from './participant-flow';
 import {
@@ -47,6 +48,8 @@ export class SagaTransaction {
   readonly timers: TimerTransaction;
   /** The relay's claim and dispatch, in this same transaction. */
   readonly outbox: OutboxTransaction;
+  /** A bulk job's item, ended in the same transaction as its action. */
+  readonly bulkItems: BulkItemTransaction;
   private readonly writes: QueuedWrites;
   /** History entries queued for the next statement: one INSERT keeps their order. */
   private history: (HistoryEntry & { sagaId: string; at: Date })[] = [];
@@ -66,6 +69,7 @@ export class SagaTransaction {
     this.executions = new StepExecutions(this.writes);
     this.writes.beforeRun((statement) => this.queueHistory(statement));
     this.outbox = new OutboxTransaction(run, this.timers);
+    this.bulkItems = new BulkItemTransaction(this.writes);
   }
 
   /** Runs the queued writes now, as one statement (the store runs what is left before COMMIT). */
@@ -86,13 +90,14 @@ export class SagaTransaction {
     const cte = this.writes.add(
       `INSERT INTO skald.saga_instance
          (id, type, version, status, input, data, stage, steps, error, wait_reason, deadline_at, idempotency_key,
-          request_hash, definition_hash, created_at, updated_at, ended_at)
+          request_hash, definition_hash, created_at, updated_at, ended_at, trace_parent)
        SELECT s.id, s.type, s.version, s.status, COALESCE(s.input, 'null'::jsonb), s.data, s.stage, s.steps, s.error,
               s."waitReason", to_timestamp(s."deadlineAt" / 1000.0), s."idempotencyKey", s."requestHash",
-              s."definitionHash", $2, $2, CASE WHEN s.status = ANY($3::text[]) THEN $2::timestamptz END
+              s."definitionHash", $2, $2, CASE WHEN s.status = ANY($3::text[]) THEN $2::timestamptz END,
+              s."traceParent"
        FROM jsonb_to_recordset($1::jsonb) AS s(ord int, id uuid, type text, version int, status text,
             input jsonb, data jsonb, stage int, steps jsonb, error jsonb, "waitReason" text, "deadlineAt" float8,
-            "idempotencyKey" text, "requestHash" text, "definitionHash" text)
+            "idempotencyKey" text, "requestHash" text, "definitionHash" text, "traceParent" text)
        ORDER BY s.ord
        ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
        RETURNING id`,

@@ -107,10 +107,10 @@ function apply(run: Run, event: SagaEvent): string | undefined {
       return undefined;
 
     case 'cancel':
-      cancel(run, event.reason, event.actor);
+      cancel(run, event.reason, event);
       return undefined;
     case 'resume':
-      resume(run, event.actor);
+      resume(run, event);
       return undefined;
     case 'skip-compensation':
       skipCompensation(run, event.step, event.reason, event.actor);
@@ -119,10 +119,10 @@ function apply(run: Run, event: SagaEvent): string | undefined {
       pause(run, event);
       return undefined;
     case 'unpause':
-      unpause(run, event.actor);
+      unpause(run, event);
       return undefined;
     case 'skip-step':
-      skipStep(run, event.step, event.reason, event.actor);
+      skipStep(run, event.step, event.reason, event);
       return undefined;
 
     case 'deadline':

@@ -69,6 +69,7 @@ export {
   type DecideContext,
   type Decision,
   type HistoryEntry,
+  type OperatorAudit,
   type OutgoingCommand,
   type RecordedError,
   type ReplyOutcome,

@@ -8,10 +8,8 @@ import type { CompiledStep } from './define-saga';
 import { IllegalTransitionError } from './errors';
 import { advanceForward, failForward, resend } from './forward';
 import type { Run } from './run';
-import { STEP_STATUS, type RecordedError } from './types';
-
-/** `{ actor }` for a history entry's details, when there is one. */
-const by = (actor: string | undefined) => (actor === undefined ? {} : { actor });
+import { auditDetails } from './operator-actions';
+import { STEP_STATUS, type OperatorAudit, type RecordedError } from './types';
 
 // a function, so TypeScript does not narrow the status across the calls that change it
 const isRunning = (run: Run) => run.state.status === 'running';
@@ -39,7 +37,7 @@ export function pauseStep(run: Run, step: CompiledStep, error: RecordedError): v
 /** Operator: pause a running saga where it is. */
 export function pause(
   run: Run,
-  { reason, actor, participant }: { reason: string; actor?: string; participant?: string },
+  { reason, participant, ...audit }: { reason: string; participant?: string } & OperatorAudit,
 ): void {
   if (run.state.status !== 'running') {
     throw new IllegalTransitionError(
@@ -48,7 +46,11 @@ export function pause(
   }
   run.history.push({
     type: 'paused',
-    details: { reason, ...by(actor), ...(participant === undefined ? {} : { participant }) },
+    details: {
+      reason,
+      ...auditDetails(audit),
+      ...(participant === undefined ? {} : { participant }),
+    },
   });
   run.transition('paused');
 }
@@ -58,7 +60,7 @@ export function pause(
  * now (it compensates, or past the pivot fails); otherwise the paused steps run again from
  * attempt 1, and a stage that finished while paused moves on.
  */
-export function unpause(run: Run, actor?: string): void {
+export function unpause(run: Run, audit: OperatorAudit = {}): void {
   if (run.state.status !== 'paused') {
     throw new IllegalTransitionError(
       `saga ${run.state.id} is ${run.state.status}; only a paused saga can be resumed`,
@@ -68,7 +70,7 @@ export function unpause(run: Run, actor?: string): void {
   const paused = steps.filter((s) => run.st(s.name).status === STEP_STATUS.paused);
   run.history.push({
     type: 'resumed',
-    details: { from: 'paused', steps: paused.map((s) => s.name), ...by(actor) },
+    details: { from: 'paused', steps: paused.map((s) => s.name), ...auditDetails(audit) },
   });
   run.transition('running');
   const failedStep = steps.find((s) => {
@@ -91,7 +93,12 @@ export function unpause(run: Run, actor?: string): void {
 }
 
 /** Operator: skip a paused step its definition marks `skippable`, then resume the saga. */
-export function skipStep(run: Run, stepName: string, reason: string, actor?: string): void {
+export function skipStep(
+  run: Run,
+  stepName: string,
+  reason: string,
+  audit: OperatorAudit = {},
+): void {
   const step = run.def.step(stepName);
   const st = run.state.steps[stepName];
   if (run.state.status !== 'paused' || st?.status !== STEP_STATUS.paused) {
@@ -108,8 +115,12 @@ export function skipStep(run: Run, stepName: string, reason: string, actor?: str
   st.skipReason = reason;
   st.endedAt = run.ctx.now;
   delete st.error;
-  run.history.push({ type: 'step-skipped', step: stepName, details: { reason, ...by(actor) } });
+  run.history.push({
+    type: 'step-skipped',
+    step: stepName,
+    details: { reason, ...auditDetails(audit) },
+  });
   // an attempt may still be redelivered: the fence makes its participant refuse it
   if (!st.fenced) run.sendFence(step!);
-  unpause(run, actor);
+  unpause(run, audit);
 }

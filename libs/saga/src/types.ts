@@ -140,23 +140,30 @@ export type SagaEvent =
   /** No reply to attempt `attempt` of `phase` for `step` within the step's timeout. */
   | { kind: 'step-timeout'; step: string; phase: SagaPhase; attempt: number }
   | { kind: 'deadline' }
-  | { kind: 'cancel'; reason?: string; actor?: string }
+  | ({ kind: 'cancel'; reason?: string } & OperatorAudit)
   /** Operator: resume a `failed` saga (retry its failed compensations, or its failed step after the pivot). */
-  | { kind: 'resume'; actor?: string }
+  | ({ kind: 'resume' } & OperatorAudit)
   /** Operator: treat a failed compensation as done, with a reason. */
   | { kind: 'skip-compensation'; step: string; reason: string; actor?: string }
   /** Operator: hold a running saga where it is (replies still apply; it does not move on). */
-  | {
+  | ({
       kind: 'pause';
       reason: string;
-      actor?: string;
       /** Set when the operator paused every saga waiting on this participant. */
       participant?: string;
-    }
+    } & OperatorAudit)
   /** Operator: resume a `paused` saga; its paused steps run again from attempt 1. */
-  | { kind: 'unpause'; actor?: string }
+  | ({ kind: 'unpause' } & OperatorAudit)
   /** Operator: skip a paused step whose definition allows it (`skippable`), and resume the saga. */
-  | { kind: 'skip-step'; step: string; reason: string; actor?: string };
+  | ({ kind: 'skip-step'; step: string; reason: string } & OperatorAudit);
+
+/** Who asked for an operator action, recorded in the history entry it writes. */
+export interface OperatorAudit {
+  /** The name of the API key used. */
+  actor?: string;
+  /** The bulk job (POST /v1/sagas/bulk) that acted on this saga. */
+  bulkJobId?: string;
+}
 
 /** A command decide() wants sent; the engine writes it to the outbox in the same transaction. */
 export interface OutgoingCommand {

@@ -12,6 +12,7 @@ import { isDatabaseUnavailable, PERSISTENCE_ERROR_CODES } from '@skald/persisten
 import { PROTOCOL_ERROR_CODES, SkaldError } from '@skald/protocol';
 import { SAGA_ERROR_CODES } from '@skald/saga';
 import { AUTH_ERROR_CODES } from '../auth/errors';
+import { BULK_ERROR_CODES } from '../bulk/errors';
 import { ENGINE_ERROR_CODES } from '../engine/errors';
 import { REGISTRY_ERROR_CODES } from '../registry/errors';
 import { parseFailureMessage } from './json-body';
@@ -24,6 +25,7 @@ export const ERROR_REASONS: Record<number, string> = {
   404: 'Not Found',
   409: 'Conflict',
   413: 'Payload Too Large',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -41,6 +43,10 @@ const STATUS_BY_CODE = new Map<string, number>([
   [SAGA_ERROR_CODES.illegalTransition, 409],
   // a saga whose definition is no longer registered is a state the system reaches: not a 5xx
   [REGISTRY_ERROR_CODES.definitionMissing, 409],
+  [BULK_ERROR_CODES.tooManySagas, 400],
+  [BULK_ERROR_CODES.jobNotFound, 404],
+  [BULK_ERROR_CODES.jobNotRunning, 409],
+  [BULK_ERROR_CODES.tooManyJobs, 429],
 ]);
 
 /** body-parser's errors carry a `type`; Nest wraps them in an HttpException with the original as `cause`. */

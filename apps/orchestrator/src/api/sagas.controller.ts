@@ -27,6 +27,7 @@ import { HistoryEntryDto } from './dto/history-entry.dto';
 import { SagaDto, SagaPageDto } from './dto/saga-resource.dto';
 import { ApiErrorResponses, BODY_ERRORS, ERROR_CASES } from './error-responses';
 import { ApiIdempotentCreate, idempotencyKey } from './idempotency-key';
+import { ApiTraceParent } from './trace-parent';
 import { SagaViews } from './saga-views';
 
 const SagaId = () =>
@@ -58,6 +59,7 @@ export class SagasController {
   @RequiresScope('start')
   @ApiOperation({ summary: 'Start a saga' })
   @ApiIdempotentCreate(SagaDto, 'started', 'already started with this idempotency key and request')
+  @ApiTraceParent('saga')
   @ApiErrorResponses(
     ...BODY_ERRORS,
     ERROR_CASES.unknownSagaType,
@@ -67,12 +69,14 @@ export class SagasController {
   async start(
     @Body() body: StartSagaDto,
     @Headers('idempotency-key') header: string | undefined,
+    @Headers('traceparent') traceParent: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<SagaDto> {
     const { saga, created } = await this.engine.start({
       type: body.type,
       input: body.input,
       idempotencyKey: idempotencyKey(body, header),
+      traceParent,
     });
     res.status(created ? 201 : 200);
     // a new saga is answered from what was just written: no read-back on the hot path

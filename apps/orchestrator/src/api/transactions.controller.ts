@@ -12,6 +12,7 @@ import {
   Res,
 } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiTraceParent } from './trace-parent';
 import type { Response } from 'express';
 import { Actor, RequiresScope } from '../auth/api-key.guard';
 import { TwoPhaseCoordinator } from '../two-phase/two-phase-coordinator.service';
@@ -41,10 +42,12 @@ export class TransactionsController {
     'created; prepares are on their way',
     'already created with this idempotency key and request',
   )
+  @ApiTraceParent('transaction')
   @ApiErrorResponses(...BODY_ERRORS, ERROR_CASES.databaseUnavailable)
   async begin(
     @Body() body: BeginTransactionDto,
     @Headers('idempotency-key') header: string | undefined,
+    @Headers('traceparent') traceParent: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<TransactionDto> {
     const { id, created } = await this.coordinator.begin({
@@ -55,6 +58,7 @@ export class TransactionsController {
       })),
       timeoutMs: body.timeoutMs,
       idempotencyKey: idempotencyKey(body, header),
+      traceParent,
     });
     res.status(created ? 201 : 200);
     return transactionResource(await this.coordinator.get(id));

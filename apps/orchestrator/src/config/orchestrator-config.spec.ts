@@ -25,6 +25,11 @@ describe('loadOrchestratorConfig', () => {
     assert.equal(config.topicReplication, -1, "the broker's default.replication.factor");
     assert.equal(config.runMigrations, true);
     assert.deepEqual(config.kafkaBrokers, ['localhost:9092']);
+    assert.deepEqual(config.bulk, {
+      sagasPerSecond: 50,
+      maxSagasPerJob: 10_000,
+      maxRunningJobs: 2,
+    });
     assert.equal(config.retentionMs, 30 * 86_400_000, 'finished sagas kept 30 days');
     assert.equal(config.allowBreakingDefinitions, false, 'a breaking deploy is refused');
   });
@@ -69,6 +74,9 @@ describe('loadOrchestratorConfig', () => {
       SKALD_RETRIES_PER_SECOND: '5',
       SKALD_LEASE_MS: '3000',
       SKALD_INBOX_RETENTION_MS: '60000',
+      SKALD_BULK_RATE: '20',
+      SKALD_BULK_MAX_SAGAS: '500',
+      SKALD_BULK_MAX_JOBS: '3',
       SKALD_RETENTION_DAYS: '2',
       SKALD_ALLOW_BREAKING_DEFINITIONS: 'true',
     });
@@ -102,6 +110,7 @@ describe('loadOrchestratorConfig', () => {
       },
       leaseMs: 3_000,
       inboxRetentionMs: 60_000,
+      bulk: { sagasPerSecond: 20, maxSagasPerJob: 500, maxRunningJobs: 3 },
       retentionMs: 2 * 86_400_000,
       allowBreakingDefinitions: true,
       twoPhaseResendMs: 2_000,

@@ -193,6 +193,63 @@ describe('skald CLI against a running orchestrator', () => {
     await skald.waitForStatus(slow.id, 'compensated');
   });
 
+  it('bulk: a dry run counts, a retry with --wait follows the job to the end, status shows it', async () => {
+    brokenHotels.add('x');
+    const ids: string[] = [];
+    for (const customer of ['refused-d', 'refused-e', 'refused-f']) {
+      const saga = await json<{ id: string }>([
+        'sagas',
+        'start',
+        'book-trip',
+        '--input',
+        JSON.stringify({ customer }),
+      ]);
+      ids.push(saga.id);
+    }
+    for (const id of ids) await skald.waitForStatus(id, 'failed');
+    const filter = ['--status', 'failed', '--error-code', 'COMPENSATION_FAILED'];
+    const dryRun = await cli(['bulk', 'retry', ...filter, '--dry-run']);
+    assert.equal(dryRun.code, 0, dryRun.stderr);
+    assert.match(dryRun.stdout, /^3 sagas would be affected\nID +TYPE +STATUS\n/);
+    for (const id of ids) assert.ok(dryRun.stdout.includes(id), dryRun.stdout);
+    assert.equal((await skald.saga(ids[0])).status, 'failed', 'a dry run changes nothing');
+
+    brokenHotels.clear();
+    const job = await json<{ id: string; status: string; succeeded: number; failed: number }>([
+      'bulk',
+      'retry',
+      ...filter,
+      '--reason',
+      'hotels are back',
+      '--wait',
+    ]);
+    assert.deepEqual([job.status, job.succeeded, job.failed], ['completed', 3, 0]);
+    for (const id of ids) await skald.waitForStatus(id, 'compensated');
+    const resumed = (await skald.history(ids[0])).find((h) => h.type === 'resumed');
+    assert.deepEqual(resumed?.details, { actor: 'ops', bulkJobId: job.id });
+
+    const status = await cli(['bulk', 'status', job.id]);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /^status: +completed$/m);
+    assert.match(status.stdout, /^total: +3$/m);
+    // retrying them again is refused per saga: --wait exits 1 and lists the failures
+    const again = await cli([
+      'bulk',
+      'retry',
+      '--type',
+      'book-trip',
+      '--newer-than',
+      '1h',
+      '--wait',
+    ]);
+    assert.equal(again.code, 1, again.stdout + again.stderr);
+    assert.match(again.stdout, /^failures:\nSAGA +CODE +MESSAGE\n/m);
+    assert.match(again.stdout, /ILLEGAL_TRANSITION +saga .* only a failed saga can be retried/);
+    const empty = await cli(['bulk', 'cancel']);
+    assert.equal(empty.code, 2);
+    assert.match(empty.stderr, /bulk needs at least one filter/);
+  });
+
   it('shows participants and 2PC transactions', async () => {
     const shown = await cli(['participants']);
     assert.equal(shown.code, 0, shown.stderr);

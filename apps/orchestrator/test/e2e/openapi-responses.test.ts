@@ -1,9 +1,9 @@
 // The OpenAPI document against a real orchestrator: /docs-json is the document built in-process,
 // it has a 2xx schema for every operation, and every answer of every endpoint — sagas running,
 // completed, compensated and failed, history, pages, participants, saga types, the definition
-// check (with and without problems), 2PC transactions committed, aborted and resolved, and the
-// errors 400, 401, 403, 404, 409 and 413 — validates against the schema the document gives for
-// its operation and status.
+// check (with and without problems), 2PC transactions committed, aborted and resolved, bulk dry
+// runs and jobs, and the errors 400, 401, 403, 404, 409, 413 and 429 — validates against the
+// schema the document gives for its operation and status.
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -26,11 +26,16 @@ const ENV = {
   SKALD_TWO_PHASE_RESEND_MS: '100',
   SKALD_TWO_PHASE_RESEND_MAX_MS: '200',
   SKALD_TWO_PHASE_ACK_TIMEOUT_MS: String(ACK_TIMEOUT_MS),
+  // a bulk job is slow enough to be cancelled, and a second one is refused while it runs
+  SKALD_BULK_RATE: '1',
+  SKALD_BULK_MAX_JOBS: '1',
+  SKALD_BULK_MAX_SAGAS: '5',
 };
 
 interface Saga {
   id: string;
   status: string;
+  createdAt: string;
 }
 interface Transaction {
   id: string;
@@ -227,6 +232,60 @@ describe('the OpenAPI document describes every answer (orchestrator process, rea
     await api.call('GET', '/v1/transactions?status=aborted');
   });
 
+  it('answers bulk dry runs, jobs, their results and pages, cancel, and the 429 of one job too many', async () => {
+    const first = await start('wait-forever', {});
+    await start('wait-forever', {});
+    const filter = {
+      type: 'wait-forever',
+      createdAfter: (await sagaIn(first.id, 'running')).body.createdAt,
+    };
+    const dryRun = await api.call('POST', '/v1/sagas/bulk', {
+      body: { action: 'retry', filter, dryRun: true },
+    });
+    assert.equal(dryRun.status, 200, JSON.stringify(dryRun.body));
+    const job = await api.call<{ id: string }>('POST', '/v1/sagas/bulk', {
+      body: { action: 'retry', filter, reason: 'openapi' },
+    });
+    assert.equal(job.status, 202, JSON.stringify(job.body));
+    const refused = await api.call('POST', '/v1/sagas/bulk', {
+      body: { action: 'cancel', filter },
+    });
+    assert.equal(refused.status, 429, JSON.stringify(refused.body));
+    // its first saga is refused (a running saga cannot be retried): a result with an error
+    let results: unknown[] = [];
+    while (results.length === 0) {
+      const read = await api.call<{ results: unknown[] }>(
+        'GET',
+        `/v1/bulk-jobs/${job.body.id}?outcome=failed`,
+      );
+      results = read.body.results;
+    }
+    assert.equal((await api.call('GET', `/v1/bulk-jobs/${job.body.id}`)).status, 200);
+    assert.equal((await api.call('POST', `/v1/bulk-jobs/${job.body.id}/cancel`)).status, 200);
+    assert.equal((await api.call('POST', `/v1/bulk-jobs/${job.body.id}/cancel`)).status, 409);
+    assert.equal((await api.call('GET', '/v1/bulk-jobs?limit=1')).status, 200);
+    const errors: [number, string, string, unknown?, Record<string, string>?][] = [
+      [400, 'POST', '/v1/sagas/bulk', { action: 'retry', filter: {} }],
+      [400, 'POST', '/v1/sagas/bulk', { action: 'retry', filter: { colour: 'red' } }],
+      [400, 'GET', '/v1/bulk-jobs/not-a-uuid'],
+      [400, 'GET', '/v1/bulk-jobs?cursor=Zm9yZ2Vk'],
+      [400, 'GET', `/v1/bulk-jobs/${job.body.id}?outcome=maybe`],
+      [
+        403,
+        'POST',
+        '/v1/sagas/bulk',
+        { action: 'retry', filter },
+        { authorization: `Bearer ${READER}` },
+      ],
+      [404, 'GET', `/v1/bulk-jobs/${randomUUID()}`],
+      [404, 'POST', `/v1/bulk-jobs/${randomUUID()}/cancel`],
+    ];
+    for (const [status, method, url, body, headers] of errors) {
+      const res = await api.call(method, url, { body, headers });
+      assert.equal(res.status, status, `${method} ${url}: ${JSON.stringify(res.body)}`);
+    }
+  });
+
   it('answers a definition check that found problems', async () => {
     const done = (await api.call<Page<Saga>>('GET', '/v1/sagas?status=completed')).body.items[0];
     // as if its version had been unregistered while it ran
@@ -325,6 +384,6 @@ describe('the OpenAPI document describes every answer (orchestrator process, rea
     const errors = new Set(
       [...statusesByOperation.values()].flatMap((s) => [...s]).filter((s) => s >= 400),
     );
-    assert.deepEqual([...errors].sort(), [400, 401, 403, 404, 409, 413]);
+    assert.deepEqual([...errors].sort(), [400, 401, 403, 404, 409, 413, 429]);
   });
 });

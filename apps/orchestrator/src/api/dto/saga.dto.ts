@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import {
   IsIn,
   IsISO8601,
@@ -41,7 +41,8 @@ export class StartSagaDto {
   idempotencyKey?: string;
 }
 
-export class ListSagasQueryDto extends PageQueryDto {
+/** Which sagas: GET /v1/sagas' query, and the `filter` of POST /v1/sagas/bulk (one definition). */
+export class SagaFilterDto {
   @ApiPropertyOptional({ example: 'book-trip' })
   @IsOptional()
   @IsString()
@@ -87,6 +88,8 @@ export class ListSagasQueryDto extends PageQueryDto {
   @IsIn(SAGA_WAIT_REASONS, { message: `waitReason must be one of ${SAGA_WAIT_REASONS.join(', ')}` })
   waitReason?: string;
 }
+
+export class ListSagasQueryDto extends IntersectionType(SagaFilterDto, PageQueryDto) {}
 
 export class CancelSagaDto {
   @ApiPropertyOptional({ example: 'customer changed their mind' })
