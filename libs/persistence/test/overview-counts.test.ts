@@ -17,10 +17,7 @@ describe('overview counts (real PostgreSQL)', () => {
 
   before(async () => {
     db = await cloneMigratedDatabase();
-    dataSource = await new DataSource({
-      ...dataSourceOptions({ url: db.url }),
-      poolSize: 2,
-    }).initialize();
+    dataSource = await new DataSource(dataSourceOptions({ url: db.url, poolSize: 2 })).initialize();
     queries = new SagaQueries(dataSource);
   });
   after(async () => {
