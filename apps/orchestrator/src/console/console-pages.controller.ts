@@ -13,7 +13,6 @@ import {
 } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { ListSagasQueryDto } from '../api/dto/saga.dto';
 import { ListTransactionsQueryDto } from '../api/dto/transaction.dto';
 import { SagaViews } from '../api/saga-views';
 import { transactionResource } from '../api/transaction-resource';
@@ -22,9 +21,10 @@ import { DefinitionCheck } from '../definitions/definition-check.service';
 import { SagaDefinitions } from '../registry/saga-definitions';
 import { TwoPhaseCoordinator } from '../two-phase/two-phase-coordinator.service';
 import { ConsoleAuth } from './console-auth';
-import type { Viewer } from './console-session';
+import { hasScope, type Viewer } from './console-session';
+import { filterOf } from './views/bulk';
 import { ConsoleErrorFilter } from './console-error.filter';
-import { assertUuid, createdBeforeOf, problemsOf } from './console-input';
+import { assertUuid, problemsOf, sagaListQuery } from './console-input';
 import { ConsoleReads } from './console-reads';
 import type { Html } from './html';
 import { page, type PageOptions } from './views/layout';
@@ -46,20 +46,34 @@ import {
 } from './views/transactions';
 import { SAGA_LIST_PARAMS, sagaListPage, type SagaListParams } from './views/saga-list';
 
-const HtmlPage = () => Header('Content-Type', 'text/html; charset=utf-8');
-type RawQuery = Record<string, unknown>;
+export const HtmlPage = () => Header('Content-Type', 'text/html; charset=utf-8');
+export type RawQuery = Record<string, unknown>;
 
-interface RenderOptions extends Pick<PageOptions, 'title' | 'section'> {
+export interface RenderOptions extends Pick<PageOptions, 'title' | 'section'> {
   body: (viewer: Viewer) => Html | Promise<Html>;
 }
+
+/** A page for the request's viewer: `body` renders the content, the frame is the same everywhere. */
+export async function renderPage(
+  auth: ConsoleAuth,
+  req: Request,
+  res: Response,
+  options: RenderOptions,
+): Promise<string> {
+  const viewer = auth.viewer(req, res);
+  res.setHeader('Cache-Control', 'no-store');
+  const body = await options.body(viewer);
+  return page({ title: options.title, section: options.section, viewer, body }).text;
+}
+
 /** One value of a query parameter (the first, if repeated), or undefined when absent or empty. */
-const one = (q: RawQuery, name: string) => {
+export const one = (q: RawQuery, name: string) => {
   const value = Array.isArray(q[name]) ? (q[name] as unknown[])[0] : q[name];
   return typeof value === 'string' && value !== '' ? value : undefined;
 };
 
 /** The page of a query that did not parse, or of a read the database could not answer: the message, not a 500. */
-const readProblem = (error: unknown) => {
+export const readProblem = (error: unknown) => {
   const { status, message } = describeError(error);
   if (status >= 500) throw error;
   return message;
@@ -78,12 +92,8 @@ export class ConsolePagesController {
     private readonly definitionCheck: DefinitionCheck,
   ) {}
 
-  /** A page for the request's viewer: `body` renders the content, the frame is the same everywhere. */
-  private async render(req: Request, res: Response, options: RenderOptions): Promise<string> {
-    const viewer = this.auth.viewer(req, res);
-    res.setHeader('Cache-Control', 'no-store');
-    const body = await options.body(viewer);
-    return page({ title: options.title, section: options.section, viewer, body }).text;
+  private render(req: Request, res: Response, options: RenderOptions): Promise<string> {
+    return renderPage(this.auth, req, res, options);
   }
 
   @Get('login')
@@ -112,14 +122,8 @@ export class ConsolePagesController {
     return this.render(req, res, {
       title: 'Sagas',
       section: '/console/sagas',
-      body: async () => {
-        const { age, ...rest } = params;
-        const createdBefore = age === undefined ? undefined : createdBeforeOf(age);
-        const { value, problems } = problemsOf(ListSagasQueryDto, {
-          ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)),
-          ...(typeof createdBefore === 'string' ? { createdBefore } : {}),
-        });
-        if (typeof createdBefore === 'object') problems.push(createdBefore.problem);
+      body: async (viewer) => {
+        const { value, problems } = sagaListQuery(params);
         let listed: Awaited<ReturnType<SagaViews['list']>> | undefined;
         if (problems.length === 0)
           listed = await this.views
@@ -130,7 +134,15 @@ export class ConsolePagesController {
             });
         if (problems.length > 0) res.status(400);
         const types = [...new Set(this.definitions.list().map((d) => d.name))].sort();
-        return sagaListPage({ params, types, page: listed, problems, url: req.originalUrl });
+        return sagaListPage({
+          params,
+          types,
+          page: listed,
+          problems,
+          url: req.originalUrl,
+          // a bulk action acts on this filter, not on this page of it
+          bulkFilter: listed && hasScope(viewer, 'operate') ? filterOf(value) : undefined,
+        });
       },
     });
   }

@@ -403,6 +403,39 @@ describe('the console in a browser (orchestrator process, real Kafka and Postgre
     assert.equal(resolved.body.resolution.actor, 'ops');
     await context.close();
   });
+
+  it('bulk-cancels a filtered set: the dry-run count first, then the job watched to its end', async () => {
+    const started = await Promise.all([1, 2, 3].map(() => skald.startSaga('await-approval', {})));
+    const { context, page } = await signedIn('ops');
+    await page.goto(`${skald.url}/console/sagas?status=running&type=await-approval`);
+    const listed = await page.locator('#saga-list-live tbody tr').count();
+    assert.equal(listed, 4, 'the three just started and the one from the set-up');
+    await page.getByLabel('Bulk action on this filter').selectOption('cancel');
+    await page.getByRole('button', { name: 'Count first…' }).click();
+    await page.waitForURL(/\/console\/bulk\?/);
+    assert.equal(await page.locator('#dry-run').getAttribute('data-count'), '4');
+    for (const { id } of started)
+      assert.equal((await skald.saga(id)).status, 'running', 'a dry run changes nothing');
+    await page.getByLabel(/Reason/).fill('approvals retired, OPS-10');
+    await page.getByRole('button', { name: 'Bulk cancel 4 sagas' }).click();
+    await page.waitForURL(/\/console\/bulk-jobs\/[0-9a-f-]+$/);
+    // the progress view refreshes itself until the job is done
+    await page
+      .locator('[data-field="status"]', { hasText: 'completed' })
+      .waitFor({ timeout: 30_000 });
+    assert.match((await page.locator('[data-field="progress"]').textContent())!, /4 of 4 done/);
+    assert.match((await page.locator('[data-field="succeeded"]').textContent())!, /4 succeeded/);
+    for (const { id } of started) {
+      assert.notEqual((await skald.saga(id)).status, 'running');
+      const cancel = (await skald.history(id)).find((h) => h.type === 'cancel-requested');
+      assert.equal(cancel?.details?.reason, 'approvals retired, OPS-10');
+      assert.equal(cancel?.details?.actor, 'ops');
+    }
+    // another saga of the type, started after the job, is not in it
+    const later = await skald.startSaga('await-approval', {});
+    assert.equal((await skald.saga(later.id)).status, 'running');
+    await context.close();
+  });
 });
 
 describe('the console without API keys (orchestrator process, real Kafka and PostgreSQL)', () => {
