@@ -4,6 +4,7 @@ import { AddFlowControl1764000200000 } from './1764000200000-AddFlowControl';
 import { CreateTwoPhaseTables1764100000000 } from './1764100000000-CreateTwoPhaseTables';
 import { AddBreakerFailingOperations1764300000000 } from './1764300000000-AddBreakerFailingOperations';
 import { AddTwoPhaseAcknowledgeDeadline1764400000000 } from './1764400000000-AddTwoPhaseAcknowledgeDeadline';
+import { AddParticipantLimits1765300000000 } from './1765300000000-AddParticipantLimits';
 
 /** Every migration, oldest first. Add new ones here: the list is explicit so a build bundles them all. */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   CreateTwoPhaseTables1764100000000,
   AddBreakerFailingOperations1764300000000,
   AddTwoPhaseAcknowledgeDeadline1764400000000,
+  AddParticipantLimits1765300000000,
 ];
