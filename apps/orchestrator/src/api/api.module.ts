@@ -6,6 +6,7 @@ import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { EngineModule } from '../engine/engine.module';
 import { OutboxModule } from '../outbox/outbox.module';
+import { ManualBreakers } from '../resilience/manual-breakers.service';
 import { TwoPhaseModule } from '../two-phase/two-phase.module';
 import { ErrorFilter } from './error.filter';
 import { ParticipantsController } from './participants.controller';
@@ -24,6 +25,8 @@ import { TransactionsController } from './transactions.controller';
   ],
   providers: [
     SagaViews,
+    // here, not in ResilienceModule: it wakes the relay through EngineModule's OutboxSignal
+    ManualBreakers,
     { provide: APP_GUARD, useClass: ApiKeyGuard },
     {
       provide: APP_PIPE,
