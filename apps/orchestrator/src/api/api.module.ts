@@ -6,7 +6,7 @@ import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { EngineModule } from '../engine/engine.module';
 import { OutboxModule } from '../outbox/outbox.module';
-import { ManualBreakers } from '../resilience/manual-breakers.service';
+import { ManualBreakers } from './manual-breakers';
 import { TwoPhaseModule } from '../two-phase/two-phase.module';
 import { ErrorFilter } from './error.filter';
 import { ParticipantsController } from './participants.controller';
@@ -25,7 +25,6 @@ import { TransactionsController } from './transactions.controller';
   ],
   providers: [
     SagaViews,
-    // here, not in ResilienceModule: it wakes the relay through EngineModule's OutboxSignal
     ManualBreakers,
     { provide: APP_GUARD, useClass: ApiKeyGuard },
     {

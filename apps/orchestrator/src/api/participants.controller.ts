@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, NotFoundException, Param, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Actor, RequiresScope } from '../auth/api-key.guard';
-import { ManualBreakers } from '../resilience/manual-breakers.service';
+import { ManualBreakers } from './manual-breakers';
 import { ParticipantDto, ParticipantListDto, SetBreakerDto } from './dto/participant.dto';
 import { ApiErrorResponses, BODY_ERRORS, ERROR_CASES } from './error-responses';
 import { SagaViews } from './saga-views';

@@ -99,7 +99,9 @@ export class SagaViews {
             consecutiveFailures: p.consecutiveFailures,
             openedAt: iso(p.openedAt),
             probesFrom: iso(p.openedAt === null || byHand ? null : p.openedAt + options.openMs),
-            ...(p.manual ? { manual: { ...p.manual, at: new Date(p.manual.at).toISOString() } } : {}),
+            ...(p.manual
+              ? { manual: { ...p.manual, at: new Date(p.manual.at).toISOString() } }
+              : {}),
           },
           inFlight: p.inFlight,
           maxInFlight: options.maxInFlight,

@@ -194,7 +194,10 @@ describe('a breaker set by hand', () => {
   });
 
   it('opened by hand, no outcome changes it, healthy or not', () => {
-    assert.equal(breakerAfter(byHand, { healthy: true, operation: operation('s1') }, 5, options), undefined);
+    assert.equal(
+      breakerAfter(byHand, { healthy: true, operation: operation('s1') }, 5, options),
+      undefined,
+    );
     assert.equal(breakerAfter(byHand, failed('s1'), 5, options), undefined);
   });
 
@@ -209,15 +212,12 @@ describe('a breaker set by hand', () => {
 });
 
 describe('ParticipantFlowControl', () => {
-  it("gives a listed participant its own options and every other one the global ones", () => {
+  it('gives a listed participant its own options and every other one the global ones', () => {
     const cars = { ...options, maxInFlight: 2 };
     const flow = new ParticipantFlowControl(options, { cars });
     assert.equal(flow.of('cars'), cars);
     assert.equal(flow.of('hotels'), options);
-    assert.deepEqual(
-      [flow.isConfigured('cars'), flow.isConfigured('hotels')],
-      [true, false],
-    );
+    assert.deepEqual([flow.isConfigured('cars'), flow.isConfigured('hotels')], [true, false]);
     assert.deepEqual(flow.configured(), [['cars', cars]]);
   });
 });

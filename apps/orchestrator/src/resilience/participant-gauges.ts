@@ -19,11 +19,7 @@ const SCRAPE_WAIT_MS = 1_000;
 export class ParticipantGauges {
   private readonly reading: ScrapeReading<ParticipantOverview[]>;
 
-  constructor(
-    metrics: SkaldMetrics,
-    queries: SagaQueries,
-    flowControl: ParticipantFlowControl,
-  ) {
+  constructor(metrics: SkaldMetrics, queries: SagaQueries, flowControl: ParticipantFlowControl) {
     this.reading = new ScrapeReading(() => queries.participants().catch(() => []), {
       minIntervalMs: 0,
       waitMs: SCRAPE_WAIT_MS,

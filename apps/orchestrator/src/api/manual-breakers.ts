@@ -9,8 +9,8 @@ import { participantsOf } from '@skald/saga';
 import { OutboxSignal } from '../engine/outbox-signal';
 import { SkaldMetrics } from '../metrics/metrics.module';
 import { SagaDefinitions } from '../registry/saga-definitions';
-import { ParticipantUnknownError } from './errors';
-import { ParticipantFlowControl, type ManualBreakerState } from './flow-control';
+import { ParticipantUnknownError } from '../resilience/errors';
+import { ParticipantFlowControl, type ManualBreakerState } from '../resilience/flow-control';
 
 export interface ManualBreakerRequest {
   readonly state: ManualBreakerState;
