@@ -187,8 +187,8 @@ describe('skald CLI against a running orchestrator', () => {
     assert.match((await cli(['participants'])).stdout, /^museums +open \(by hand\) +\d+\/\d+/m);
     const closed = await cli(['participants', 'breaker', 'museums', 'closed', '--reason', 'done']);
     assert.equal(closed.code, 0, closed.stderr);
-    assert.match(closed.stdout, /breaker +closed/);
-    assert.match(closed.stdout, /by +ops/);
+    assert.match(closed.stdout, /^breaker: +closed$/m);
+    assert.match(closed.stdout, /^by: +ops$/m);
     assert.match((await cli(['participants'])).stdout, /^museums +closed +\d+\/\d+/m);
 
     const noReason = await cli(['participants', 'breaker', 'museums', 'open']);
