@@ -50,9 +50,7 @@ export class ManualBreakers {
     if (addressed.includes(participant) || this.flowControl.isConfigured(participant)) return;
     const rows = (await this.queries.participants()).map((p) => p.name);
     if (rows.includes(participant)) return;
-    const known = [
-      ...new Set([...addressed, ...rows, ...this.flowControl.configured().map(([n]) => n)]),
-    ];
+    const known = [...new Set([...addressed, ...rows, ...this.flowControl.configured().keys()])];
     throw new ParticipantUnknownError(participant, known.sort());
   }
 }

@@ -112,7 +112,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
         {
           batchSize,
           defaults: this.flow.defaults,
-          participants: new Map(this.flow.configured()),
+          participants: this.flow.configured(),
           heldTopics: this.holds.blocked(),
         },
         now,

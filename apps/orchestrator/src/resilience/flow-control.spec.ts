@@ -218,6 +218,6 @@ describe('ParticipantFlowControl', () => {
     assert.equal(flow.of('cars'), cars);
     assert.equal(flow.of('hotels'), options);
     assert.deepEqual([flow.isConfigured('cars'), flow.isConfigured('hotels')], [true, false]);
-    assert.deepEqual(flow.configured(), [['cars', cars]]);
+    assert.deepEqual([...flow.configured()], [['cars', cars]]);
   });
 });

@@ -267,7 +267,7 @@ export class ParticipantFlowControl {
   }
 
   /** The participants with limits of their own, and those limits. */
-  configured(): [string, FlowControlOptions][] {
-    return [...this.own];
+  configured(): ReadonlyMap<string, FlowControlOptions> {
+    return this.own;
   }
 }
