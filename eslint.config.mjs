@@ -16,6 +16,11 @@ const orm = {
   group: ['typeorm', '@nestjs/typeorm', 'pg'],
   message: 'No database access here: that is libs/persistence.',
 };
+// libraries trace through the API alone: registering an SDK is the application's call (#17)
+const otelSdk = {
+  group: ['@opentelemetry/*', '!@opentelemetry/api'],
+  message: 'Libraries use @opentelemetry/api only; the application registers an SDK.',
+};
 const lib = (name) => ({
   group: [`@skald/${name}`],
   message: `This layer may not depend on @skald/${name}.`,
@@ -24,14 +29,15 @@ const lib = (name) => ({
 // so no two folders import each other and a reader can start at the bottom.
 const ORCHESTRATOR_LAYERS = [
   ['auth'],
-  ['logging', 'metrics', 'faults'],
+  ['logging', 'metrics', 'faults', 'tracing'],
   ['resilience'],
   ['config'],
   ['kafka', 'registry'],
   ['engine'],
-  ['two-phase', 'housekeeping'],
+  ['two-phase', 'housekeeping', 'bulk', 'definitions'],
   ['outbox', 'replies', 'timers', 'health'],
   ['api'],
+  ['console'],
 ];
 const orchestratorFolderZones = ORCHESTRATOR_LAYERS.flatMap((layer, i) =>
   layer.map((folder) => ({
@@ -107,6 +113,7 @@ export default tseslint.config(
     files: ['libs/protocol/**/*.ts'],
     rules: restrict(
       nest,
+      { group: ['@opentelemetry/*'], message: 'The wire protocol imports nothing.' },
       kafkajs,
       orm,
       lib('saga'),
@@ -120,6 +127,7 @@ export default tseslint.config(
     files: ['libs/saga/**/*.ts'],
     rules: restrict(
       nest,
+      otelSdk,
       kafkajs,
       orm,
       lib('persistence'),
@@ -131,15 +139,30 @@ export default tseslint.config(
   // the 2PC protocol is pure like the saga model (whose errors it shares): no NestJS, no I/O
   {
     files: ['libs/two-phase/**/*.ts'],
-    rules: restrict(nest, kafkajs, orm, lib('persistence'), lib('participant'), lib('testing')),
+    rules: restrict(
+      nest,
+      kafkajs,
+      orm,
+      otelSdk,
+      lib('persistence'),
+      lib('participant'),
+      lib('testing'),
+    ),
   },
   {
     files: ['libs/persistence/src/**/*.ts'],
-    rules: restrict(kafkajs, lib('participant'), lib('testing')),
+    rules: restrict(kafkajs, otelSdk, lib('participant'), lib('testing')),
   },
   {
     files: ['libs/participant/src/**/*.ts'],
-    rules: restrict(nest, lib('saga'), lib('persistence'), lib('testing'), lib('two-phase')),
+    rules: restrict(
+      nest,
+      otelSdk,
+      lib('saga'),
+      lib('persistence'),
+      lib('testing'),
+      lib('two-phase'),
+    ),
   },
   // the conformance kit sees a participant only from the outside: the wire protocol and Kafka
   {

@@ -4,6 +4,10 @@ import { AddFlowControl1764000200000 } from './1764000200000-AddFlowControl';
 import { CreateTwoPhaseTables1764100000000 } from './1764100000000-CreateTwoPhaseTables';
 import { AddBreakerFailingOperations1764300000000 } from './1764300000000-AddBreakerFailingOperations';
 import { AddTwoPhaseAcknowledgeDeadline1764400000000 } from './1764400000000-AddTwoPhaseAcknowledgeDeadline';
+import { AddTraceParent1764500000000 } from './1764500000000-AddTraceParent';
+import { AddSagaWaitReason1765000000000 } from './1765000000000-AddSagaWaitReason';
+import { AddDefinitionChecksAndRetention1765100000000 } from './1765100000000-AddDefinitionChecksAndRetention';
+import { CreateBulkJobs1765200000000 } from './1765200000000-CreateBulkJobs';
 import { AddParticipantLimits1765300000000 } from './1765300000000-AddParticipantLimits';
 
 /** Every migration, oldest first. Add new ones here: the list is explicit so a build bundles them all. */
@@ -14,5 +18,9 @@ export const migrations = [
   CreateTwoPhaseTables1764100000000,
   AddBreakerFailingOperations1764300000000,
   AddTwoPhaseAcknowledgeDeadline1764400000000,
+  AddTraceParent1764500000000,
+  AddSagaWaitReason1765000000000,
+  AddDefinitionChecksAndRetention1765100000000,
+  CreateBulkJobs1765200000000,
   AddParticipantLimits1765300000000,
 ];

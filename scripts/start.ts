@@ -176,10 +176,10 @@ async function main(): Promise<void> {
   onStopSignal(stopAll);
 
   if (!(await waitForHealth(60_000))) return;
-  console.log(`\nSkald is up: ${api}  (API docs: ${api}/docs)`);
+  console.log(`\nSkald is up: ${api}  (API docs: ${api}/docs, console: ${api}/console)`);
   console.log(
     keys.generated
-      ? `API key (admin, generated for this run; SKALD_API_KEYS=name:scopes:secret sets your own):\n  ${keys.admin}`
+      ? `API key (admin, generated for this run, also the console's sign-in; SKALD_API_KEYS=name:scopes:secret sets your own):\n  ${keys.admin}`
       : 'API keys: yours (SKALD_API_KEYS); the demo calls with the first admin key among them',
   );
   console.log('Two demo trips and a transfer:');

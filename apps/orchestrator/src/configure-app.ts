@@ -18,7 +18,7 @@ const DOCS_PATHS = ['/docs', '/docs-json', '/docs-yaml'];
 /**
  * App-level settings SkaldModule cannot set from inside a module: JSON logs (also of failed
  * requests; the logger is returned for your own lines), the body size limit
- * (create the app with `{ bodyParser: false }`), and the OpenAPI document at /docs and /docs-json,
+ * (create the app with `{ bodyParser: false }`), form bodies for the console's sign-in and actions, and the OpenAPI document at /docs and /docs-json,
  * which need a `read` key as /metrics does (unless SKALD_PUBLIC_METRICS_AND_DOCS).
  */
 export function configureSkaldApp(
@@ -34,6 +34,7 @@ export function configureSkaldApp(
     ),
   );
   app.useBodyParser('json', { limit: config.bodyLimit, reviver: refuseUnstorableStrings });
+  app.useBodyParser('urlencoded', { limit: config.bodyLimit, extended: false });
   const access = app.get<ApiAccess>(API_ACCESS);
   if (!access.publicMetricsAndDocs) {
     const errors = new ErrorFilter();

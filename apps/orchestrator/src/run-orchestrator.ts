@@ -12,13 +12,17 @@ import { KafkaAuthenticationError } from '@skald/protocol';
 import { SagaDefinitionError } from '@skald/saga';
 import { ConfigError, loadOrchestratorConfig } from './config/orchestrator-config';
 import { configureSkaldApp } from './configure-app';
+import { BreakingDefinitionsError } from './definitions/errors';
 import { loadSagaModules, SagaModuleError } from './registry/load-saga-modules';
 import { SkaldModule, type SkaldModuleOptions } from './skald.module';
+import { startTracingFromEnv } from './tracing/start-tracing';
 
 /** How long a SIGTERM may take before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 20_000;
 
 async function bootstrap({ faults }: RunOptions): Promise<void> {
+  // before the app is built: every span it starts goes to the registered provider
+  const stopTracing = await startTracingFromEnv(process.env);
   const config = loadOrchestratorConfig(process.env);
   const sagas = await loadSagaModules(config.sagaModules);
   // before any server is reached: a bad definition is a deploy error, whatever the database says
@@ -40,7 +44,11 @@ async function bootstrap({ faults }: RunOptions): Promise<void> {
       }, SHUTDOWN_GRACE_MS).unref();
       // app.close(): stop consuming, drain the relay, run every shutdown hook, close the pools
       app.close().then(
-        () => process.exit(0),
+        // the last spans (of the shutdown's own work too) are exported before the exit
+        async () => {
+          await stopTracing?.().catch((error: unknown) => logger.warn(`trace export: ${error}`));
+          process.exit(0);
+        },
         (error: unknown) => {
           logger.error(error, 'shutdown failed');
           process.exit(1);
@@ -73,7 +81,8 @@ function exitOnStartupFailure(error: unknown): never {
     error instanceof DatabaseUnreachableError ||
     error instanceof KafkaAuthenticationError ||
     error instanceof SagaModuleError ||
-    error instanceof SagaDefinitionError
+    error instanceof SagaDefinitionError ||
+    error instanceof BreakingDefinitionsError
   ) {
     process.stderr.write(`skald: ${error.message}\n`);
     process.exit(2);

@@ -9,6 +9,8 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { PersistenceModule } from '@skald/persistence';
 import type { SagaDefinition } from '@skald/saga';
 import { ApiModule } from './api/api.module';
+import { BulkModule } from './bulk/bulk.module';
+import { ConsoleModule } from './console/console.module';
 import { OrchestratorConfigModule } from './config/config.module';
 import type { CompiledOrchestratorConfig } from './config/orchestrator-config';
 import { NO_FAULTS, type OrchestratorFaults } from './faults/fault-points';
@@ -53,10 +55,12 @@ export class SkaldModule {
         HealthModule,
         ApiModule,
         MetricsModule,
+        ConsoleModule,
         OutboxModule,
         RepliesModule,
         TimersModule,
         HousekeepingModule,
+        BulkModule,
       ],
     };
   }

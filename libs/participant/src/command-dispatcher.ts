@@ -1,4 +1,5 @@
 // One command record, from Kafka to its reply: decode, run the handler of its phase, answer.
+import type { Span, Tracer } from '@opentelemetry/api';
 import type { KafkaMessage } from 'kafkajs';
 import {
   decodeCommand,
@@ -8,6 +9,7 @@ import {
   PROTOCOL_ERROR_CODES,
   verifySignature,
   type CommandEnvelope,
+  type Outcome,
   type WireMessage,
 } from '@skald/protocol';
 import type { RecordOrigin } from './command-consumer';
@@ -22,6 +24,24 @@ import {
 import type { ReplySender } from './reply-sender';
 import { processDecision, processPrepare, type InvokeTwoPhase } from './two-phase';
 import type { CommandHandler, ParticipantOptions } from './options';
+import {
+  commandLogFields,
+  endHandlerSpan,
+  spanTraceParent,
+  startHandlerSpan,
+  withSpan,
+  type ParticipantLogger,
+  type SdkLog,
+} from './observability';
+
+/** A command's SDK log, and with the `logger` option the child logger its handler gets. */
+interface CommandLogs {
+  log: SdkLog;
+  logger?: ParticipantLogger;
+}
+
+/** Sends the reply to the command being handled (with its handler span's traceparent). */
+type Answer = (reply: Reply) => Promise<void>;
 
 /** The registered handlers, by `${phase}:${command}`. */
 export type HandlerMap = ReadonlyMap<string, CommandHandler>;
@@ -30,6 +50,7 @@ export type HandlerMap = ReadonlyMap<string, CommandHandler>;
 export function twoPhaseInvoker(
   handlers: HandlerMap,
   c: Pick<CommandEnvelope, 'sagaId' | 'step' | 'command' | 'data' | 'id' | 'attempt'>,
+  logger?: ParticipantLogger,
 ): InvokeTwoPhase {
   return (invoked, tx, prepared) => {
     const handler = handlers.get(`${invoked}:${c.command}`);
@@ -47,6 +68,7 @@ export function twoPhaseInvoker(
         tx,
         transaction: tx.raw,
         prepared,
+        logger,
       }),
     );
   };
@@ -60,7 +82,13 @@ export class CommandDispatcher {
     private readonly settings: {
       /** The participant's current lifetime, aborted by stop(). */
       lifetime: () => AbortSignal;
-      log: (message: string) => void;
+      log: SdkLog;
+      /** Set when the user gave a `logger`: command lines then carry the command's fields. */
+      logger?: ParticipantLogger;
+      tracer: Tracer;
+      participant: string;
+      /** The consumer group, for the handler spans' attributes. */
+      groupId: string;
       /** A transaction was prepared here (YES vote logged): it is in doubt if no decision comes. */
       onPrepared?: () => void;
     },
@@ -109,8 +137,45 @@ export class CommandDispatcher {
       );
       return;
     }
+    const span = startHandlerSpan(this.settings.tracer, command, origin, this.settings);
+    let answered: Outcome | undefined;
+    const answer: Answer = async (reply) => {
+      await this.replies.send(command.replyTo, command.id, command.sagaId, reply, {
+        traceParent: spanTraceParent(span),
+      });
+      answered = reply.outcome;
+    };
+    const logs = this.commandLogs(command, span);
+    try {
+      await withSpan(span, () => this.run(command, wire, origin, answer, logs));
+    } catch (error) {
+      endHandlerSpan(span, answered, error);
+      throw error;
+    }
+    endHandlerSpan(span, answered);
+  }
+
+  /** The SDK's log, and the handler's logger, with the command's saga id, step and trace id. */
+  private commandLogs(command: CommandEnvelope, span: Span): CommandLogs {
+    const { logger } = this.settings;
+    if (!logger) return { log: this.settings.log };
+    const fields = commandLogFields(command, span);
+    return {
+      log: (message, more) => this.settings.log(message, { ...fields, ...more }),
+      logger: logger.child(fields),
+    };
+  }
+
+  /** A decoded command: its handler runs, `answer` sends the reply. */
+  private async run(
+    command: CommandEnvelope,
+    wire: WireMessage,
+    origin: RecordOrigin,
+    answer: Answer,
+    { log, logger }: CommandLogs,
+  ): Promise<void> {
     if (command.phase === 'fence') {
-      await this.onFence(command);
+      await this.onFence(command, answer);
       return;
     }
     const handler = this.handlers.get(`${command.phase}:${command.command}`);
@@ -127,7 +192,7 @@ export class CommandDispatcher {
       return;
     }
     if (command.phase === 'prepare' || command.phase === 'commit' || command.phase === 'abort') {
-      await this.onTwoPhase(command);
+      await this.onTwoPhase(command, answer, { log, logger });
       return;
     }
     const invoke = (tx: OpenTransaction | undefined, forward?: ForwardRecord) =>
@@ -143,6 +208,7 @@ export class CommandDispatcher {
           tx,
           transaction: tx?.raw,
           forward,
+          logger,
         }),
       );
     const reply = this.options.database
@@ -151,26 +217,31 @@ export class CommandDispatcher {
     this.options.faults?.at('command:committed');
     if (reply.outcome === 'error') {
       const { code, message } = reply.data as { code: string; message: string };
-      this.settings.log(
+      log(
         `handler failed (answered error, the orchestrator retries): saga=${command.sagaId} step=${command.step} ` +
           `phase=${command.phase} command=${command.command} attempt=${command.attempt} code=${code} message=${JSON.stringify(message)}`,
+        { code },
       );
     }
-    await this.replies.send(command.replyTo, command.id, command.sagaId, reply);
+    await answer(reply);
   }
 
   /** A step its saga gave up on: from now on its command is refused; the reply says if it ran. */
-  private async onFence(command: CommandEnvelope): Promise<void> {
+  private async onFence(command: CommandEnvelope, answer: Answer): Promise<void> {
     const reply = this.options.database
       ? await processFence(this.options.database, this.options.name, command)
       : // without a database nothing is remembered, so nothing can be fenced
         { outcome: 'success' as const, data: { executed: null } };
-    await this.replies.send(command.replyTo, command.id, command.sagaId, reply);
+    await answer(reply);
   }
 
-  private async onTwoPhase(command: CommandEnvelope): Promise<void> {
+  private async onTwoPhase(
+    command: CommandEnvelope,
+    answer: Answer,
+    { log, logger }: CommandLogs,
+  ): Promise<void> {
     const db = this.options.database!;
-    const invoke = twoPhaseInvoker(this.handlers, command);
+    const invoke = twoPhaseInvoker(this.handlers, command, logger);
     let reply: Reply;
     if (command.phase === 'prepare') {
       this.options.faults?.at('prepare:received');
@@ -193,10 +264,10 @@ export class CommandDispatcher {
         invoke,
       );
       if (reply.outcome === 'failure')
-        this.settings.log(
+        log(
           `${command.phase} of transaction ${command.sagaId} refused: ${JSON.stringify(reply.data)}`,
         );
     }
-    await this.replies.send(command.replyTo, command.id, command.sagaId, reply);
+    await answer(reply);
   }
 }

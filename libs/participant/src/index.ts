@@ -43,6 +43,8 @@ export type {
 } from './options';
 export type { SigningKey } from '@skald/protocol';
 export { createParticipant, Participant } from './participant';
+export type { LogMethod, ParticipantLogger } from './observability';
 export { type InDoubtTransaction } from './in-doubt';
+export type { PruningOptions } from './pruning';
 export { PARTICIPANT_SCHEMA_SQL } from './schema';
 export { ensureTopics } from './topics';

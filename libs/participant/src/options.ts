@@ -1,11 +1,14 @@
 // What a participant is configured with, and what its handlers are given: the SDK's public types.
 import type { ConnectionOptions } from 'node:tls';
+import type { TracerProvider } from '@opentelemetry/api';
 import type { Kafka, SASLOptions } from 'kafkajs';
 import type { Phase, SigningKey } from '@skald/protocol';
 import type { ParticipantDatabase, TransactionClient } from './database';
 import type { ParticipantFaults } from './fault-points';
 import type { InDoubtTransaction } from './in-doubt';
+import type { ParticipantLogger } from './observability';
 import type { ForwardRecord } from './operations';
+import type { PruningOptions } from './pruning';
 
 /** What a handler knows about the command it handles. */
 export interface CommandContext {
@@ -24,6 +27,11 @@ export interface CommandContext {
   transaction?: unknown;
   /** 2PC commit and abort: what this participant's prepare handler returned. */
   prepared?: unknown;
+  /**
+   * With the `logger` option: a child logger whose lines carry this command's saga id, step,
+   * attempt, phase, command id and trace id.
+   */
+  logger?: ParticipantLogger;
   /**
    * Compensations, with a database: the forward command this undoes (it ran here) — its payload
    * and the reply it got. Undo by this, not by ids the saga may never have received (a step whose
@@ -67,9 +75,23 @@ export interface ParticipantOptions {
   shutdownTimeoutMs?: number;
   /**
    * Where the SDK reports trouble (malformed messages, crashes, and the errors kafkajs logs, but
-   * not the ones it retries by itself). @default console.warn
+   * not the ones it retries by itself), one line of text each. @default console.warn (unless
+   * `logger` is given)
    */
   log?: (message: string) => void;
+  /**
+   * A pino-compatible logger (e.g. your pino instance): the same lines as `log`, as JSON through
+   * child loggers with `participant` and, for a command, `sagaId`, `step`, `attempt`, `phase`,
+   * `command`, `commandId` and `traceId`. Handlers get such a child as `context.logger`. May be
+   * given with `log` (both get every line). @default none
+   */
+  logger?: ParticipantLogger;
+  /**
+   * Where the SDK's spans go (one per command handled, child of the command's `traceparent`; the
+   * reply carries its context). The SDK never registers a global provider. @default the global
+   * provider of @opentelemetry/api (a no-op until your app registers one)
+   */
+  tracerProvider?: TracerProvider;
   /** Two-phase commit (onPrepare / onCommit / onAbort; needs `database`). */
   twoPhase?: TwoPhaseOptions;
   /**
@@ -78,6 +100,13 @@ export interface ParticipantOptions {
    * a log line, unanswered and not run; every reply is signed. @default no signing
    */
   signing?: SigningOptions;
+  /**
+   * With `database`: inbox, operation and finished prepare-log rows untouched for
+   * `afterDays` are deleted, in batches, at start and every `everyMs`. The horizon must be longer
+   * than the orchestrator's retention and than any saga stays unfinished (docs/participants.md#pruning);
+   * `false` keeps every row. @default { afterDays: 60, everyMs: 3_600_000 }
+   */
+  pruning?: PruningOptions | false;
   /** For crash tests only: called at each of the SDK's fault points. Leave it unset. */
   faults?: ParticipantFaults;
 }

@@ -19,7 +19,14 @@ import { checkLogin, createKafka, isKafkaClient } from './kafka-client';
 import { ensureTopics } from './topics';
 import { PARTICIPANT_SCHEMA_SQL } from './schema';
 import { InDoubtResolver } from './in-doubt';
+import { compilePruning, Pruner } from './pruning';
 import { ReplySender } from './reply-sender';
+import {
+  compileLog,
+  participantTracer,
+  type ParticipantLogger,
+  type SdkLog,
+} from './observability';
 import type { CommandHandler, ParticipantHealth, ParticipantOptions } from './options';
 
 const NAME = /^[A-Za-z0-9._-]{1,100}$/;
@@ -30,11 +37,14 @@ export class Participant {
   private readonly kafka: Kafka;
   private readonly prefix: string;
   private readonly topic: string;
-  private readonly log: (message: string) => void;
+  private readonly log: SdkLog;
+  private readonly logger: ParticipantLogger | undefined;
+  private readonly groupId: string;
   private readonly consumer: CommandConsumer;
   private dispatcher: CommandDispatcher | undefined;
   private producer: Producer | undefined;
   private inDoubt: InDoubtResolver | undefined;
+  private readonly pruner: Pruner | undefined;
   /** Aborted by stop(): no consumer is (re)started after that, and waits for one end. */
   private lifetime = new AbortController();
   private readonly currentLifetime = () => this.lifetime.signal;
@@ -56,15 +66,19 @@ export class Participant {
       ? signingKeyProblems(options.signing.keys ?? [], `${options.name}: signing.keys`)
       : [];
     if (signingProblems.length > 0) throw new ParticipantConfigError(signingProblems.join('; '));
-    this.log = options.log ?? ((m) => console.warn(`[skald:${options.name}] ${m}`)); // eslint-disable-line no-console
+    ({ log: this.log, logger: this.logger } = compileLog(options));
+    const pruning = compilePruning(options.name, options.pruning);
+    if (options.database && pruning)
+      this.pruner = new Pruner(options.database, options.name, pruning, this.log);
     this.kafka = isKafkaClient(options.kafka)
       ? options.kafka
       : createKafka(options.kafka, defaultClientId(options.name), this.log);
     this.prefix = options.topicPrefix ?? DEFAULT_TOPIC_PREFIX;
     this.topic = commandTopic(this.prefix, options.name);
+    this.groupId = `${this.prefix}.participant.${options.name}`;
     this.consumer = new CommandConsumer(this.kafka, {
       topic: this.topic,
-      groupId: `${this.prefix}.participant.${options.name}`,
+      groupId: this.groupId,
       concurrency: options.concurrency ?? 4,
       members: consumers,
       lifetime: this.currentLifetime,
@@ -141,9 +155,14 @@ export class Participant {
     this.dispatcher = new CommandDispatcher(this.handlers, this.options, replies, {
       lifetime: this.currentLifetime,
       log: this.log,
+      logger: this.logger,
+      tracer: participantTracer(this.options.tracerProvider),
+      participant: this.options.name,
+      groupId: this.groupId,
       onPrepared: () => this.inDoubt?.prepared(),
     });
     await this.consumer.run();
+    this.pruner?.start();
     if (twoPhase && this.options.twoPhase?.coordinatorUrl) {
       this.inDoubt = new InDoubtResolver({
         db: this.options.database!,
@@ -188,6 +207,7 @@ export class Participant {
 
   private async disconnect(): Promise<void> {
     await this.inDoubt?.stop();
+    await this.pruner?.stop();
     await this.consumer.disconnect().catch((e: unknown) => this.log(`consumer: ${String(e)}`));
     await this.producer?.disconnect().catch((e: unknown) => this.log(`producer: ${String(e)}`));
   }

@@ -30,7 +30,13 @@ export class ReplySender {
     },
   ) {}
 
-  async send(topic: string, correlationId: string, sagaId: string, reply: Reply): Promise<void> {
+  async send(
+    topic: string,
+    correlationId: string,
+    sagaId: string,
+    reply: Reply,
+    { traceParent }: { traceParent?: string } = {},
+  ): Promise<void> {
     const record = encodeReply({
       id: randomUUID(),
       source: this.settings.source,
@@ -39,6 +45,7 @@ export class ReplySender {
       sagaId,
       outcome: reply.outcome,
       data: reply.data,
+      traceParent,
     });
     const { signWith } = this.settings;
     await this.producer.send({

@@ -10,6 +10,8 @@
  * - prepare log (2PC): per transaction and step, `prepared` with what commit will need (written
  *   with the prepare handler's reservation, before the YES vote), then `committed` / `aborted`;
  *   `refused` for a NO vote. Prepared rows with no decision for a while are in doubt.
+ *
+ * Rows past `pruning.afterDays` are deleted (prepared ones never): see docs/participants.md#pruning.
  */
 export const PARTICIPANT_SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS skald_participant_inbox (
@@ -51,4 +53,11 @@ CREATE TABLE IF NOT EXISTS skald_participant_prepare_log (
 );
 CREATE INDEX IF NOT EXISTS skald_participant_prepare_log_in_doubt
   ON skald_participant_prepare_log (participant, updated_at) WHERE state = 'prepared';
+-- pruning (options.pruning) deletes by age, oldest first, without a sequential scan
+CREATE INDEX IF NOT EXISTS skald_participant_inbox_received
+  ON skald_participant_inbox (participant, received_at);
+CREATE INDEX IF NOT EXISTS skald_participant_operation_updated
+  ON skald_participant_operation (participant, updated_at);
+CREATE INDEX IF NOT EXISTS skald_participant_prepare_log_finished
+  ON skald_participant_prepare_log (participant, updated_at) WHERE state <> 'prepared';
 `;

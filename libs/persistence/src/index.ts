@@ -19,6 +19,13 @@ export {
   PERSISTENCE_ERROR_CODES,
   StaleLeaseError,
 } from './errors';
+export {
+  DefinitionCheckStore,
+  type CheckScope,
+  type RegisteredShape,
+  type StepInUse,
+  type UnfinishedGroup,
+} from './definition-checks';
 export { listenForNotifications, type NotificationListener } from './notifications';
 export { PersistenceModule, type PersistenceModuleOptions } from './persistence.module';
 export { HousekeepingTransaction, LeaseStore, type LeaseRecord } from './lease-store';
@@ -30,7 +37,21 @@ export {
   type ParticipantWithWork,
 } from './participant-flow';
 export {
+  BULK_ITEM_OUTCOME,
+  BULK_JOB_STATUS,
+  BulkItemTransaction,
+  BulkJobStore,
+  type BulkItemOutcome,
+  type BulkItemRecord,
+  type BulkJobRecord,
+  type BulkJobStatus,
+  type CreateBulkJobResult,
+  type NewBulkJob,
+} from './bulk-jobs';
+export { type SagaFilter } from './saga-filter';
+export {
   SagaQueries,
+  type FilterSample,
   type ParticipantOverview,
   type SagaListFilter,
   type StateReadings,
@@ -54,7 +75,7 @@ export {
   type ParticipantClaim,
   type SendLimits,
 } from './outbox-transaction';
-export { type SagaHistoryRecord, type SagaRecord } from './saga-records';
+export { type NewSagaRecord, type SagaHistoryRecord, type SagaRecord } from './saga-records';
 export { TIMER_CHANNEL, TimerTransaction, type NewTimerRow, type TimerRecord } from './timers';
 export { type ClaimedTimer, type ReplyBatchRead, type ReplyKey } from './engine-reads';
 export { type Page } from './keyset-page';

@@ -24,6 +24,44 @@ export class HousekeepingTransaction {
     );
     return result[1];
   }
+
+  /**
+   * Deletes up to `limit` sagas that ended `completed` or `compensated` more than `olderThanMs`
+   * ago, oldest first, with their history, step executions and timers (ON DELETE CASCADE).
+   * `failed` sagas stay: they wait on an operator. SKIP LOCKED: a saga an operator or the engine
+   * holds right now is left for the next batch, so retention never waits on a lock.
+   */
+  async deleteFinishedSagas(olderThanMs: number, limit: number): Promise<number> {
+    return this.deleteBatch(
+      'saga_instance',
+      `status IN ('completed', 'compensated') AND ended_at < now() - $1 * interval '1 millisecond'`,
+      [olderThanMs, limit],
+    );
+  }
+
+  /**
+   * Deletes up to `limit` 2PC transactions `committed` or `aborted` (every participant
+   * acknowledged the decision, so none is in doubt) more than `olderThanMs` ago, with their
+   * commands. `unacknowledged` ones stay for an operator.
+   */
+  async deleteFinishedTransactions(olderThanMs: number, limit: number): Promise<number> {
+    return this.deleteBatch(
+      'two_phase_transaction',
+      `status IN ('committed', 'aborted') AND ended_at < now() - $1 * interval '1 millisecond'`,
+      [olderThanMs, limit],
+    );
+  }
+
+  /** One small DELETE by ids: the subquery walks the partial `ended_at` index, `$2` rows at most. */
+  private async deleteBatch(table: string, where: string, parameters: unknown[]): Promise<number> {
+    const result: [unknown[], number] = await this.manager.query(
+      `DELETE FROM skald.${table} WHERE id IN (
+         SELECT id FROM skald.${table} WHERE ${where}
+         ORDER BY ended_at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+      parameters,
+    );
+    return result[1];
+  }
 }
 
 export class LeaseStore {

@@ -4,6 +4,8 @@ import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions, type DatabaseOptions } from './data-source';
+import { BulkJobStore } from './bulk-jobs';
+import { DefinitionCheckStore } from './definition-checks';
 import { LeaseStore } from './lease-store';
 import { SagaQueries } from './saga-queries';
 import { SagaStore } from './saga-store';
@@ -49,8 +51,10 @@ export class PersistenceModule {
         onDataSource(SagaQueries),
         onDataSource(LeaseStore),
         onDataSource(TwoPhaseStore),
+        onDataSource(BulkJobStore),
+        onDataSource(DefinitionCheckStore),
       ],
-      exports: [SagaStore, SagaQueries, LeaseStore, TwoPhaseStore],
+      exports: [SagaStore, SagaQueries, LeaseStore, TwoPhaseStore, BulkJobStore, DefinitionCheckStore],
     };
   }
 }

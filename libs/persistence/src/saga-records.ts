@@ -1,6 +1,6 @@
 // A saga as stored: the one shape the orchestrator reads and writes above this lib (the engine's
 // writes, the API's reads). SagaRow is how PostgreSQL hands it over; only this file converts.
-import type { RecordedError, SagaStatus, StepState } from '@skald/saga';
+import type { RecordedError, SagaStatus, SagaWaitReason, StepState } from '@skald/saga';
 
 export interface SagaRecord {
   id: string;
@@ -12,6 +12,8 @@ export interface SagaRecord {
   stage: number;
   steps: Record<string, StepState>;
   error: RecordedError | null;
+  /** Why it needs an operator to move on (`paused`, `definition-missing`); null otherwise. */
+  waitReason: SagaWaitReason | null;
   /** Epoch ms; null when the saga has no deadline. */
   deadlineAt: number | null;
   idempotencyKey: string | null;
@@ -22,6 +24,13 @@ export interface SagaRecord {
   updatedAt: number;
   /** Epoch ms of the transaction that finished it; null while it runs. */
   endedAt: number | null;
+  /** W3C `traceparent` of the saga's span: its steps' spans are its children. Null: no trace. */
+  traceParent: string | null;
+}
+
+/** A saga as its start writes it: with the hash of its definition's shape (not read back). */
+export interface NewSagaRecord extends SagaRecord {
+  definitionHash: string;
 }
 
 /** One entry of a saga's history, in the order written (`seq`). */
@@ -43,9 +52,10 @@ type SagaRow = Omit<SagaRecord, 'deadlineAt' | 'createdAt' | 'updatedAt' | 'ende
 };
 
 /** The columns of skald.saga_instance, named as SagaRow's fields. */
-export const SAGA_COLUMNS = `id, type, version, status, input, data, stage, steps, error, deadline_at AS "deadlineAt",
+export const SAGA_COLUMNS = `id, type, version, status, input, data, stage, steps, error, wait_reason AS "waitReason",
+  deadline_at AS "deadlineAt",
   idempotency_key AS "idempotencyKey", request_hash AS "requestHash",
-  created_at AS "createdAt", updated_at AS "updatedAt", ended_at AS "endedAt"`;
+  created_at AS "createdAt", updated_at AS "updatedAt", ended_at AS "endedAt", trace_parent AS "traceParent"`;
 
 const epochMs = (date: Date | null) => (date ? date.getTime() : null);
 
@@ -68,6 +78,7 @@ const ms = (column: string, as: string) =>
   `(extract(epoch FROM ${column}) * 1000)::float8 AS "${as}"`;
 
 /** SAGA_COLUMNS with times in ms since epoch: a row read as JSON is a SagaRecord as it is. */
-export const SAGA_JSON_COLUMNS = `id, type, version, status, input, data, stage, steps, error,
+export const SAGA_JSON_COLUMNS = `id, type, version, status, input, data, stage, steps, error, wait_reason AS "waitReason",
   ${ms('deadline_at', 'deadlineAt')}, idempotency_key AS "idempotencyKey", request_hash AS "requestHash",
-  ${ms('created_at', 'createdAt')}, ${ms('updated_at', 'updatedAt')}, ${ms('ended_at', 'endedAt')}`;
+  ${ms('created_at', 'createdAt')}, ${ms('updated_at', 'updatedAt')}, ${ms('ended_at', 'endedAt')},
+  trace_parent AS "traceParent"`;

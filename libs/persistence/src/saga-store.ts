@@ -15,9 +15,15 @@ import {
   type ReplyBatchRead,
   type ReplyKey,
 } from './engine-reads';
+import { BulkItemTransaction } from './bulk-jobs';
 import { OutboxTransaction } from './outbox-transaction';
 import { ParticipantTransaction, type ManualBreaker } from './participant-flow';
-import { SAGA_COLUMNS, sagaRecordsFromRows, type SagaRecord } from './saga-records';
+import {
+  SAGA_COLUMNS,
+  sagaRecordsFromRows,
+  type NewSagaRecord,
+  type SagaRecord,
+} from './saga-records';
 import {
   StepExecutions,
   type AnsweredCommandRow,
@@ -42,6 +48,8 @@ export class SagaTransaction {
   readonly timers: TimerTransaction;
   /** The relay's claim and dispatch, in this same transaction. */
   readonly outbox: OutboxTransaction;
+  /** A bulk job's item, ended in the same transaction as its action. */
+  readonly bulkItems: BulkItemTransaction;
   private readonly writes: QueuedWrites;
   /** History entries queued for the next statement: one INSERT keeps their order. */
   private history: (HistoryEntry & { sagaId: string; at: Date })[] = [];
@@ -61,6 +69,7 @@ export class SagaTransaction {
     this.executions = new StepExecutions(this.writes);
     this.writes.beforeRun((statement) => this.queueHistory(statement));
     this.outbox = new OutboxTransaction(run, this.timers);
+    this.bulkItems = new BulkItemTransaction(this.writes);
   }
 
   /** Runs the queued writes now, as one statement (the store runs what is left before COMMIT). */
@@ -72,7 +81,7 @@ export class SagaTransaction {
    * Queues new sagas; once the statement ran, the ids inserted (absent: another saga holds its
    * idempotency key, and nothing of that saga queued in the same statement is written).
    */
-  insertSagas(sagas: SagaRecord[], now: number): Later<Set<string>> {
+  insertSagas(sagas: NewSagaRecord[], now: number): Later<Set<string>> {
     const inserted = new Later<Set<string>>();
     if (sagas.length === 0) {
       inserted.set(new Set());
@@ -80,14 +89,15 @@ export class SagaTransaction {
     }
     const cte = this.writes.add(
       `INSERT INTO skald.saga_instance
-         (id, type, version, status, input, data, stage, steps, error, deadline_at, idempotency_key, request_hash,
-          created_at, updated_at, ended_at)
+         (id, type, version, status, input, data, stage, steps, error, wait_reason, deadline_at, idempotency_key,
+          request_hash, definition_hash, created_at, updated_at, ended_at, trace_parent)
        SELECT s.id, s.type, s.version, s.status, COALESCE(s.input, 'null'::jsonb), s.data, s.stage, s.steps, s.error,
-              to_timestamp(s."deadlineAt" / 1000.0), s."idempotencyKey", s."requestHash", $2, $2,
-              CASE WHEN s.status = ANY($3::text[]) THEN $2::timestamptz END
+              s."waitReason", to_timestamp(s."deadlineAt" / 1000.0), s."idempotencyKey", s."requestHash",
+              s."definitionHash", $2, $2, CASE WHEN s.status = ANY($3::text[]) THEN $2::timestamptz END,
+              s."traceParent"
        FROM jsonb_to_recordset($1::jsonb) AS s(ord int, id uuid, type text, version int, status text,
-            input jsonb, data jsonb, stage int, steps jsonb, error jsonb, "deadlineAt" float8,
-            "idempotencyKey" text, "requestHash" text)
+            input jsonb, data jsonb, stage int, steps jsonb, error jsonb, "waitReason" text, "deadlineAt" float8,
+            "idempotencyKey" text, "requestHash" text, "definitionHash" text, "traceParent" text)
        ORDER BY s.ord
        ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
        RETURNING id`,
@@ -145,10 +155,10 @@ export class SagaTransaction {
     this.writes.add(
       `UPDATE skald.saga_instance AS t
          SET status = s.status, data = s.data, stage = s.stage, steps = s.steps, error = s.error,
-             updated_at = $2::timestamptz,
+             wait_reason = s."waitReason", updated_at = $2::timestamptz,
              ended_at = CASE WHEN s.status = ANY($3::text[]) THEN $2::timestamptz ELSE NULL END
        FROM jsonb_to_recordset($1::jsonb)
-         AS s(id uuid, status text, data jsonb, stage int, steps jsonb, error jsonb)
+         AS s(id uuid, status text, data jsonb, stage int, steps jsonb, error jsonb, "waitReason" text)
        WHERE t.id = s.id AND t.id = ANY($4::uuid[])`,
       [JSON.stringify(sagas), new Date(now), TERMINAL, sagas.map((s) => s.id)],
     );
@@ -294,7 +304,8 @@ export class SagaStore {
   async nextTimersDue(): Promise<{ saga?: number; transaction?: number }> {
     const ms = (column: string) => `(extract(epoch FROM min(due_at)) * 1000)::float8 AS ${column}`;
     const rows: { saga: number | null; transaction: number | null }[] = await this.dataSource.query(
-      `SELECT (SELECT ${ms('saga')} FROM skald.timer) AS saga,
+      // a paused saga's held timers (due 'infinity') come due only once it is resumed
+      `SELECT (SELECT ${ms('saga')} FROM skald.timer WHERE due_at < 'infinity') AS saga,
                 (SELECT ${ms('transaction')} FROM skald.two_phase_transaction) AS transaction`,
     );
     return { saga: rows[0].saga ?? undefined, transaction: rows[0].transaction ?? undefined };
@@ -336,6 +347,48 @@ export class SagaStore {
       ],
     );
     this.knownParticipants.add(name);
+  }
+
+  /**
+   * Running sagas waiting on `participant` (a step of theirs has a command there in flight, being
+   * retried or asked about by a fence), by id after `afterId`: a page of an operator's pause.
+   */
+  async sagasWaitingOn(participant: string, afterId: string | null, limit: number) {
+    return this.sagaIdPage(
+      `status = 'running' AND EXISTS (
+         SELECT 1 FROM jsonb_each(steps) e
+         WHERE e.value->>'participant' = $1 AND e.value->>'status' IN ('running', 'retrying', 'resolving'))`,
+      participant,
+      afterId,
+      limit,
+    );
+  }
+
+  /** Paused sagas whose latest pause names `participant` (paused on it, or a step of its exhausted). */
+  async sagasPausedOn(participant: string, afterId: string | null, limit: number) {
+    return this.sagaIdPage(
+      `status = 'paused' AND (
+         SELECT h.details->>'participant' FROM skald.saga_history h
+         WHERE h.saga_id = s.id AND h.type = 'paused' ORDER BY h.id DESC LIMIT 1) = $1`,
+      participant,
+      afterId,
+      limit,
+    );
+  }
+
+  private async sagaIdPage(
+    condition: string,
+    participant: string,
+    afterId: string | null,
+    limit: number,
+  ): Promise<string[]> {
+    const rows: { id: string }[] = await this.dataSource.query(
+      `SELECT s.id FROM skald.saga_instance s
+       WHERE ${condition} AND ($2::uuid IS NULL OR s.id > $2::uuid)
+       ORDER BY s.id LIMIT $3`,
+      [participant, afterId, limit],
+    );
+    return rows.map((r) => r.id);
   }
 
   /** Unpublished outbox rows and due timers: the work a crashed instance may have left. */

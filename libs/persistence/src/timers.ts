@@ -89,14 +89,42 @@ export class TimerTransaction {
        RETURNING due_at`,
       parameters,
     );
+    this.notifyEarliest(inserted);
+  }
+
+  /** Tells the pollers the earliest due time the CTE `cte` RETURNed (after the commit). */
+  private notifyEarliest(cte: string): void {
     this.writes.select(
-      `SELECT row_to_json(n) FROM (${notifyEarliestDue(inserted, '$1')}) n`,
+      `SELECT row_to_json(n) FROM (${notifyEarliestDue(cte, '$1')}) n`,
       [TIMER_CHANNEL],
       (value) => {
         const dueAt = (value as { dueAt: number } | null)?.dueAt;
         this.earliestDue = earlierDue(this.earliestDue, dueAt);
       },
     );
+  }
+
+  /**
+   * Holds a due timer of a paused saga: due at 'infinity', so no poller claims it (or wakes for
+   * it) until `releaseHeld`.
+   */
+  hold(id: string): void {
+    this.writes.add(`UPDATE skald.timer SET due_at = 'infinity' WHERE id = $1`, [id]);
+  }
+
+  /**
+   * The held timers of these sagas (resumed) come due now: each fires as it would have, and
+   * decide() sorts out which still apply. Not for a saga this statement finishes (its timers go).
+   */
+  releaseHeld(sagaIds: string[], now: number): void {
+    if (sagaIds.length === 0) return;
+    const released = this.writes.add(
+      `UPDATE skald.timer SET due_at = $2
+       WHERE saga_id = ANY($1::uuid[]) AND due_at = 'infinity'
+       RETURNING due_at`,
+      [sagaIds, new Date(now)],
+    );
+    this.notifyEarliest(released);
   }
 
   postpone(id: string, dueAt: number): void {

@@ -13,6 +13,8 @@ export interface TwoPhaseRecord extends TransactionState {
   dueAt: number | null;
   idempotencyKey: string | null;
   requestHash: string | null;
+  /** W3C `traceparent` of the transaction's span: its prepare, commit and abort spans are its children. */
+  traceParent: string | null;
 }
 
 /** A transaction as the API shows it: the record plus its timestamps. */
@@ -54,7 +56,7 @@ export interface TwoPhaseCommandRecord {
 const COLUMNS = `id, status, participants, decision, reason, timeout_ms AS "timeoutMs",
   prepare_deadline_at AS "prepareDeadlineAt", round, due_at AS "dueAt",
   acknowledge_deadline_at AS "acknowledgeDeadlineAt", resends, resolution,
-  idempotency_key AS "idempotencyKey", request_hash AS "requestHash",
+  idempotency_key AS "idempotencyKey", request_hash AS "requestHash", trace_parent AS "traceParent",
   created_at AS "createdAt", updated_at AS "updatedAt", decided_at AS "decidedAt", ended_at AS "endedAt"`;
 
 type Row = Omit<TwoPhaseView, 'prepareDeadlineAt' | 'dueAt' | 'acknowledgeDeadlineAt'> & {
@@ -90,8 +92,8 @@ export class TwoPhaseTransaction {
     const rows: unknown[] = await this.manager.query(
       `INSERT INTO skald.two_phase_transaction
          (id, status, participants, decision, reason, timeout_ms, prepare_deadline_at, round, due_at,
-          idempotency_key, request_hash, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
+          idempotency_key, request_hash, created_at, updated_at, trace_parent)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13)
        ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
        RETURNING id`,
       [
@@ -107,6 +109,7 @@ export class TwoPhaseTransaction {
         tx.idempotencyKey,
         tx.requestHash,
         new Date(now),
+        tx.traceParent,
       ],
     );
     if (rows.length === 1) this.earliestDue = earlierDue(this.earliestDue, tx.dueAt ?? undefined);

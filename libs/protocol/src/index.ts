@@ -91,3 +91,9 @@ export {
 } from './kafka-credentials';
 export { checkKafkaLogin, KafkaAuthenticationError, type KafkaLoginCheck } from './kafka-login';
 export { CONSUMER_TIMINGS } from './consumer-timings';
+export {
+  formatTraceParent,
+  parseTraceParent,
+  SPAN_ATTRIBUTES,
+  type TraceParent,
+} from './trace-context';

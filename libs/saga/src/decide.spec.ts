@@ -270,7 +270,7 @@ describe('decide: compensation', () => {
     );
     assert.throws(
       () => decide(trip, late.state, { kind: 'cancel' }, ctx),
-      /is compensating; only a running saga can be cancelled/,
+      /is compensating; only a running or paused saga can be cancelled/,
     );
   });
 

@@ -20,6 +20,7 @@ import {
   outcomeResolved,
 } from './forward-retries';
 import { cancel, resume, skipCompensation } from './operator-actions';
+import { pause, skipStep, unpause } from './pause';
 import { Run } from './run';
 import { errorOf } from './step-errors';
 import {
@@ -29,6 +30,9 @@ import {
   type SagaEvent,
   type SagaState,
 } from './types';
+
+/** Why decide() ignores a timer event of a paused saga. */
+export const PAUSED_HOLDS_TIMERS = 'the saga is paused: its timers are held until it is resumed';
 
 export function initialState(
   definition: SagaDefinition,
@@ -103,16 +107,26 @@ function apply(run: Run, event: SagaEvent): string | undefined {
       return undefined;
 
     case 'cancel':
-      cancel(run, event.reason, event.actor);
+      cancel(run, event.reason, event);
       return undefined;
     case 'resume':
-      resume(run, event.actor);
+      resume(run, event);
       return undefined;
     case 'skip-compensation':
       skipCompensation(run, event.step, event.reason, event.actor);
       return undefined;
+    case 'pause':
+      pause(run, event);
+      return undefined;
+    case 'unpause':
+      unpause(run, event);
+      return undefined;
+    case 'skip-step':
+      skipStep(run, event.step, event.reason, event);
+      return undefined;
 
     case 'deadline':
+      if (s.status === 'paused') return PAUSED_HOLDS_TIMERS;
       if (s.status !== 'running') return `deadline passed while ${s.status}`;
       if (run.pastPivot) return 'deadline passed after the pivot was sent';
       run.history.push({ type: 'deadline-passed' });
@@ -123,6 +137,8 @@ function apply(run: Run, event: SagaEvent): string | undefined {
       return undefined;
   }
 
+  // the engine keeps a paused saga's timers until it is resumed (they never reach here)
+  if (event.kind !== 'reply' && s.status === 'paused') return PAUSED_HOLDS_TIMERS;
   const step = run.def.step(event.step);
   if (!step) return `unknown step ${event.step}`;
   const st = s.steps[event.step];
@@ -131,7 +147,8 @@ function apply(run: Run, event: SagaEvent): string | undefined {
   const awaiting = fence
     ? st.status === STEP_STATUS.resolving
     : forward
-      ? s.status === 'running' && st.status === STEP_STATUS.running
+      ? // a reply that comes while paused applies to its step; the saga moves on once resumed
+        (s.status === 'running' || s.status === 'paused') && st.status === STEP_STATUS.running
       : s.status === 'compensating' && st.status === STEP_STATUS.compensating;
   const attempt = forward ? st.attempts : st.compensationAttempts;
 

@@ -45,7 +45,18 @@ export interface StepOptions<I, D> {
   timeoutMs?: number;
   /** The go/no-go step: once it succeeded, later steps are retried forward and never compensated. */
   pivot?: boolean;
+  /**
+   * What happens when the step's forward retries run out: `compensate` (fail the step and undo
+   * the saga) or `pause` (hold the saga for an operator). @default the saga's `onExhausted`
+   */
+  onExhausted?: ExhaustedPolicy;
+  /** An operator may skip this step once it is paused (`POST …/steps/:step/skip`). @default false */
+  skippable?: boolean;
 }
+
+/** What a step whose forward retries ran out does. */
+export const EXHAUSTED_POLICIES = ['compensate', 'pause'] as const;
+export type ExhaustedPolicy = (typeof EXHAUSTED_POLICIES)[number];
 
 type AnyView = SagaView<unknown, Record<string, unknown>>;
 
@@ -59,6 +70,8 @@ export interface CompiledStep {
   readonly compensationRetry: CompiledRetryPolicy;
   readonly timeoutMs: number;
   readonly pivot: boolean;
+  readonly onExhausted: ExhaustedPolicy;
+  readonly skippable: boolean;
 }
 
 /** A sequential step (kind 'step', one step of the same name) or a parallel group. */
@@ -97,6 +110,8 @@ export interface SagaDescription {
       timeoutMs: number;
       retry: CompiledRetryPolicy;
       compensationRetry: CompiledRetryPolicy;
+      onExhausted: ExhaustedPolicy;
+      skippable: boolean;
     }[];
   }[];
 }
@@ -135,6 +150,8 @@ export interface SagaOptions {
   /** The whole saga must finish forward within this time, or it is compensated. */
   deadlineMs?: number;
   description?: string;
+  /** Each step's `onExhausted` unless it sets its own. @default 'compensate' */
+  onExhausted?: ExhaustedPolicy;
 }
 
 interface DraftStage {
@@ -222,6 +239,10 @@ function compile(
     fail('version must be a positive integer');
   if (options.deadlineMs !== undefined && !(options.deadlineMs > 0))
     fail('deadlineMs must be greater than 0');
+  const badPolicy = (policy: unknown) =>
+    policy !== undefined && !EXHAUSTED_POLICIES.includes(policy as ExhaustedPolicy);
+  if (badPolicy(options.onExhausted))
+    fail(`onExhausted must be one of ${EXHAUSTED_POLICIES.join(', ')}`);
   if (drafts.length === 0) fail('it has no steps; add at least one with .step(...)');
   // only the shape: the orchestrator checks the schema itself when it registers the definition
   if (
@@ -270,6 +291,8 @@ function compile(
           `${where} comes after the pivot and has a compensate; steps after the pivot are retried forward, never compensated`,
         );
       }
+      if (badPolicy(o.onExhausted))
+        fail(`${where}: onExhausted must be one of ${EXHAUSTED_POLICIES.join(', ')}`);
       const timeoutMs = o.timeoutMs ?? 30_000;
       if (!(timeoutMs > 0)) fail(`${where}: timeoutMs must be greater than 0`);
       for (const [key, retry] of [
@@ -299,6 +322,8 @@ function compile(
         compensationRetry: compileRetryPolicy(o.compensationRetry, COMPENSATION_RETRY_DEFAULTS),
         timeoutMs,
         pivot: o.pivot === true,
+        onExhausted: o.onExhausted ?? options.onExhausted ?? 'compensate',
+        skippable: o.skippable === true,
       };
       return Object.freeze(step);
     });
@@ -339,6 +364,8 @@ function compile(
           timeoutMs: s.timeoutMs,
           retry: s.retry,
           compensationRetry: s.compensationRetry,
+          onExhausted: s.onExhausted,
+          skippable: s.skippable,
         })),
       })),
     }),

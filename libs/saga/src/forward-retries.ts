@@ -1,9 +1,11 @@
 // A forward attempt that ended in an `error` reply or a timeout: retried under the step's policy.
-// Once retries are over, a step whose outcome is unknown and that has no compensation is not
-// guessed at: an awaited fence asks its participant whether it ran, and the answer settles it.
+// Once retries are over, a step with `onExhausted: 'pause'` pauses the saga (pause.ts). Otherwise
+// a step whose outcome is unknown and that has no compensation is not guessed at: an awaited
+// fence asks its participant whether it ran, and the answer settles it.
 import { FENCE_TYPE, type Outcome } from '@skald/protocol';
 import type { CompiledStep } from './define-saga';
 import { forwardSucceeded, stepFailed } from './forward';
+import { pauseStep } from './pause';
 import type { Run } from './run';
 import { asObject, errorOf, retriesExhausted } from './step-errors';
 import { STEP_STATUS, type RecordedError } from './types';
@@ -31,7 +33,9 @@ export function forwardAttemptFailed(
   }
   const exhausted = st.attempts >= step.retry.maxAttempts;
   const error = exhausted ? retriesExhausted(`step ${step.name}`, step, st.attempts, cause) : cause;
-  if (st.outcomeUnknown && !step.compensate) resolveOutcome(run, step, error);
+  // a non-retryable code is a failure, not exhaustion: only running out of attempts pauses
+  if (exhausted && step.onExhausted === 'pause') pauseStep(run, step, error);
+  else if (st.outcomeUnknown && !step.compensate) resolveOutcome(run, step, error);
   else stepFailed(run, step, error, st.outcomeUnknown === true);
 }
 

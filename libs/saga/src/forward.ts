@@ -1,6 +1,7 @@
 // Forward execution: entering a stage (a sequential step, or a parallel group sent at once),
 // skipping conditional steps, applying a success, and a step failing for good — which either
-// starts compensation or, past the pivot, fails the saga once its stage has settled.
+// starts compensation or, past the pivot, fails the saga once its stage has settled (or, while the
+// saga is paused, waits for the operator).
 import { beginCompensation, continueCompensation, needsCompensation } from './compensation';
 import type { CommandSpec, CompiledStep } from './define-saga';
 import { IN_FLIGHT, type Run } from './run';
@@ -97,7 +98,7 @@ export function forwardSucceeded(run: Run, step: CompiledStep, result: unknown):
 }
 
 /** After a change in the current stage: next stage when it is done, `failed` once a post-pivot failure settles. */
-function advanceForward(run: Run): void {
+export function advanceForward(run: Run): void {
   if (run.state.status !== 'running') return;
   const steps = run.stageSteps(run.state.stage).map((s) => run.st(s.name));
   const settled = (s: StepState) => !IN_FLIGHT.includes(s.status);
@@ -132,9 +133,25 @@ export function stepFailed(
   failForward(run, error);
 }
 
-/** A forward failure: compensate, or (past the pivot) wait for the stage to settle and fail. */
+/**
+ * A forward failure: compensate, or (past the pivot) wait for the stage to settle and fail. A
+ * paused saga only records it: resuming it acts on the failed step (pause.ts).
+ */
 export function failForward(run: Run, error: RecordedError): void {
   run.state.error = error;
+  if (run.state.status === 'paused') return;
+  abandonForward(run);
+}
+
+/** Gives up forward progress now, paused or not: compensate, or past the pivot settle and fail. */
+export function abandonForward(run: Run): void {
+  // a paused step is given up on: failed, like a step whose policy is to compensate
+  for (const step of run.stageSteps(run.state.stage)) {
+    const st = run.st(step.name);
+    if (st.status !== STEP_STATUS.paused) continue;
+    st.status = st.outcomeUnknown ? STEP_STATUS.timedOut : STEP_STATUS.failed;
+    st.endedAt = run.ctx.now;
+  }
   if (run.pastPivot) {
     advanceForward(run);
     return;

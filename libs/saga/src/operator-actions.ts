@@ -1,6 +1,7 @@
-// What an operator can do to a saga through the REST API: cancel a running one (before its pivot),
-// resume a failed one (retry its failed compensations, or its failed step past the pivot as a new
-// run) and skip a failed compensation with a reason. Each refuses, with IllegalTransitionError,
+// What an operator can do to a saga through the REST API: cancel a running or paused one (before
+// its pivot), resume a failed one (retry its failed compensations, or its failed step past the
+// pivot as a new run) and skip a failed compensation with a reason; pausing is in pause.ts.
+// Each refuses, with IllegalTransitionError,
 // a saga in a state where the action makes no sense. Each history entry names its `actor` when
 // the caller gives one (the orchestrator: the name of the API key used).
 import {
@@ -10,20 +11,27 @@ import {
   sendCompensation,
 } from './compensation';
 import { IllegalTransitionError } from './errors';
-import { failForward, resend } from './forward';
+import { abandonForward, resend } from './forward';
 import type { Run } from './run';
-import { STEP_STATUS } from './types';
+import { STEP_STATUS, type OperatorAudit } from './types';
 
-/** `{ actor }` for a history entry's details, when there is one. */
-const by = (actor: string | undefined) => (actor === undefined ? {} : { actor });
+/** `{ actor, bulkJobId }` for a history entry's details, those that are given. */
+export const auditDetails = (audit: OperatorAudit) => ({
+  ...(audit.actor === undefined ? {} : { actor: audit.actor }),
+  ...(audit.bulkJobId === undefined ? {} : { bulkJobId: audit.bulkJobId }),
+});
 
-export function resume(run: Run, actor?: string): void {
+export function resume(run: Run, audit: OperatorAudit = {}): void {
   if (run.state.status !== 'failed') {
     throw new IllegalTransitionError(
       `saga ${run.state.id} is ${run.state.status}; only a failed saga can be retried`,
     );
   }
-  run.history.push({ type: 'resumed', ...(actor === undefined ? {} : { details: { actor } }) });
+  const details = auditDetails(audit);
+  run.history.push({
+    type: 'resumed',
+    ...(Object.keys(details).length === 0 ? {} : { details }),
+  });
   const compensationFailures = failedCompensations(run, run.state.stage);
   if (compensationFailures.length > 0) {
     restoreCause(run);
@@ -62,7 +70,7 @@ export function skipCompensation(run: Run, stepName: string, reason: string, act
   run.history.push({
     type: 'compensation-skipped',
     step: stepName,
-    details: { reason, ...by(actor) },
+    details: { reason, ...auditDetails({ actor }) },
   });
   if (failedCompensations(run, run.state.stage).length > 0) return;
   restoreCause(run);
@@ -70,11 +78,11 @@ export function skipCompensation(run: Run, stepName: string, reason: string, act
   continueCompensation(run);
 }
 
-export function cancel(run: Run, reason: string | undefined, actor?: string): void {
+export function cancel(run: Run, reason: string | undefined, audit: OperatorAudit = {}): void {
   const s = run.state;
-  if (s.status !== 'running') {
+  if (s.status !== 'running' && s.status !== 'paused') {
     throw new IllegalTransitionError(
-      `saga ${s.id} is ${s.status}; only a running saga can be cancelled`,
+      `saga ${s.id} is ${s.status}; only a running or paused saga can be cancelled`,
     );
   }
   if (run.pastPivot) {
@@ -84,7 +92,9 @@ export function cancel(run: Run, reason: string | undefined, actor?: string): vo
   }
   run.history.push({
     type: 'cancel-requested',
-    details: { reason: reason ?? null, ...by(actor) },
+    details: { reason: reason ?? null, ...auditDetails(audit) },
   });
-  failForward(run, { code: 'CANCELLED', message: `cancelled${reason ? `: ${reason}` : ''}` });
+  // a paused saga too compensates now
+  run.state.error = { code: 'CANCELLED', message: `cancelled${reason ? `: ${reason}` : ''}` };
+  abandonForward(run);
 }

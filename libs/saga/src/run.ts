@@ -21,7 +21,9 @@ import {
 
 /** Every legal move of a saga's status; anything else is a bug and throws. */
 export const VALID_SAGA_TRANSITIONS: Readonly<Record<SagaStatus, readonly SagaStatus[]>> = {
-  running: ['compensating', 'completed', 'failed'],
+  running: ['paused', 'compensating', 'completed', 'failed'],
+  // resume, or cancel (it compensates)
+  paused: ['running', 'compensating'],
   compensating: ['compensated', 'failed'],
   failed: ['compensating', 'running'],
   completed: [],
@@ -65,10 +67,13 @@ export class Run {
     const pivot = this.def.pivotStage;
     if (pivot === undefined) return false;
     if (this.state.stage > pivot) return true;
-    // compensating now could undo earlier steps while the pivot (say, a charge) still goes through
+    // compensating now could undo earlier steps while the pivot (say, a charge) still goes through,
+    // or went through unseen (paused after its last attempt timed out)
+    const mayGoThrough = (st: StepState) =>
+      IN_FLIGHT.includes(st.status) || (st.status === STEP_STATUS.paused && st.outcomeUnknown);
     return (
       this.state.stage === pivot &&
-      this.stageSteps(pivot).some((s) => IN_FLIGHT.includes(this.st(s.name).status))
+      this.stageSteps(pivot).some((s) => mayGoThrough(this.st(s.name)))
     );
   }
 

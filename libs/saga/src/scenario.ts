@@ -126,10 +126,12 @@ export class SagaScenario {
     });
   }
 
-  /** Moves the virtual clock and fires every timer due by then, oldest first. */
+  /** Moves the virtual clock and fires every timer due by then, oldest first (none while paused). */
   advance(ms: number): this {
     this.now += ms;
     for (;;) {
+      // like the engine, a paused saga holds its timers: they fire once it is resumed
+      if (this.current.status === 'paused') return this;
       const due = this.pendingTimers
         .filter((t) => t.dueAt <= this.now)
         .sort((a, b) => a.dueAt - b.dueAt)[0];
@@ -156,6 +158,16 @@ export class SagaScenario {
   }
   skipCompensation(step: string, reason: string): this {
     return this.apply({ kind: 'skip-compensation', step, reason });
+  }
+  pause(reason: string): this {
+    return this.apply({ kind: 'pause', reason });
+  }
+  /** Resumes a paused saga (the operator's POST …/resume). */
+  unpause(): this {
+    return this.apply({ kind: 'unpause' });
+  }
+  skipStep(step: string, reason: string): this {
+    return this.apply({ kind: 'skip-step', step, reason });
   }
 
   expectStatus(status: SagaState['status']): this {

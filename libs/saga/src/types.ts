@@ -4,15 +4,26 @@ import type { Outcome, SagaPhase } from '@skald/protocol';
 
 export type { SagaPhase };
 
-/** Status of a saga instance. Terminal: completed, compensated, failed. */
+/**
+ * Status of a saga instance. Terminal: completed, compensated, failed. `paused` is not terminal:
+ * the saga waits for an operator (resume, cancel, or skip its paused step) and holds its timers.
+ */
 export const SAGA_STATUS = {
   running: 'running',
+  paused: 'paused',
   compensating: 'compensating',
   completed: 'completed',
   compensated: 'compensated',
   failed: 'failed',
 } as const;
 export type SagaStatus = (typeof SAGA_STATUS)[keyof typeof SAGA_STATUS];
+/**
+ * Why a saga that is not finished waits on an operator rather than on its participants: `paused`
+ * (resume, cancel or skip the step) or `definition-missing` (its type and version are no longer
+ * registered).
+ */
+export const SAGA_WAIT_REASONS = ['paused', 'definition-missing'] as const;
+export type SagaWaitReason = (typeof SAGA_WAIT_REASONS)[number];
 export const TERMINAL_SAGA_STATUSES: readonly SagaStatus[] = ['completed', 'compensated', 'failed'];
 
 /** Status of one step of one saga instance. */
@@ -25,6 +36,11 @@ export const STEP_STATUS = {
   running: 'running',
   /** The last forward attempt ended in `error` or a timeout; a backoff timer will send the next. */
   retrying: 'retrying',
+  /**
+   * Its forward retries ran out and its policy is `onExhausted: 'pause'`: the saga is paused until
+   * an operator resumes it (the step runs again from attempt 1), cancels it or skips the step.
+   */
+  paused: 'paused',
   succeeded: 'succeeded',
   /** Forward step failed for good with no effect at the participant (business refusal or errors only). */
   failed: 'failed',
@@ -85,7 +101,7 @@ export interface StepState {
   /** ms since epoch */
   endedAt?: number;
   error?: RecordedError;
-  /** Set when an operator skipped the compensation. */
+  /** Set when an operator skipped the compensation, or (status `skipped`) the paused step itself. */
   skipReason?: string;
 }
 
@@ -124,11 +140,30 @@ export type SagaEvent =
   /** No reply to attempt `attempt` of `phase` for `step` within the step's timeout. */
   | { kind: 'step-timeout'; step: string; phase: SagaPhase; attempt: number }
   | { kind: 'deadline' }
-  | { kind: 'cancel'; reason?: string; actor?: string }
+  | ({ kind: 'cancel'; reason?: string } & OperatorAudit)
   /** Operator: resume a `failed` saga (retry its failed compensations, or its failed step after the pivot). */
-  | { kind: 'resume'; actor?: string }
+  | ({ kind: 'resume' } & OperatorAudit)
   /** Operator: treat a failed compensation as done, with a reason. */
-  | { kind: 'skip-compensation'; step: string; reason: string; actor?: string };
+  | { kind: 'skip-compensation'; step: string; reason: string; actor?: string }
+  /** Operator: hold a running saga where it is (replies still apply; it does not move on). */
+  | ({
+      kind: 'pause';
+      reason: string;
+      /** Set when the operator paused every saga waiting on this participant. */
+      participant?: string;
+    } & OperatorAudit)
+  /** Operator: resume a `paused` saga; its paused steps run again from attempt 1. */
+  | ({ kind: 'unpause' } & OperatorAudit)
+  /** Operator: skip a paused step whose definition allows it (`skippable`), and resume the saga. */
+  | ({ kind: 'skip-step'; step: string; reason: string } & OperatorAudit);
+
+/** Who asked for an operator action, recorded in the history entry it writes. */
+export interface OperatorAudit {
+  /** The name of the API key used. */
+  actor?: string;
+  /** The bulk job (POST /v1/sagas/bulk) that acted on this saga. */
+  bulkJobId?: string;
+}
 
 /** A command decide() wants sent; the engine writes it to the outbox in the same transaction. */
 export interface OutgoingCommand {
@@ -182,6 +217,11 @@ export interface HistoryEntry {
     | 'compensation-skipped'
     | 'cancel-requested'
     | 'deadline-passed'
+    /**
+     * The saga was paused: by an operator (`reason`, `actor`, `participant` when all sagas waiting
+     * on one were), or by a step's exhausted retries (`step`, `participant`, `error`).
+     */
+    | 'paused'
     | 'resumed';
   step?: string;
   details?: Record<string, unknown>;

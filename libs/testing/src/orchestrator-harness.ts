@@ -32,6 +32,7 @@ export interface SagaResource {
   input: unknown;
   data: Record<string, unknown>;
   error?: { code: string; message: string; step?: string };
+  waitReason?: string;
   createdAt: string;
   updatedAt: string;
   steps: {

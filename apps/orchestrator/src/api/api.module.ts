@@ -4,10 +4,14 @@
 import { Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ApiKeyGuard } from '../auth/api-key.guard';
+import { BulkModule } from '../bulk/bulk.module';
+import { DefinitionsModule } from '../definitions/definitions.module';
 import { EngineModule } from '../engine/engine.module';
 import { OutboxModule } from '../outbox/outbox.module';
 import { ManualBreakers } from './manual-breakers';
 import { TwoPhaseModule } from '../two-phase/two-phase.module';
+import { BulkController } from './bulk.controller';
+import { DefinitionsController } from './definitions.controller';
 import { ErrorFilter } from './error.filter';
 import { ParticipantsController } from './participants.controller';
 import { SagaTypesController } from './saga-types.controller';
@@ -16,12 +20,14 @@ import { SagasController } from './sagas.controller';
 import { TransactionsController } from './transactions.controller';
 
 @Module({
-  imports: [EngineModule, OutboxModule, TwoPhaseModule],
+  imports: [EngineModule, OutboxModule, TwoPhaseModule, BulkModule, DefinitionsModule],
   controllers: [
     SagasController,
     SagaTypesController,
     ParticipantsController,
     TransactionsController,
+    BulkController,
+    DefinitionsController,
   ],
   providers: [
     SagaViews,
@@ -38,5 +44,7 @@ import { TransactionsController } from './transactions.controller';
     },
     { provide: APP_FILTER, useClass: ErrorFilter },
   ],
+  // the console (console/) reads through the same views
+  exports: [SagaViews],
 })
 export class ApiModule {}

@@ -5,6 +5,7 @@ import { ApiResponse } from '@nestjs/swagger';
 import { PERSISTENCE_ERROR_CODES } from '@skald/persistence';
 import { PROTOCOL_ERROR_CODES } from '@skald/protocol';
 import { SAGA_ERROR_CODES } from '@skald/saga';
+import { BULK_ERROR_CODES } from '../bulk/errors';
 import { ENGINE_ERROR_CODES } from '../engine/errors';
 import { REGISTRY_ERROR_CODES } from '../registry/errors';
 import { RESILIENCE_ERROR_CODES } from '../resilience/errors';
@@ -13,7 +14,7 @@ import { ERROR_REASONS } from './error.filter';
 
 /** One way a route fails: its status, what it means, and the body of an example. */
 export interface ErrorCase {
-  status: 400 | 404 | 409 | 413 | 503;
+  status: 400 | 404 | 409 | 413 | 429 | 503;
   /** The example's key in the document. */
   name: string;
   description: string;
@@ -23,6 +24,7 @@ export interface ErrorCase {
 
 const SAGA_ID = '0b6f8f9e-3c1a-4a57-9d59-2f1f0c2b7e11';
 const TRANSACTION_ID = '5f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f';
+const BULK_JOB_ID = '7d1e5a3c-2b4f-4e6a-9c8d-1f2e3a4b5c6d';
 
 /** Every error case of the API, by name; routes pick theirs. */
 export const ERROR_CASES = {
@@ -99,7 +101,7 @@ export const ERROR_CASES = {
     status: 409,
     name: 'saga-state',
     description: "the saga's state does not allow the action",
-    message: `saga ${SAGA_ID} is completed; only a running saga can be cancelled`,
+    message: `saga ${SAGA_ID} is completed; only a running or paused saga can be cancelled`,
     code: SAGA_ERROR_CODES.illegalTransition,
   },
   definitionMissing: {
@@ -116,6 +118,37 @@ export const ERROR_CASES = {
     description: 'the outcome contradicts the logged decision, or the transaction is finished',
     message: `transaction ${TRANSACTION_ID} was decided "abort"; a logged decision is never changed, so it can only be resolved with outcome "abort"`,
     code: SAGA_ERROR_CODES.illegalTransition,
+  },
+  bulkTooManySagas: {
+    status: 400,
+    name: 'bulk-too-many-sagas',
+    description:
+      'the filter matches more sagas than one bulk job may act on (SKALD_BULK_MAX_SAGAS)',
+    message:
+      'the filter matches 12000 sagas, more than the 10000 one bulk job may act on (SKALD_BULK_MAX_SAGAS); narrow the filter, e.g. with createdBefore/createdAfter',
+    code: BULK_ERROR_CODES.tooManySagas,
+  },
+  bulkJobNotFound: {
+    status: 404,
+    name: 'bulk-job-not-found',
+    description: 'no bulk job has this id',
+    message: `bulk job ${BULK_JOB_ID} does not exist`,
+    code: BULK_ERROR_CODES.jobNotFound,
+  },
+  bulkJobNotRunning: {
+    status: 409,
+    name: 'bulk-job-not-running',
+    description: 'the bulk job has already ended',
+    message: `bulk job ${BULK_JOB_ID} is completed; only a running job can be cancelled`,
+    code: BULK_ERROR_CODES.jobNotRunning,
+  },
+  bulkTooManyJobs: {
+    status: 429,
+    name: 'bulk-too-many-jobs',
+    description: 'as many bulk jobs as may run at once are running (SKALD_BULK_MAX_JOBS)',
+    message:
+      '2 bulk jobs are running, the most allowed at once (SKALD_BULK_MAX_JOBS); wait for one to end or cancel one',
+    code: BULK_ERROR_CODES.tooManyJobs,
   },
   tooLarge: {
     status: 413,

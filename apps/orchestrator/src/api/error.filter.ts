@@ -12,6 +12,7 @@ import { isDatabaseUnavailable, PERSISTENCE_ERROR_CODES } from '@skald/persisten
 import { PROTOCOL_ERROR_CODES, SkaldError } from '@skald/protocol';
 import { SAGA_ERROR_CODES } from '@skald/saga';
 import { AUTH_ERROR_CODES } from '../auth/errors';
+import { BULK_ERROR_CODES } from '../bulk/errors';
 import { ENGINE_ERROR_CODES } from '../engine/errors';
 import { REGISTRY_ERROR_CODES } from '../registry/errors';
 import { RESILIENCE_ERROR_CODES } from '../resilience/errors';
@@ -25,6 +26,7 @@ export const ERROR_REASONS: Record<number, string> = {
   404: 'Not Found',
   409: 'Conflict',
   413: 'Payload Too Large',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -43,6 +45,10 @@ const STATUS_BY_CODE = new Map<string, number>([
   [SAGA_ERROR_CODES.illegalTransition, 409],
   // a saga whose definition is no longer registered is a state the system reaches: not a 5xx
   [REGISTRY_ERROR_CODES.definitionMissing, 409],
+  [BULK_ERROR_CODES.tooManySagas, 400],
+  [BULK_ERROR_CODES.jobNotFound, 404],
+  [BULK_ERROR_CODES.jobNotRunning, 409],
+  [BULK_ERROR_CODES.tooManyJobs, 429],
 ]);
 
 /** body-parser's errors carry a `type`; Nest wraps them in an HttpException with the original as `cause`. */
@@ -58,7 +64,8 @@ function bodyParserError(error: unknown): { status: number; message: string } | 
   return undefined;
 }
 
-function describe(error: unknown): { status: number; message: string } {
+/** The HTTP status and message an error is answered with (the console shows the same). */
+export function describeError(error: unknown): { status: number; message: string } {
   const parser = bodyParserError(error);
   if (parser) return parser;
   if (error instanceof HttpException) {
@@ -108,7 +115,7 @@ export class ErrorFilter implements ExceptionFilter {
       res.status((error as HttpException).getStatus()).json(own);
       return;
     }
-    const { status, message } = describe(error);
+    const { status, message } = describeError(error);
     if (status >= 500)
       this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
     const code = codeOf(error, status);

@@ -1,8 +1,10 @@
 import { Body, Controller, Get, HttpCode, NotFoundException, Param, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Actor, RequiresScope } from '../auth/api-key.guard';
+import { SagaPausing } from '../engine/saga-pausing.service';
 import { ManualBreakers } from './manual-breakers';
 import { ParticipantDto, ParticipantListDto, SetBreakerDto } from './dto/participant.dto';
+import { PauseSagaDto, SagaCountDto } from './dto/pause.dto';
 import { ApiErrorResponses, BODY_ERRORS, ERROR_CASES } from './error-responses';
 import { SagaViews } from './saga-views';
 
@@ -12,6 +14,7 @@ export class ParticipantsController {
   constructor(
     private readonly views: SagaViews,
     private readonly breakers: ManualBreakers,
+    private readonly pausing: SagaPausing,
   ) {}
 
   @Get()
@@ -49,5 +52,35 @@ export class ParticipantsController {
     // the row was just written; only a concurrent schema reset could lose it
     if (!participant) throw new NotFoundException(`participant "${name}" has no row`);
     return participant;
+  }
+
+  @Post(':name/pause-sagas')
+  @RequiresScope('operate')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Pause every running saga waiting on this participant (a command of theirs to it is out, retried or asked about), each as POST /v1/sagas/:id/pause does',
+  })
+  @ApiOkResponse({ type: SagaCountDto, description: 'how many sagas were paused' })
+  @ApiErrorResponses(...BODY_ERRORS, ERROR_CASES.databaseUnavailable)
+  async pauseSagas(
+    @Param('name') name: string,
+    @Body() body: PauseSagaDto,
+    @Actor() actor: string,
+  ): Promise<SagaCountDto> {
+    return { count: await this.pausing.pauseSagasOf(name, body.reason, actor) };
+  }
+
+  @Post(':name/resume-sagas')
+  @RequiresScope('operate')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Resume every paused saga whose latest pause names this participant (paused on it, or a step of its exhausted), each as POST /v1/sagas/:id/resume does',
+  })
+  @ApiOkResponse({ type: SagaCountDto, description: 'how many sagas were resumed' })
+  @ApiErrorResponses(ERROR_CASES.databaseUnavailable)
+  async resumeSagas(@Param('name') name: string, @Actor() actor: string): Promise<SagaCountDto> {
+    return { count: await this.pausing.resumeSagasOf(name, actor) };
   }
 }

@@ -35,7 +35,7 @@ describe('Skald routes and their scopes', () => {
         if (!Reflect.getMetadata(SCOPE_METADATA, handler))
           unscoped.push(`${controller.name}.${(handler as { name: string }).name}`);
     assert.deepEqual(unscoped, []);
-    assert.equal(routesOf(SagasController).length, 7);
+    assert.equal(routesOf(SagasController).length, 10);
     const health = routesOf(HealthController);
     assert.equal(health.length, 1);
     assert.equal(Reflect.getMetadata(SCOPE_METADATA, health[0]), undefined, '/health is open');

@@ -30,6 +30,7 @@ export function sagaResource(
     input: saga.input,
     data: saga.data,
     error: saga.error ?? undefined,
+    waitReason: saga.waitReason ?? undefined,
     steps: names.map((name) => {
       const step = saga.steps[name];
       return {

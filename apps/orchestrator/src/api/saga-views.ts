@@ -58,8 +58,11 @@ export class SagaViews {
     return sagaResource(saga, this.definitionOf(saga.type, saga.version), await this.waiting(id));
   }
 
-  /** The resource of a saga the engine just wrote, from the record it returned (no read-back). */
-  written(saga: SagaRecord) {
+  /**
+   * The resource of a saga record as read or just written (no read-back), without `waiting`
+   * (which needs the outbox): for lists, and for the saga the engine just started.
+   */
+  resourceOf(saga: SagaRecord) {
     return sagaResource(saga, this.definitionOf(saga.type, saga.version));
   }
 
@@ -132,7 +135,7 @@ export class SagaViews {
   async list(filter: SagaListFilter) {
     const page = await this.queries.list(filter);
     return {
-      items: page.items.map((s) => sagaResource(s, this.definitionOf(s.type, s.version))),
+      items: page.items.map((s) => this.resourceOf(s)),
       nextCursor: page.nextCursor,
     };
   }

@@ -15,6 +15,8 @@ import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nest
 import type { Response } from 'express';
 import { Actor, RequiresScope } from '../auth/api-key.guard';
 import { SagaEngine } from '../engine/saga-engine.service';
+import { SagaPausing } from '../engine/saga-pausing.service';
+import { PauseSagaDto, SkipStepDto } from './dto/pause.dto';
 import {
   CancelSagaDto,
   ListSagasQueryDto,
@@ -25,6 +27,7 @@ import { HistoryEntryDto } from './dto/history-entry.dto';
 import { SagaDto, SagaPageDto } from './dto/saga-resource.dto';
 import { ApiErrorResponses, BODY_ERRORS, ERROR_CASES } from './error-responses';
 import { ApiIdempotentCreate, idempotencyKey } from './idempotency-key';
+import { ApiTraceParent } from './trace-parent';
 import { SagaViews } from './saga-views';
 
 const SagaId = () =>
@@ -48,6 +51,7 @@ const ACTION_ERRORS = [
 export class SagasController {
   constructor(
     private readonly engine: SagaEngine,
+    private readonly pausing: SagaPausing,
     private readonly views: SagaViews,
   ) {}
 
@@ -55,6 +59,7 @@ export class SagasController {
   @RequiresScope('start')
   @ApiOperation({ summary: 'Start a saga' })
   @ApiIdempotentCreate(SagaDto, 'started', 'already started with this idempotency key and request')
+  @ApiTraceParent('saga')
   @ApiErrorResponses(
     ...BODY_ERRORS,
     ERROR_CASES.unknownSagaType,
@@ -64,16 +69,18 @@ export class SagasController {
   async start(
     @Body() body: StartSagaDto,
     @Headers('idempotency-key') header: string | undefined,
+    @Headers('traceparent') traceParent: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<SagaDto> {
     const { saga, created } = await this.engine.start({
       type: body.type,
       input: body.input,
       idempotencyKey: idempotencyKey(body, header),
+      traceParent,
     });
     res.status(created ? 201 : 200);
     // a new saga is answered from what was just written: no read-back on the hot path
-    return created ? this.views.written(saga) : this.views.saga(saga.id);
+    return created ? this.views.resourceOf(saga) : this.views.saga(saga.id);
   }
 
   @Get()
@@ -111,7 +118,8 @@ export class SagasController {
   @RequiresScope('operate')
   @HttpCode(202)
   @ApiOperation({
-    summary: 'Stop forward progress and compensate (409 when terminal or past the pivot)',
+    summary:
+      'Stop forward progress and compensate, running or paused (409 when terminal or past the pivot)',
   })
   @ApiAcceptedResponse({ type: SagaDto, description: 'cancel requested; the saga as it is now' })
   @ApiErrorResponses(...BODY_ERRORS, ...ACTION_ERRORS)
@@ -151,6 +159,56 @@ export class SagasController {
     @Actor() actor: string,
   ): Promise<SagaDto> {
     await this.engine.act(id, { kind: 'skip-compensation', step, reason: body.reason, actor });
+    return this.views.saga(id);
+  }
+
+  @Post(':id/pause')
+  @RequiresScope('operate')
+  @HttpCode(202)
+  @ApiOperation({
+    summary:
+      'Hold a running saga where it is: replies still apply to their steps, it moves on once resumed (409 unless running)',
+  })
+  @ApiAcceptedResponse({ type: SagaDto, description: 'paused; the saga as it is now' })
+  @ApiErrorResponses(...BODY_ERRORS, ...ACTION_ERRORS)
+  async pause(
+    @Param('id', SagaId()) id: string,
+    @Body() body: PauseSagaDto,
+    @Actor() actor: string,
+  ): Promise<SagaDto> {
+    await this.pausing.pause(id, body.reason, actor);
+    return this.views.saga(id);
+  }
+
+  @Post(':id/resume')
+  @RequiresScope('operate')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Resume a paused saga: its paused step runs again from attempt 1 (409 unless paused)',
+  })
+  @ApiAcceptedResponse({ type: SagaDto, description: 'resumed; the saga as it is now' })
+  @ApiErrorResponses(...ACTION_ERRORS)
+  async resume(@Param('id', SagaId()) id: string, @Actor() actor: string): Promise<SagaDto> {
+    await this.pausing.resume(id, actor);
+    return this.views.saga(id);
+  }
+
+  @Post(':id/steps/:step/skip')
+  @RequiresScope('operate')
+  @HttpCode(202)
+  @ApiOperation({
+    summary:
+      'Skip a paused step whose definition sets skippable, with a reason, and resume the saga (409 otherwise)',
+  })
+  @ApiAcceptedResponse({ type: SagaDto, description: 'skipped and resumed; the saga as it is now' })
+  @ApiErrorResponses(...BODY_ERRORS, ...ACTION_ERRORS)
+  async skipStep(
+    @Param('id', SagaId()) id: string,
+    @Param('step') step: string,
+    @Body() body: SkipStepDto,
+    @Actor() actor: string,
+  ): Promise<SagaDto> {
+    await this.pausing.skipStep(id, step, body.reason, actor);
     return this.views.saga(id);
   }
 }

@@ -12,8 +12,8 @@ import {
   Res,
 } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiTraceParent } from './trace-parent';
 import type { Response } from 'express';
-import type { TwoPhaseView } from '@skald/persistence';
 import { RequiresScope } from '../auth/api-key.guard';
 import { TwoPhaseCoordinator } from '../two-phase/two-phase-coordinator.service';
 import {
@@ -22,45 +22,12 @@ import {
   ResolveTransactionDto,
 } from './dto/transaction.dto';
 import { TransactionDto, TransactionPageDto } from './dto/transaction-resource.dto';
+import { transactionResource } from './transaction-resource';
 import { ApiErrorResponses, BODY_ERRORS, ERROR_CASES } from './error-responses';
 import { ApiIdempotentCreate, idempotencyKey } from './idempotency-key';
 
 const TransactionId = () =>
   new ParseUUIDPipe({ exceptionFactory: () => new BadRequestException('id must be a UUID') });
-
-/** The transaction resource of docs/rest-api.md (Transactions). */
-function transactionResource(tx: TwoPhaseView): TransactionDto {
-  const unacknowledged = tx.participants.filter((p) => !p.acknowledged).map((p) => p.participant);
-  return {
-    id: tx.id,
-    status: tx.status,
-    decision: tx.decision ?? undefined,
-    reason: tx.reason ?? undefined,
-    // who has not acknowledged the decision, once the coordinator stopped re-sending it
-    unacknowledged: tx.status === 'unacknowledged' || tx.resolution ? unacknowledged : undefined,
-    resolution: tx.resolution
-      ? { ...tx.resolution, at: new Date(tx.resolution.at).toISOString() }
-      : undefined,
-    timeoutMs: tx.timeoutMs,
-    participants: tx.participants.map((p) => ({
-      participant: p.participant,
-      command: p.command,
-      payload: p.payload,
-      vote: p.vote ?? undefined,
-      acknowledged: p.acknowledged,
-      error: p.error ?? undefined,
-    })),
-    createdAt: tx.createdAt.toISOString(),
-    updatedAt: tx.updatedAt.toISOString(),
-    prepareDeadlineAt: new Date(tx.prepareDeadlineAt).toISOString(),
-    acknowledgeDeadlineAt:
-      tx.acknowledgeDeadlineAt === null
-        ? undefined
-        : new Date(tx.acknowledgeDeadlineAt).toISOString(),
-    decidedAt: tx.decidedAt?.toISOString(),
-    endedAt: tx.endedAt?.toISOString(),
-  };
-}
 
 @ApiTags('transactions')
 @Controller('v1/transactions')
@@ -75,10 +42,12 @@ export class TransactionsController {
     'created; prepares are on their way',
     'already created with this idempotency key and request',
   )
+  @ApiTraceParent('transaction')
   @ApiErrorResponses(...BODY_ERRORS, ERROR_CASES.databaseUnavailable)
   async begin(
     @Body() body: BeginTransactionDto,
     @Headers('idempotency-key') header: string | undefined,
+    @Headers('traceparent') traceParent: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<TransactionDto> {
     const { id, created } = await this.coordinator.begin({
@@ -89,6 +58,7 @@ export class TransactionsController {
       })),
       timeoutMs: body.timeoutMs,
       idempotencyKey: idempotencyKey(body, header),
+      traceParent,
     });
     res.status(created ? 201 : 200);
     return transactionResource(await this.coordinator.get(id));

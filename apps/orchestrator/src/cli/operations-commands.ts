@@ -1,22 +1,64 @@
 // `skald bulk|participants|transactions|definitions …` (docs/cli.md).
 import { Argument, Command, Option } from 'commander';
 import { CliError, EXIT } from './api-client';
-import { withContext } from './context';
+import { withContext, type CliContext } from './context';
 import { ago, fields, table, type Row } from './output';
 import { addSagaFilterOptions, sagaFilter, type SagaFilterOptions } from './saga-filter';
 
 const BULK_ACTIONS = ['cancel', 'retry', 'resume'];
+/** How often --wait asks for a job's progress. */
+const WAIT_POLL_MS = 1_000;
+
+interface BulkResult extends Row {
+  sagaId: string;
+  outcome: string;
+  error?: { code: string; message: string };
+}
 
 interface BulkJob extends Row {
   id: string;
   status: string;
-  total?: number;
-  done?: number;
-  succeeded?: number;
-  failed?: number;
+  total: number;
+  done: number;
+  succeeded: number;
+  failed: number;
+  results?: BulkResult[];
 }
 
-const showJob = (job: BulkJob) => fields(job);
+/** The job's fields, then its failures (status asks only for those) as a table. */
+const showJob = (job: BulkJob) => {
+  const { results = [], ...rest } = job;
+  const failures = results.filter((r) => r.outcome === 'failed');
+  if (failures.length === 0) return fields(rest);
+  const rows = failures.map((r) => ({
+    saga: r.sagaId,
+    code: r.error?.code,
+    message: r.error?.message,
+  }));
+  return `${fields(rest)}failures:\n${table(rows, ['saga', 'code', 'message'])}`;
+};
+
+/** The job with its failures; with `wait`, once it has ended (progress on stderr meanwhile). */
+async function readJob(ctx: CliContext, id: string, wait: boolean): Promise<BulkJob> {
+  const read = () =>
+    ctx.api.get<BulkJob>(`/v1/bulk-jobs/${id}`, { outcome: 'failed', limit: '1000' });
+  let job = await read();
+  while (wait && job.status === 'running') {
+    if (process.stderr.isTTY)
+      process.stderr.write(`\r${job.done}/${job.total} done, ${job.failed} failed`);
+    await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));
+    job = await read();
+  }
+  if (wait && process.stderr.isTTY) process.stderr.write('\n');
+  return job;
+}
+
+/** Prints the job; after --wait, exit 1 unless it completed without a failure. */
+async function reportJob(ctx: CliContext, id: string, wait: boolean): Promise<void> {
+  const job = await readJob(ctx, id, wait);
+  ctx.print(job, showJob);
+  if (wait && (job.status !== 'completed' || job.failed > 0)) process.exitCode = EXIT.refused;
+}
 
 export function bulkCommand(): Command {
   const bulk = new Command('bulk').description('act on every saga a filter matches');
@@ -28,12 +70,17 @@ export function bulkCommand(): Command {
   )
     .option('--dry-run', 'count and show a sample; change nothing')
     .option('--reason <reason>', 'recorded in each saga’s history')
+    .option('--wait', 'follow the job until it ends (exit 1 if any saga failed)')
+    .addHelpText(
+      'after',
+      '\nExample:\n  skald bulk retry --status failed --error-code ROOMS_DOWN --dry-run',
+    )
     .action(
       withContext(
         async (
           ctx,
           action: string,
-          options: SagaFilterOptions & { dryRun?: boolean; reason?: string },
+          options: SagaFilterOptions & { dryRun?: boolean; reason?: string; wait?: boolean },
         ) => {
           const filter = sagaFilter(options);
           if (Object.keys(filter).length === 0) {
@@ -49,10 +96,11 @@ export function bulkCommand(): Command {
             dryRun: options.dryRun ?? false,
             reason: options.reason,
           });
+          if (options.wait && !options.dryRun) return reportJob(ctx, String(answer.id), true);
           ctx.print(answer, (a) =>
             options.dryRun
               ? `${String(a.count)} sagas would be affected\n${table((a.sample as Row[]) ?? [], ['id', 'type', 'status'])}`
-              : `${fields(a)}follow it: skald bulk status ${String(a.id)}\n`,
+              : `${fields(a)}follow it: skald bulk status ${String(a.id)} --wait\n`,
           );
         },
       ),
@@ -61,9 +109,10 @@ export function bulkCommand(): Command {
     .command('status')
     .description("a bulk job's progress and failures")
     .argument('<job-id>')
+    .option('--wait', 'follow the job until it ends (exit 1 if any saga failed)')
     .action(
-      withContext(async (ctx, id: string) =>
-        ctx.print(await ctx.api.get<BulkJob>(`/v1/bulk-jobs/${id}`), showJob),
+      withContext((ctx, id: string, options: { wait?: boolean }) =>
+        reportJob(ctx, id, options.wait ?? false),
       ),
     );
   return bulk;
@@ -185,6 +234,8 @@ export function transactionsCommand(): Command {
 
 interface DefinitionsCheck {
   ok: boolean;
+  unfinishedSagas: number;
+  affectedSagas: number;
   problems: Row[];
 }
 
@@ -195,13 +246,18 @@ export function definitionsCommand(): Command {
     .description(
       'would the registered definitions break sagas that are not finished? (exit 1 if so)',
     )
+    .addHelpText(
+      'after',
+      '\nExample:\n  skald definitions check --json   # exit 0: nothing breaks; 1: problems listed\n',
+    )
     .action(
       withContext(async (ctx) => {
         const report = await ctx.api.get<DefinitionsCheck>('/v1/definitions/check');
         ctx.print(report, (r) =>
           r.ok
-            ? 'ok: every unfinished saga has its definition, version and step\n'
-            : table(r.problems, Object.keys(r.problems[0] ?? {})),
+            ? `ok: the registered definitions fit all ${r.unfinishedSagas} unfinished sagas\n`
+            : `${r.affectedSagas} of ${r.unfinishedSagas} unfinished sagas would break\n` +
+              table(r.problems, ['kind', 'type', 'version', 'step', 'sagas', 'message']),
         );
         if (!report.ok) process.exitCode = EXIT.refused;
       }),

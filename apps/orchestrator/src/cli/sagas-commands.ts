@@ -9,6 +9,7 @@ interface Saga extends Row {
   type: string;
   version: number;
   status: string;
+  waitReason?: string;
   createdAt: string;
   error?: { code: string; message: string; step?: string };
   steps: { name: string; status: string; attempts: number; waiting?: { reason: string } }[];
@@ -27,6 +28,7 @@ function showSaga(s: Saga): string {
     id: s.id,
     type: `${s.type} v${s.version}`,
     status: s.status,
+    waiting: s.waitReason,
     started: `${s.createdAt} (${ago(s.createdAt)})`,
     error: s.error ? `${s.error.code}: ${s.error.message}` : undefined,
   });
@@ -157,9 +159,9 @@ export function sagasCommand(): Command {
 
   sagas
     .command('pause')
-    .description('hold a running saga where it is')
+    .description('hold a running saga where it is (replies still apply; it moves on once resumed)')
     .argument('<id>')
-    .option('--reason <reason>')
+    .requiredOption('--reason <reason>', 'why, for the history')
     .action(
       action(
         (id) => `/v1/sagas/${id}/pause`,
@@ -169,9 +171,22 @@ export function sagasCommand(): Command {
 
   sagas
     .command('resume')
-    .description('let a paused saga go on (its step runs again from attempt 1)')
+    .description('let a paused saga go on (its paused step runs again from attempt 1)')
     .argument('<id>')
     .action(action((id) => `/v1/sagas/${id}/resume`));
+
+  sagas
+    .command('skip-step')
+    .description('skip a paused step whose definition sets skippable, and resume the saga')
+    .argument('<id>')
+    .argument('<step>')
+    .requiredOption('--reason <reason>', 'why, for the history')
+    .action(
+      action(
+        (id, step) => `/v1/sagas/${id}/steps/${encodeURIComponent(step)}/skip`,
+        (o) => ({ reason: o.reason }),
+      ),
+    );
 
   return sagas;
 }

@@ -28,6 +28,28 @@ describe('loadOrchestratorConfig', () => {
     assert.equal(config.topicReplication, -1, "the broker's default.replication.factor");
     assert.equal(config.runMigrations, true);
     assert.deepEqual(config.kafkaBrokers, ['localhost:9092']);
+    assert.deepEqual(config.bulk, {
+      sagasPerSecond: 50,
+      maxSagasPerJob: 10_000,
+      maxRunningJobs: 2,
+    });
+    assert.equal(config.retentionMs, 30 * 86_400_000, 'finished sagas kept 30 days');
+    assert.equal(config.allowBreakingDefinitions, false, 'a breaking deploy is refused');
+  });
+
+  it('keeps finished sagas forever on request, and names a bad retention', () => {
+    assert.equal(
+      loadOrchestratorConfig({ ...valid, SKALD_RETENTION_DAYS: 'forever' }).retentionMs,
+      null,
+    );
+    for (const bad of ['0', '-3', '1.5', 'always', '100000']) {
+      assert.deepEqual(problemsOf({ ...valid, SKALD_RETENTION_DAYS: bad }), [
+        'SKALD_RETENTION_DAYS must be a whole number of days between 1 and 99999, or forever',
+      ]);
+    }
+    assert.deepEqual(problemsOf({ ...valid, SKALD_ALLOW_BREAKING_DEFINITIONS: 'yes' }), [
+      'SKALD_ALLOW_BREAKING_DEFINITIONS must be true or false',
+    ]);
   });
 
   it('parses every variable it knows', () => {
@@ -57,6 +79,11 @@ describe('loadOrchestratorConfig', () => {
       SKALD_PARTICIPANT_LIMITS: '{"cars":{"maxInFlight":4,"ratePerSecond":20}}',
       SKALD_LEASE_MS: '3000',
       SKALD_INBOX_RETENTION_MS: '60000',
+      SKALD_BULK_RATE: '20',
+      SKALD_BULK_MAX_SAGAS: '500',
+      SKALD_BULK_MAX_JOBS: '3',
+      SKALD_RETENTION_DAYS: '2',
+      SKALD_ALLOW_BREAKING_DEFINITIONS: 'true',
     });
     assert.deepEqual(config, {
       databaseUrl: valid.DATABASE_URL,
@@ -100,6 +127,9 @@ describe('loadOrchestratorConfig', () => {
       },
       leaseMs: 3_000,
       inboxRetentionMs: 60_000,
+      bulk: { sagasPerSecond: 20, maxSagasPerJob: 500, maxRunningJobs: 3 },
+      retentionMs: 2 * 86_400_000,
+      allowBreakingDefinitions: true,
       twoPhaseResendMs: 2_000,
       twoPhaseTimeoutMs: 30_000,
       twoPhaseResendMaxMs: 60_000,

@@ -22,6 +22,10 @@ import {
 } from '../resilience/flow-control';
 import { FLOW_LIMIT_RANGES, loadParticipantLimits } from './participant-limits';
 
+const DAY_MS = 86_400_000;
+/** SKALD_RETENTION_DAYS when unset. */
+export const DEFAULT_RETENTION_DAYS = 30;
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -144,6 +148,26 @@ class OrchestratorEnv {
   @IntegerBetween(1_000, 2_147_483_647)
   SKALD_INBOX_RETENTION_MS?: number;
 
+  @IntegerBetween(1, 10_000)
+  SKALD_BULK_RATE?: number;
+
+  @IntegerBetween(1, 1_000_000)
+  SKALD_BULK_MAX_SAGAS?: number;
+
+  @IntegerBetween(1, 100)
+  SKALD_BULK_MAX_JOBS?: number;
+  /** Days finished sagas and 2PC transactions are kept, or `forever`. */
+  @IsOptional()
+  @Matches(/^(forever|[1-9]\d{0,4})$/, {
+    message: 'SKALD_RETENTION_DAYS must be a whole number of days between 1 and 99999, or forever',
+  })
+  SKALD_RETENTION_DAYS?: string;
+
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'SKALD_ALLOW_BREAKING_DEFINITIONS must be true or false' })
+  SKALD_ALLOW_BREAKING_DEFINITIONS?: boolean;
+
   @IsOptional()
   @Transform(toInt)
   @IsInt({ message: 'SKALD_TWO_PHASE_RESEND_MS must be an integer between 50 and 600000' })
@@ -239,6 +263,18 @@ export interface CompiledOrchestratorConfig {
   readonly leaseMs: number;
   /** Reply ids older than this are pruned from the orchestrator's inbox. */
   readonly inboxRetentionMs: number;
+  /** Bulk actions by filter (POST /v1/sagas/bulk): their pace and caps. */
+  readonly bulk: BulkLimits;
+  /**
+   * Sagas that ended `completed` or `compensated`, and 2PC transactions `committed` or `aborted`,
+   * are deleted this long after they ended (SKALD_RETENTION_DAYS); null: kept forever.
+   */
+  readonly retentionMs: number | null;
+  /**
+   * Start even when the registered definitions would break unfinished sagas (they are then
+   * marked `definition-missing`), instead of refusing to (SKALD_ALLOW_BREAKING_DEFINITIONS).
+   */
+  readonly allowBreakingDefinitions: boolean;
   /** 2PC: unanswered prepares are re-sent this often; a decision first after this, then backing off. */
   readonly twoPhaseResendMs: number;
   /** 2PC: the longest wait between two re-sends of a decision. */
@@ -253,6 +289,16 @@ export interface CompiledOrchestratorConfig {
   readonly publicMetricsAndDocs: boolean;
   /** Message signing (SKALD_SIGNING_*); absent: commands go unsigned and replies are not checked. */
   readonly signing?: SigningSettings;
+}
+
+/** How bulk jobs are kept from starving normal traffic. */
+export interface BulkLimits {
+  /** Sagas acted on per second, across all running jobs and instances (SKALD_BULK_RATE). @default 50 */
+  readonly sagasPerSecond: number;
+  /** A job matching more sagas is refused with a 400 (SKALD_BULK_MAX_SAGAS). @default 10000 */
+  readonly maxSagasPerJob: number;
+  /** Jobs running at once; one more is refused with a 429 (SKALD_BULK_MAX_JOBS). @default 2 */
+  readonly maxRunningJobs: number;
 }
 
 /** Configuration was missing or wrong; `problems` has one human-readable line per bad variable. */
@@ -295,6 +341,11 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv): CompiledOrchestr
     SKALD_PARTICIPANT_LIMITS_FILE: env.SKALD_PARTICIPANT_LIMITS_FILE,
     SKALD_LEASE_MS: env.SKALD_LEASE_MS,
     SKALD_INBOX_RETENTION_MS: env.SKALD_INBOX_RETENTION_MS,
+    SKALD_BULK_RATE: env.SKALD_BULK_RATE,
+    SKALD_BULK_MAX_SAGAS: env.SKALD_BULK_MAX_SAGAS,
+    SKALD_BULK_MAX_JOBS: env.SKALD_BULK_MAX_JOBS,
+    SKALD_RETENTION_DAYS: env.SKALD_RETENTION_DAYS,
+    SKALD_ALLOW_BREAKING_DEFINITIONS: env.SKALD_ALLOW_BREAKING_DEFINITIONS,
     SKALD_TWO_PHASE_RESEND_MS: env.SKALD_TWO_PHASE_RESEND_MS,
     SKALD_TWO_PHASE_TIMEOUT_MS: env.SKALD_TWO_PHASE_TIMEOUT_MS,
     SKALD_TWO_PHASE_RESEND_MAX_MS: env.SKALD_TWO_PHASE_RESEND_MAX_MS,
@@ -375,6 +426,16 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv): CompiledOrchestr
     // renewed every third of it: one statement a minute while idle
     leaseMs: raw.SKALD_LEASE_MS ?? 180_000,
     inboxRetentionMs: raw.SKALD_INBOX_RETENTION_MS ?? 7 * 24 * 3_600_000,
+    bulk: {
+      sagasPerSecond: raw.SKALD_BULK_RATE ?? 50,
+      maxSagasPerJob: raw.SKALD_BULK_MAX_SAGAS ?? 10_000,
+      maxRunningJobs: raw.SKALD_BULK_MAX_JOBS ?? 2,
+    },
+    retentionMs:
+      raw.SKALD_RETENTION_DAYS === 'forever'
+        ? null
+        : Number(raw.SKALD_RETENTION_DAYS ?? DEFAULT_RETENTION_DAYS) * DAY_MS,
+    allowBreakingDefinitions: raw.SKALD_ALLOW_BREAKING_DEFINITIONS ?? false,
     twoPhaseResendMs: raw.SKALD_TWO_PHASE_RESEND_MS ?? 2_000,
     twoPhaseTimeoutMs: raw.SKALD_TWO_PHASE_TIMEOUT_MS ?? 30_000,
     twoPhaseResendMaxMs: raw.SKALD_TWO_PHASE_RESEND_MAX_MS ?? 60_000,

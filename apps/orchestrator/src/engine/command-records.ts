@@ -21,6 +21,8 @@ export interface CommandMessage {
   attempt: number;
   run?: number;
   payload: unknown;
+  /** W3C `traceparent` of the span the command belongs to (its step attempt's, its 2PC phase's). */
+  traceParent?: string;
 }
 
 /** The topic, key, headers and payload the relay publishes for `message`. */
@@ -41,6 +43,7 @@ export function commandRecord(
     phase: message.phase,
     replyTo: replyTopic(topicPrefix),
     data: message.payload,
+    traceParent: message.traceParent,
   });
   return {
     topic: commandTopic(topicPrefix, message.participant),

@@ -61,8 +61,8 @@ export interface ReplyBatch {
   appliedAnswers: { command: ExecutionRecord; outcome: ReplyEnvelope['outcome'] }[];
   /** History not decided by decide(): fences that found a step had run. */
   history: (HistoryEntry & { sagaId: string })[];
-  /** One line per reply that changed nothing, to log. */
-  warnings: string[];
+  /** One line per reply that changed nothing, to log, with the saga and step it is about. */
+  warnings: { saga: SagaRecord; step: string; message: string }[];
 }
 
 /** Ids are compared in lower case: a participant may echo a UUID in upper case. */
@@ -132,17 +132,21 @@ export function applyReplies(
           step,
           details: { participant },
         });
-        batch.warnings.push(
-          `saga ${sagaId}: step ${step} was given up on without a compensation, but participant ${participant} had run it; its effect remains`,
-        );
+        batch.warnings.push({
+          saga: stored,
+          step,
+          message: `saga ${sagaId}: step ${step} was given up on without a compensation, but participant ${participant} had run it; its effect remains`,
+        });
       }
       batch.results.push('fence-acknowledged');
       continue;
     }
     if (decision.ignored) {
-      batch.warnings.push(
-        `reply ${reply.id} to command ${reply.correlationId} of saga ${reply.sagaId} ignored: ${decision.ignored}`,
-      );
+      batch.warnings.push({
+        saga: stored,
+        step,
+        message: `reply ${reply.id} to command ${reply.correlationId} of saga ${reply.sagaId} ignored: ${decision.ignored}`,
+      });
       batch.results.push('stale');
       continue;
     }

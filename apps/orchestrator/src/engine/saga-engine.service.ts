@@ -3,6 +3,7 @@
 // transaction. Never touches kafkajs; the relay publishes what commits here.
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Span } from '@opentelemetry/api';
 import { isRetryable, type ReplyEnvelope } from '@skald/protocol';
 import {
   SagaStore,
@@ -20,10 +21,12 @@ import {
   type SagaEvent,
 } from '@skald/saga';
 import { NO_FAULTS, ORCHESTRATOR_FAULTS, type OrchestratorFaults } from '../faults/fault-points';
+import { sagaLogFields } from '../logging/saga-log-fields';
 import { secondsBetween, SkaldMetrics } from '../metrics/metrics.module';
 import { FailFast } from '../resilience/fail-fast';
 import { ParticipantBreakers } from '../resilience/participant-breakers.service';
 import { SagaDefinitions } from '../registry/saga-definitions';
+import { endingSpans, startSagaSpan, traceParentOf } from '../tracing/spans';
 import { IdempotencyConflictError, SagaNotFoundError } from './errors';
 import { GroupCommit, type ItemOutcome } from './group-commit';
 import { OutboxSignal } from './outbox-signal';
@@ -33,7 +36,7 @@ import {
   type ReplyResult,
   type UnsignedRefusal,
 } from './reply-batch';
-import { sagaStateOf } from './saga-records';
+import { sagaStateOf, type SagaBase } from './saga-records';
 import { SagaWriter } from './saga-writer';
 import { stableHash } from './stable-hash';
 
@@ -41,6 +44,8 @@ export interface StartSagaRequest {
   type: string;
   input: unknown;
   idempotencyKey?: string;
+  /** The caller's W3C `traceparent`: the saga's trace continues it. */
+  traceParent?: string;
 }
 
 /** A started saga, as written; `created: false` when the idempotency key returned an earlier one. */
@@ -53,6 +58,17 @@ export interface StartResult {
 const MAX_STARTS_PER_TRANSACTION = 100;
 /** How long a timer whose saga cannot be advanced here (e.g. its definition is missing) waits to be tried again. */
 const POISON_TIMER_DELAY_MS = 60_000;
+
+/** The events an operator (or a bulk job acting for one) applies to one saga through `act`. */
+export type OperatorEvent = Extract<
+  SagaEvent,
+  { kind: 'cancel' | 'resume' | 'skip-compensation' | 'pause' | 'unpause' | 'skip-step' }
+>;
+
+export interface ActOptions {
+  /** Runs in the action's transaction after the saga row is locked; false: do nothing. */
+  within?: (tx: SagaTransaction) => Promise<boolean>;
+}
 
 /** How the reply consumer hands a batch of replies over. */
 export interface ReplyOptions {
@@ -96,21 +112,37 @@ export class SagaEngine {
   /** Starts a group of sagas in ONE transaction; an idempotency conflict fails only its request. */
   private async startMany(requests: StartSagaRequest[]): Promise<ItemOutcome<StartResult>[]> {
     const ctx = decideContext();
+    const spans: Span[] = [];
     const decided = requests.map((request) => {
       const definition = this.definitions.latest(request.type);
+      const id = randomUUID();
+      const span = startSagaSpan({ id, type: definition.name }, request.traceParent);
+      spans.push(span);
       const base = {
         idempotencyKey: request.idempotencyKey ?? null,
         requestHash: stableHash({ type: request.type, input: request.input }),
         createdAt: ctx.now,
+        traceParent: traceParentOf(span) ?? null,
       };
-      const state = initialState(definition, {
-        id: randomUUID(),
-        input: request.input,
-        now: ctx.now,
-      });
+      const state = initialState(definition, { id, input: request.input, now: ctx.now });
       return { definition, decision: decide(definition, state, { kind: 'start' }, ctx), base };
     });
-    const outcomes = await this.store.transaction(async (tx) => {
+    const outcomes = await endingSpans(spans, () => this.writeStarts(decided, ctx));
+    for (const [i, outcome] of outcomes.entries()) {
+      if ('ok' in outcome && outcome.ok.created) {
+        this.metrics.sagasStarted.inc({ type: decided[i].definition.name });
+        this.committed([outcome.ok.saga]);
+      }
+    }
+    return outcomes;
+  }
+
+  /** The start transaction: new sagas written, or the earlier saga of a taken idempotency key. */
+  private writeStarts(
+    decided: { definition: SagaDefinition; decision: SagaDecision; base: SagaBase }[],
+    ctx: DecideContext,
+  ): Promise<ItemOutcome<StartResult>[]> {
+    return this.store.transaction(async (tx) => {
       const resolved = await this.failFast.resolve(tx, decided, ctx);
       const sagas = await this.writer.write(
         tx,
@@ -134,13 +166,6 @@ export class SagaEngine {
       }
       return results;
     });
-    for (const [i, outcome] of outcomes.entries()) {
-      if ('ok' in outcome && outcome.ok.created) {
-        this.metrics.sagasStarted.inc({ type: decided[i].definition.name });
-        this.committed([outcome.ok.saga]);
-      }
-    }
-    return outcomes;
   }
 
   /** Applies a reply at most once: inbox dedupe, correlation to the awaited command, then decide. */
@@ -188,7 +213,8 @@ export class SagaEngine {
     for (const { command, outcome: answer } of outcome.appliedAnswers)
       this.metrics.stepAnswered(command, answer, ctx.now);
     this.committed(outcome.applied);
-    for (const line of outcome.warnings) this.logger.warn(line);
+    for (const { saga, step, message } of outcome.warnings)
+      this.logger.warn(sagaLogFields(saga, step), message);
     return outcome.results;
   }
 
@@ -199,6 +225,11 @@ export class SagaEngine {
       const claimed = await tx.claimDueTimer(ctx.now);
       if (!claimed) return undefined;
       const { timer, saga: stored } = claimed;
+      if (stored.status === 'paused') {
+        // a paused saga holds its timers: this one comes due again when the saga is resumed
+        tx.timers.hold(timer.id);
+        return { sagas: [], released: false };
+      }
       let definition: SagaDefinition;
       let decision: SagaDecision;
       try {
@@ -208,6 +239,7 @@ export class SagaEngine {
         if (isRetryable(error)) throw error;
         // a timer that can never apply here must not block the ones behind it: look again later
         this.logger.error(
+          { ...sagaLogFields(stored, timer.step ?? undefined), timerId: timer.id },
           `timer ${timer.id} of saga ${stored.id} postponed: ${(error as Error).message}`,
         );
         tx.timers.postpone(timer.id, ctx.now + POISON_TIMER_DELAY_MS);
@@ -235,15 +267,18 @@ export class SagaEngine {
     return fired !== undefined;
   }
 
-  /** Operator and API actions on one saga: cancel, resume (retry), skip a compensation. */
-  async act(
-    sagaId: string,
-    event: Extract<SagaEvent, { kind: 'cancel' | 'resume' | 'skip-compensation' }>,
-  ): Promise<SagaRecord> {
+  /**
+   * Operator and API actions on one saga: cancel, resume (retry), skip a compensation, pause,
+   * resume a paused saga (unpause), skip a paused step.
+   * `options.within` runs in the action's transaction once the saga row is locked; its writes
+   * commit with the action (or roll back with it), and when it answers false nothing is done.
+   */
+  async act(sagaId: string, event: OperatorEvent, options: ActOptions = {}): Promise<SagaRecord> {
     const ctx = decideContext();
     const { saga, written } = await this.store.transaction(async (tx) => {
       const stored = await tx.lockSaga(sagaId);
       if (!stored) throw new SagaNotFoundError(sagaId);
+      if (options.within && !(await options.within(tx))) return { saga: stored, written: false };
       const definition = this.definitionOf(stored);
       const decision = decide(definition, sagaStateOf(stored), event, ctx);
       if (decision.ignored) return { saga: stored, written: false };
@@ -262,7 +297,12 @@ export class SagaEngine {
     ctx: DecideContext,
   ): Promise<SagaRecord[]> {
     const resolved = await this.failFast.resolve(tx, decided, ctx);
-    const writes = resolved.map((item) => ({ ...item, base: item.stored, isNew: false }));
+    const writes = resolved.map((item) => ({
+      ...item,
+      base: item.stored,
+      isNew: false,
+      resumes: item.stored.status === 'paused' && item.decision.state.status !== 'paused',
+    }));
     return (await this.writer.write(tx, writes, ctx.now)) as SagaRecord[];
   }
 
@@ -281,7 +321,10 @@ export class SagaEngine {
   private afterCommit(saga: SagaRecord): void {
     this.faults.at('saga:committed', saga);
     this.outbox.signal();
-    this.logger.debug(`saga ${saga.id} (${saga.type} v${saga.version}) is ${saga.status}`);
+    this.logger.debug(
+      { ...sagaLogFields(saga), status: saga.status },
+      `saga ${saga.id} (${saga.type} v${saga.version}) is ${saga.status}`,
+    );
   }
 }
 

@@ -4,8 +4,11 @@
 import type { SagaRecord } from '@skald/persistence';
 import { TERMINAL_SAGA_STATUSES, type SagaState } from '@skald/saga';
 
-/** What a decision does not change about a stored saga: its idempotency keys and creation time. */
-export type SagaBase = Pick<SagaRecord, 'idempotencyKey' | 'requestHash' | 'createdAt'>;
+/** What a decision does not change about a stored saga: idempotency keys, creation time, trace. */
+export type SagaBase = Pick<
+  SagaRecord,
+  'idempotencyKey' | 'requestHash' | 'createdAt' | 'traceParent'
+>;
 
 export function sagaStateOf({
   idempotencyKey: _key,
@@ -13,6 +16,7 @@ export function sagaStateOf({
   createdAt: _created,
   updatedAt: _updated,
   endedAt: _ended,
+  traceParent: _trace,
   error,
   deadlineAt,
   ...rest
@@ -30,9 +34,13 @@ export function sagaRecordOf(
     ...rest,
     error: error ?? null,
     deadlineAt: deadlineAt ?? null,
+    // from the status: a transition means the definition is registered, so it clears
+    // `definition-missing` (which only the start-up check sets)
+    waitReason: rest.status === 'paused' ? 'paused' : null,
     idempotencyKey: base.idempotencyKey,
     requestHash: base.requestHash,
     createdAt: base.createdAt,
+    traceParent: base.traceParent,
     updatedAt: now,
     endedAt: TERMINAL_SAGA_STATUSES.includes(rest.status) ? now : null,
   };

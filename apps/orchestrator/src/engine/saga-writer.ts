@@ -4,6 +4,7 @@
 // ⚠ Everything a decision emits must be written here, in the transaction that locked the saga:
 // a command or timer written anywhere else can be lost or doubled by a crash.
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Span } from '@opentelemetry/api';
 import type { NewCommandRow, SagaRecord, SagaTransaction } from '@skald/persistence';
 import {
   TERMINAL_SAGA_STATUSES,
@@ -13,7 +14,10 @@ import {
 } from '@skald/saga';
 import type { CompiledOrchestratorConfig } from '../config/orchestrator-config';
 import { ORCHESTRATOR_CONFIG } from '../config/orchestrator-config.token';
+import { definitionHash } from './definition-shape';
 import type { RefusedCommand } from '../resilience/fail-fast';
+import { sagaLogFields } from '../logging/saga-log-fields';
+import { endingSpans, startStepSpan, traceParentOf } from '../tracing/spans';
 import { COMMAND_SOURCES, commandRecord } from './command-records';
 import { sagaRecordOf, type SagaBase } from './saga-records';
 
@@ -27,6 +31,8 @@ export interface SagaWrite {
   isNew: boolean;
   /** Commands fail-fast answered at once instead of queueing them (resilience/fail-fast.ts). */
   refused: readonly RefusedCommand[];
+  /** True when the decision takes the saga out of `paused`: its held timers come due. */
+  resumes?: boolean;
 }
 
 @Injectable()
@@ -49,7 +55,11 @@ export class SagaWriter {
   ): Promise<(SagaRecord | undefined)[]> {
     const records = writes.map((w) => sagaRecordOf(w.decision.state, w.base, now));
     const inserted = tx.insertSagas(
-      records.filter((_, i) => writes[i].isNew),
+      records.flatMap((record, i) =>
+        writes[i].isNew
+          ? [{ ...record, definitionHash: definitionHash(writes[i].definition) }]
+          : [],
+      ),
       now,
     );
     tx.updateSagas(
@@ -66,12 +76,22 @@ export class SagaWriter {
       all.flatMap((w) => w.decision.history.map((h) => ({ sagaId: w.saga.id, ...h }))),
       now,
     );
+    const stepSpans: Span[] = [];
     tx.insertCommands(
       all.flatMap((w) =>
-        w.decision.commands.map((c) => ({
-          ...this.commandRow(w.saga.id, c, now),
-          released: w.finishes,
-        })),
+        w.decision.commands.map((c) => {
+          // the command carries its attempt's span: the participant's spans are its children
+          const span = startStepSpan(w.saga, c);
+          stepSpans.push(span);
+          this.logger.debug(
+            { ...sagaLogFields(w.saga, c.step), attempt: c.attempt, phase: c.phase },
+            `saga ${w.saga.id}: ${c.phase} ${c.step} attempt ${c.attempt} queued (${c.participant} ${c.command})`,
+          );
+          return {
+            ...this.commandRow(w.saga.id, c, now, traceParentOf(span)),
+            released: w.finishes,
+          };
+        }),
       ),
       now,
     );
@@ -92,18 +112,28 @@ export class SagaWriter {
       ),
       now,
     );
+    // a saga that finishes drops its timers instead (one CTE per timer row)
+    tx.timers.releaseHeld(
+      all.filter((w) => w.resumes && !w.finishes).map((w) => w.saga.id),
+      now,
+    );
     const finished = all.filter((w) => w.finishes);
     tx.finishSagas(
       finished.map((w) => w.saga.id),
       now,
     );
-    await tx.flush();
+    await endingSpans(stepSpans, () => tx.flush());
     const written = (w: (typeof all)[number]) => !w.isNew || inserted.get().has(w.saga.id);
     for (const w of finished) if (written(w)) this.logEnding(w.saga);
     return all.map((w) => (written(w) ? w.saga : undefined));
   }
 
-  private commandRow(sagaId: string, c: OutgoingCommand, now: number): NewCommandRow {
+  private commandRow(
+    sagaId: string,
+    c: OutgoingCommand,
+    now: number,
+    traceParent?: string,
+  ): NewCommandRow {
     return {
       commandId: c.id,
       sagaId,
@@ -113,7 +143,7 @@ export class SagaWriter {
       participant: c.participant,
       command: c.command,
       request: c.payload,
-      ...commandRecord(this.sender, { ...c, sagaId }, now),
+      ...commandRecord(this.sender, { ...c, sagaId, traceParent }, now),
     };
   }
 
@@ -122,7 +152,7 @@ export class SagaWriter {
     if (saga.status === 'completed') return;
     const { id, type, version, status, error } = saga;
     this.logger.warn(
-      { sagaId: id, type, version, status, step: error?.step, code: error?.code },
+      { ...sagaLogFields(saga, error?.step), type, version, status, code: error?.code },
       `saga ${id} (${type} v${version}) is ${status}: ${error?.code}: ${error?.message}`,
     );
   }

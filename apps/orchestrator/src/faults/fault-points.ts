@@ -15,6 +15,8 @@ export interface OrchestratorFaultPoints {
   'outbox:published': undefined;
   /** The housekeeping lease is held; its fenced write has not started. */
   'housekeeping:lease-held': undefined;
+  /** A bulk job's action on one saga committed, its item ended with it; the next not started. */
+  'bulk:acted': { jobId: string; sagaId: string };
   /** A 2PC transaction and its prepares committed; the relay has not been woken yet. */
   'twopc:created': undefined;
   /** A reply to a 2PC message, with its transaction locked as it was before it: not recorded yet. */

@@ -16,7 +16,7 @@ import { ScrapeReading } from './scrape-reading';
 
 /** Statuses every saga ends in for good: they only grow, so they are counted, not gauged. */
 const GROWING_STATUSES: readonly SagaStatus[] = [SAGA_STATUS.completed, SAGA_STATUS.compensated];
-/** What skald_sagas shows: the statuses a saga is still in work, and `failed` (needs an operator). */
+/** What skald_sagas shows: the statuses a saga is still in work (`paused` among them), and `failed`. */
 export const GAUGED_STATUSES = Object.values(SAGA_STATUS).filter(
   (status) => !GROWING_STATUSES.includes(status),
 );

@@ -44,6 +44,7 @@ import {
   tokenAt,
 } from '../resilience/flow-control';
 import { isTopicError } from '../kafka/kafka-errors';
+import { endSpan, startPublishSpan, withTraceParent } from '../tracing/spans';
 import { OverlappingRounds, type RoundClaim } from './relay-rounds';
 import { TopicHolds } from './topic-holds';
 
@@ -151,15 +152,17 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
    * its own, the broker is at fault: this throws, and the batch is rolled back to be tried again.
    */
   private async publishPerTopic(records: OutboxRecord[]): Promise<OutboxRecord[]> {
+    const spans = records.map((r) => startPublishSpan(r));
     const failures = await this.publisher.publishPerTopic(
       // signed as it leaves, with the key current then (no secret or signature in the outbox)
-      records.map((r) => ({
+      records.map((r, i) => ({
         topic: r.topic,
         key: r.key,
         value: r.payload,
-        headers: this.signing.commandHeaders(r),
+        headers: withTraceParent(this.signing.commandHeaders(r), spans[i]),
       })),
     );
+    records.forEach((r, i) => endSpan(spans[i], failures.get(r.topic)));
     const topics = new Set(records.map((r) => r.topic));
     const errors = [...failures.values()];
     if (errors.length === topics.size && !errors.some(isTopicError)) throw errors[0];

@@ -37,6 +37,7 @@ import {
   type Subscription,
 } from '../kafka/kafka-subscriptions';
 import { SkaldMetrics } from '../metrics/metrics.module';
+import { endingSpans, startReplySpan } from '../tracing/spans';
 import { TwoPhaseCoordinator } from '../two-phase/two-phase-coordinator.service';
 
 /** The unsigned replies of one batch, and the participant of each refused for it. */
@@ -151,12 +152,30 @@ export class ReplyConsumer implements OnApplicationBootstrap, OnModuleDestroy {
       if (!signature.signed) unsigned.add(reply);
       // 2PC command ids carry their own UUID version: routed without a lookup on the saga path
       if (isTwoPhaseCommandId(reply.correlationId)) {
-        await this.applyOrPark(consumed, reply, unsigned, () =>
-          this.twoPhase.handleReply(reply, unsigned.refuse),
+        await endingSpans([this.replySpan(reply, consumed)], () =>
+          this.applyOrPark(consumed, reply, unsigned, () =>
+            this.twoPhase.handleReply(reply, unsigned.refuse),
+          ),
         );
       } else sagaReplies.push({ reply, consumed });
     }
     if (sagaReplies.length === 0) return;
+    await endingSpans(
+      sagaReplies.map(({ reply, consumed }) => this.replySpan(reply, consumed)),
+      () => this.applySagaReplies(sagaReplies, unsigned, receivedAt),
+    );
+  }
+
+  private replySpan(reply: ReplyEnvelope, { origin }: ConsumedMessage) {
+    return startReplySpan(reply, origin.topic, replyConsumerGroup(this.config.topicPrefix));
+  }
+
+  /** The saga replies of a batch, in one engine transaction when they all can apply. */
+  private async applySagaReplies(
+    sagaReplies: { reply: ReplyEnvelope; consumed: ConsumedMessage }[],
+    unsigned: UnsignedReplies,
+    receivedAt: number,
+  ): Promise<void> {
     let results: ReplyResult[];
     try {
       results = await this.engine.handleReplies(

@@ -37,11 +37,19 @@ import { stableHash } from '../engine/stable-hash';
 import { NO_FAULTS, ORCHESTRATOR_FAULTS, type OrchestratorFaults } from '../faults/fault-points';
 import type { ReplyResult, UnsignedRefusal } from '../engine/reply-batch';
 import { SkaldMetrics } from '../metrics/metrics.module';
+import {
+  endingSpans,
+  startTransactionSpan,
+  startTwoPhaseSpan,
+  traceParentOf,
+} from '../tracing/spans';
 
 export interface BeginTransactionRequest {
   participants: { participant: string; command: string; payload: unknown }[];
   timeoutMs?: number;
   idempotencyKey?: string;
+  /** The caller's W3C `traceparent`: the transaction's trace continues it. */
+  traceParent?: string;
 }
 
 function unacknowledgedMessage(state: TransactionState, timeoutMs: number): string {
@@ -85,18 +93,25 @@ export class TwoPhaseCoordinator {
       now,
       this.timings,
     );
-    const keys = { idempotencyKey: request.idempotencyKey ?? null, requestHash };
-    const result = await this.store.transaction(async (tx) => {
-      const record = { ...outcome.state, dueAt: outcome.dueAt, ...keys };
-      if (!(await tx.insert(record, now))) {
-        const existing = (await tx.findByIdempotencyKey(request.idempotencyKey!))!;
-        if (existing.requestHash !== requestHash)
-          throw new IdempotencyConflictError(request.idempotencyKey!, existing.id, 'transaction');
-        return { id: existing.id, created: false };
-      }
-      await this.queue(tx, outcome, now);
-      return { id: record.id, created: true };
-    });
+    const span = startTransactionSpan(outcome.state.id, request.traceParent);
+    const keys = {
+      idempotencyKey: request.idempotencyKey ?? null,
+      requestHash,
+      traceParent: traceParentOf(span) ?? null,
+    };
+    const result = await endingSpans([span], () =>
+      this.store.transaction(async (tx) => {
+        const record = { ...outcome.state, dueAt: outcome.dueAt, ...keys };
+        if (!(await tx.insert(record, now))) {
+          const existing = (await tx.findByIdempotencyKey(request.idempotencyKey!))!;
+          if (existing.requestHash !== requestHash)
+            throw new IdempotencyConflictError(request.idempotencyKey!, existing.id, 'transaction');
+          return { id: existing.id, created: false };
+        }
+        await this.queue(tx, outcome, keys.traceParent, now);
+        return { id: record.id, created: true };
+      }),
+    );
     if (result.created) {
       this.metrics.transactions.inc({ event: 'started' });
       this.faults.at('twopc:created');
@@ -197,7 +212,7 @@ export class TwoPhaseCoordinator {
 
   private async persist(
     tx: TwoPhaseTransaction,
-    keys: Pick<TwoPhaseRecord, 'idempotencyKey' | 'requestHash'>,
+    keys: Pick<TwoPhaseRecord, 'idempotencyKey' | 'requestHash' | 'traceParent'>,
     outcome: Outcome,
     now: number,
   ): Promise<void> {
@@ -206,32 +221,45 @@ export class TwoPhaseCoordinator {
       dueAt: outcome.dueAt,
       idempotencyKey: keys.idempotencyKey,
       requestHash: keys.requestHash,
+      traceParent: keys.traceParent,
     };
     await tx.update(record, now);
-    await this.queue(tx, outcome, now);
+    await this.queue(tx, outcome, keys.traceParent, now);
   }
 
-  private async queue(tx: TwoPhaseTransaction, outcome: Outcome, now: number): Promise<void> {
-    await tx.insertCommands(
-      outcome.messages.map((m) => {
-        const commandId = toTwoPhaseCommandId(randomUUID());
-        const message = { ...m, id: commandId, sagaId: outcome.state.id };
-        return {
-          commandId,
-          transactionId: outcome.state.id,
-          index: m.index,
-          participant: m.participant,
-          phase: m.phase,
-          attempt: m.attempt,
-          ...commandRecord(
-            { topicPrefix: this.config.topicPrefix, source: COMMAND_SOURCES.twoPhase },
-            message,
-            now,
-          ),
-        };
-      }),
-      now,
+  /** Queues the outcome's messages, each with a span of its phase (child of the transaction's). */
+  private async queue(
+    tx: TwoPhaseTransaction,
+    outcome: Outcome,
+    traceParent: string | null,
+    now: number,
+  ): Promise<void> {
+    const spans = outcome.messages.map((m) =>
+      startTwoPhaseSpan({ id: outcome.state.id, traceParent }, m),
     );
+    const rows = outcome.messages.map((m, i) => {
+      const commandId = toTwoPhaseCommandId(randomUUID());
+      const message = {
+        ...m,
+        id: commandId,
+        sagaId: outcome.state.id,
+        traceParent: traceParentOf(spans[i]),
+      };
+      return {
+        commandId,
+        transactionId: outcome.state.id,
+        index: m.index,
+        participant: m.participant,
+        phase: m.phase,
+        attempt: m.attempt,
+        ...commandRecord(
+          { topicPrefix: this.config.topicPrefix, source: COMMAND_SOURCES.twoPhase },
+          message,
+          now,
+        ),
+      };
+    });
+    await endingSpans(spans, () => tx.insertCommands(rows, now));
   }
 
   /** After the commit of an event's outcome; `was` is the status before the event. */

@@ -192,7 +192,7 @@ describe('REST API: bad input gets a 4xx naming the problem, and changes nothing
       path: '/v1/sagas?status=sleeping',
       status: 400,
       message:
-        /status must be one of the following values: running, compensating, completed, compensated, failed/,
+        /status must be one of the following values: running, paused, compensating, completed, compensated, failed/,
     },
     {
       name: 'a createdBefore that is not a date-time',
@@ -200,6 +200,13 @@ describe('REST API: bad input gets a 4xx naming the problem, and changes nothing
       path: '/v1/sagas?createdBefore=yesterday',
       status: 400,
       message: /createdBefore must be an ISO 8601 date-time/,
+    },
+    {
+      name: 'unknown waitReason filter',
+      method: 'GET',
+      path: '/v1/sagas?waitReason=lunch',
+      status: 400,
+      message: /waitReason must be one of paused, definition-missing/,
     },
     {
       name: 'forged cursor',

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Client } from 'pg';
 import type { CommandEnvelope } from '@skald/protocol';
 import {
   findFreePort,
@@ -158,6 +159,97 @@ describe('skald CLI against a running orchestrator', () => {
     assert.ok(actors.includes('ops'), 'the key name recorded with the retry');
   });
 
+  it('pauses a running saga and resumes it, as tables and as JSON', async () => {
+    const slow = await json<{ id: string }>([
+      'sagas',
+      'start',
+      'slow-order',
+      '--input',
+      '{"customer":"paz"}',
+    ]);
+    await waitUntil(async () => (await skald.saga(slow.id)).steps[1].status === 'running', {
+      what: 'the slow order waiting on its approval',
+    });
+    const noReason = await cli(['sagas', 'pause', slow.id]);
+    assert.equal(noReason.code, 2);
+    assert.match(noReason.stderr, /required option '--reason <reason>' not specified/);
+    const paused = await cli(['sagas', 'pause', slow.id, '--reason', 'look first']);
+    assert.equal(paused.code, 0, paused.stderr);
+    assert.match(paused.stdout, /^status: +paused$/m);
+    assert.match(paused.stdout, /^waiting: +paused$/m);
+    const again = await cli(['sagas', 'pause', slow.id, '--reason', 'twice']);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /409 .*only a running saga can be paused/);
+    const resumed = await json<{ id: string; status: string }>(['sagas', 'resume', slow.id]);
+    assert.deepEqual([resumed.id, resumed.status], [slow.id, 'running']);
+    const notPaused = await cli(['sagas', 'resume', slow.id]);
+    assert.equal(notPaused.code, 1);
+    assert.match(notPaused.stderr, /409 .*only a paused saga can be resumed/);
+    const history = await skald.history(slow.id);
+    const paused1 = history.find((h) => h.type === 'paused');
+    assert.deepEqual(paused1?.details, { reason: 'look first', actor: 'ops' });
+    assert.equal(history.find((h) => h.type === 'resumed')?.details?.actor, 'ops');
+    await json(['sagas', 'cancel', slow.id, '--reason', 'done with it']);
+    await skald.waitForStatus(slow.id, 'compensated');
+  });
+
+  it('bulk: a dry run counts, a retry with --wait follows the job to the end, status shows it', async () => {
+    brokenHotels.add('x');
+    const ids: string[] = [];
+    for (const customer of ['refused-d', 'refused-e', 'refused-f']) {
+      const saga = await json<{ id: string }>([
+        'sagas',
+        'start',
+        'book-trip',
+        '--input',
+        JSON.stringify({ customer }),
+      ]);
+      ids.push(saga.id);
+    }
+    for (const id of ids) await skald.waitForStatus(id, 'failed');
+    const filter = ['--status', 'failed', '--error-code', 'COMPENSATION_FAILED'];
+    const dryRun = await cli(['bulk', 'retry', ...filter, '--dry-run']);
+    assert.equal(dryRun.code, 0, dryRun.stderr);
+    assert.match(dryRun.stdout, /^3 sagas would be affected\nID +TYPE +STATUS\n/);
+    for (const id of ids) assert.ok(dryRun.stdout.includes(id), dryRun.stdout);
+    assert.equal((await skald.saga(ids[0])).status, 'failed', 'a dry run changes nothing');
+
+    brokenHotels.clear();
+    const job = await json<{ id: string; status: string; succeeded: number; failed: number }>([
+      'bulk',
+      'retry',
+      ...filter,
+      '--reason',
+      'hotels are back',
+      '--wait',
+    ]);
+    assert.deepEqual([job.status, job.succeeded, job.failed], ['completed', 3, 0]);
+    for (const id of ids) await skald.waitForStatus(id, 'compensated');
+    const resumed = (await skald.history(ids[0])).find((h) => h.type === 'resumed');
+    assert.deepEqual(resumed?.details, { actor: 'ops', bulkJobId: job.id });
+
+    const status = await cli(['bulk', 'status', job.id]);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /^status: +completed$/m);
+    assert.match(status.stdout, /^total: +3$/m);
+    // retrying them again is refused per saga: --wait exits 1 and lists the failures
+    const again = await cli([
+      'bulk',
+      'retry',
+      '--type',
+      'book-trip',
+      '--newer-than',
+      '1h',
+      '--wait',
+    ]);
+    assert.equal(again.code, 1, again.stdout + again.stderr);
+    assert.match(again.stdout, /^failures:\nSAGA +CODE +MESSAGE\n/m);
+    assert.match(again.stdout, /ILLEGAL_TRANSITION +saga .* only a failed saga can be retried/);
+    const empty = await cli(['bulk', 'cancel']);
+    assert.equal(empty.code, 2);
+    assert.match(empty.stderr, /bulk needs at least one filter/);
+  });
+
   it('shows participants and 2PC transactions', async () => {
     const shown = await cli(['participants']);
     assert.equal(shown.code, 0, shown.stderr);
@@ -206,6 +298,48 @@ describe('skald CLI against a running orchestrator', () => {
     );
     assert.equal(reader.code, 1);
     assert.match(reader.stderr, /403 .*operate/);
+  });
+
+  it('checks the definitions: ok exits 0; a saga of an unregistered version exits 1 with the table', async () => {
+    const fine = await cli(['definitions', 'check']);
+    assert.equal(fine.code, 0, fine.stderr);
+    assert.match(fine.stdout, /^ok: the registered definitions fit all \d+ unfinished sagas/);
+    const started = await json<{ id: string }>([
+      'sagas',
+      'start',
+      'book-trip',
+      '--input',
+      '{"customer":"ada"}',
+    ]);
+    await skald.waitForStatus(started.id, 'completed');
+    // as if book-trip v7 had run here and been unregistered since
+    const db = new Client(skald.db.url);
+    await db.connect();
+    const setSaga = (status: string, version: number) =>
+      db.query('UPDATE skald.saga_instance SET status = $2, version = $3 WHERE id = $1', [
+        started.id,
+        status,
+        version,
+      ]);
+    try {
+      await setSaga('running', 7);
+      const broken = await cli(['definitions', 'check']);
+      assert.equal(broken.code, 1, broken.stderr);
+      assert.match(broken.stdout, /^1 of \d+ unfinished sagas would break/);
+      assert.match(broken.stdout, /^KIND +TYPE +VERSION +STEP +SAGAS +MESSAGE/m);
+      assert.match(broken.stdout, /^missing-version +book-trip +7 +- +1 +1 unfinished saga: /m);
+      const report = await cli(['definitions', 'check', '--json']);
+      assert.equal(report.code, 1);
+      const parsed = JSON.parse(report.stdout) as { ok: boolean; problems: { kind: string }[] };
+      assert.equal(parsed.ok, false);
+      assert.deepEqual(
+        parsed.problems.map((p) => p.kind),
+        ['missing-version'],
+      );
+    } finally {
+      await setSaga('completed', 1);
+      await db.end();
+    }
   });
 
   it('exits 2 with the reason on a bad flag, a bad duration or bad JSON', async () => {

@@ -1,12 +1,14 @@
 // The OpenAPI document against a real orchestrator: /docs-json is the document built in-process,
 // it has a 2xx schema for every operation, and every answer of every endpoint — sagas running,
-// completed, compensated and failed, history, pages, participants, saga types, 2PC transactions
-// committed, aborted and resolved, and the errors 400, 401, 403, 404, 409 and 413 — validates
-// against the schema the document gives for its operation and status.
+// completed, compensated and failed, history, pages, participants, saga types, the definition
+// check (with and without problems), 2PC transactions committed, aborted and resolved, bulk dry
+// runs and jobs, and the errors 400, 401, 403, 404, 409, 413 and 429 — validates against the
+// schema the document gives for its operation and status.
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Client } from 'pg';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import type { CommandEnvelope } from '@skald/protocol';
 import { OrchestratorHarness, type ScriptedAnswer, type ScriptedParticipant } from '@skald/testing';
@@ -24,11 +26,16 @@ const ENV = {
   SKALD_TWO_PHASE_RESEND_MS: '100',
   SKALD_TWO_PHASE_RESEND_MAX_MS: '200',
   SKALD_TWO_PHASE_ACK_TIMEOUT_MS: String(ACK_TIMEOUT_MS),
+  // a bulk job is slow enough to be cancelled, and a second one is refused while it runs
+  SKALD_BULK_RATE: '1',
+  SKALD_BULK_MAX_JOBS: '1',
+  SKALD_BULK_MAX_SAGAS: '5',
 };
 
 interface Saga {
   id: string;
   status: string;
+  createdAt: string;
 }
 interface Transaction {
   id: string;
@@ -41,7 +48,10 @@ interface Page<T> {
 
 const ok = (data: unknown = {}): ScriptedAnswer => ({ outcome: 'success', data });
 
-/** `rooms` release nothing for the customer `stuck`; `cards` refuse when asked to. */
+/**
+ * `rooms` release nothing for the customer `stuck` and reserve nothing for `flaky`; `cards` refuse
+ * when asked to.
+ */
 function answer(participant: string) {
   return (command: CommandEnvelope): ScriptedAnswer => {
     const data = (command.data ?? {}) as { customer?: string; refuse?: boolean };
@@ -50,6 +60,8 @@ function answer(participant: string) {
     if (participant === 'rooms' && command.command === 'release' && data.customer === 'stuck')
       return { outcome: 'error', code: 'ROOMS_DOWN' };
     if (participant === 'bank-no') return { outcome: 'failure', code: 'INSUFFICIENT_FUNDS' };
+    if (participant === 'rooms' && data.customer === 'flaky')
+      return { outcome: 'error', code: 'ROOMS_DOWN' };
     return ok({ id: `${participant}-${command.sagaId.slice(0, 8)}` });
   };
 }
@@ -145,6 +157,7 @@ describe('the OpenAPI document describes every answer (orchestrator process, rea
     assert.equal(failed.body.nextCursor, null);
 
     assert.equal((await api.call('GET', '/v1/saga-types')).status, 200);
+    assert.equal((await api.call('GET', '/v1/definitions/check')).status, 200);
     assert.equal((await api.call('GET', '/v1/participants')).status, 200);
     for (const state of ['open', 'closed']) {
       const set = await api.call('POST', '/v1/participants/rooms/breaker', {
@@ -168,6 +181,34 @@ describe('the OpenAPI document describes every answer (orchestrator process, rea
     );
     assert.equal(skip.status, 202, JSON.stringify(skip.body));
     await sagaIn(skipped.id, 'compensated');
+  });
+
+  it('answers paused sagas, and the pause, resume and skip actions', async () => {
+    const skipped = await start('pause-stay', { customer: 'flaky' });
+    const resumed = await start('pause-stay', { customer: 'flaky' });
+    await sagaIn(skipped.id, 'paused');
+    await sagaIn(resumed.id, 'paused');
+    assert.equal((await api.call('GET', '/v1/sagas?waitReason=paused')).status, 200);
+    const skip = await api.call('POST', `/v1/sagas/${skipped.id}/steps/reserve-room/skip`, {
+      body: { reason: 'booked by phone' },
+    });
+    assert.equal(skip.status, 202, JSON.stringify(skip.body));
+    await sagaIn(skipped.id, 'completed');
+    const resume = await api.call('POST', `/v1/sagas/${resumed.id}/resume`);
+    assert.equal(resume.status, 202, JSON.stringify(resume.body));
+    assert.equal((await api.call('GET', `/v1/sagas/${resumed.id}/history`)).status, 200);
+
+    const sleeper = await start('wait-forever', {});
+    const pause = await api.call('POST', `/v1/sagas/${sleeper.id}/pause`, {
+      body: { reason: 'look first' },
+    });
+    assert.equal(pause.status, 202, JSON.stringify(pause.body));
+    const resumeAll = await api.call('POST', '/v1/participants/sleepers/resume-sagas');
+    assert.equal(resumeAll.status, 200, JSON.stringify(resumeAll.body));
+    const pauseAll = await api.call('POST', '/v1/participants/sleepers/pause-sagas', {
+      body: { reason: 'sleepers maintenance' },
+    });
+    assert.equal(pauseAll.status, 200, JSON.stringify(pauseAll.body));
   });
 
   it('answers 2PC transactions committed, aborted, preparing and resolved, and their pages', async () => {
@@ -195,6 +236,85 @@ describe('the OpenAPI document describes every answer (orchestrator process, rea
     assert.ok(first.body.nextCursor, 'more than one page');
     await api.call('GET', `/v1/transactions?limit=2&cursor=${first.body.nextCursor}`);
     await api.call('GET', '/v1/transactions?status=aborted');
+  });
+
+  it('answers bulk dry runs, jobs, their results and pages, cancel, and the 429 of one job too many', async () => {
+    const first = await start('wait-forever', {});
+    await start('wait-forever', {});
+    const filter = {
+      type: 'wait-forever',
+      createdAfter: (await sagaIn(first.id, 'running')).body.createdAt,
+    };
+    const dryRun = await api.call('POST', '/v1/sagas/bulk', {
+      body: { action: 'retry', filter, dryRun: true },
+    });
+    assert.equal(dryRun.status, 200, JSON.stringify(dryRun.body));
+    const job = await api.call<{ id: string }>('POST', '/v1/sagas/bulk', {
+      body: { action: 'retry', filter, reason: 'openapi' },
+    });
+    assert.equal(job.status, 202, JSON.stringify(job.body));
+    const refused = await api.call('POST', '/v1/sagas/bulk', {
+      body: { action: 'cancel', filter },
+    });
+    assert.equal(refused.status, 429, JSON.stringify(refused.body));
+    // its first saga is refused (a running saga cannot be retried): a result with an error
+    let results: unknown[] = [];
+    while (results.length === 0) {
+      const read = await api.call<{ results: unknown[] }>(
+        'GET',
+        `/v1/bulk-jobs/${job.body.id}?outcome=failed`,
+      );
+      results = read.body.results;
+    }
+    assert.equal((await api.call('GET', `/v1/bulk-jobs/${job.body.id}`)).status, 200);
+    assert.equal((await api.call('POST', `/v1/bulk-jobs/${job.body.id}/cancel`)).status, 200);
+    assert.equal((await api.call('POST', `/v1/bulk-jobs/${job.body.id}/cancel`)).status, 409);
+    assert.equal((await api.call('GET', '/v1/bulk-jobs?limit=1')).status, 200);
+    const errors: [number, string, string, unknown?, Record<string, string>?][] = [
+      [400, 'POST', '/v1/sagas/bulk', { action: 'retry', filter: {} }],
+      [400, 'POST', '/v1/sagas/bulk', { action: 'retry', filter: { colour: 'red' } }],
+      [400, 'GET', '/v1/bulk-jobs/not-a-uuid'],
+      [400, 'GET', '/v1/bulk-jobs?cursor=Zm9yZ2Vk'],
+      [400, 'GET', `/v1/bulk-jobs/${job.body.id}?outcome=maybe`],
+      [
+        403,
+        'POST',
+        '/v1/sagas/bulk',
+        { action: 'retry', filter },
+        { authorization: `Bearer ${READER}` },
+      ],
+      [404, 'GET', `/v1/bulk-jobs/${randomUUID()}`],
+      [404, 'POST', `/v1/bulk-jobs/${randomUUID()}/cancel`],
+    ];
+    for (const [status, method, url, body, headers] of errors) {
+      const res = await api.call(method, url, { body, headers });
+      assert.equal(res.status, status, `${method} ${url}: ${JSON.stringify(res.body)}`);
+    }
+  });
+
+  it('answers a definition check that found problems', async () => {
+    const done = (await api.call<Page<Saga>>('GET', '/v1/sagas?status=completed')).body.items[0];
+    // as if its version had been unregistered while it ran
+    const db = new Client(skald.db.url);
+    await db.connect();
+    const setSaga = (status: string, version: number) =>
+      db.query('UPDATE skald.saga_instance SET status = $2, version = $3 WHERE id = $1', [
+        done.id,
+        status,
+        version,
+      ]);
+    try {
+      await setSaga('running', 9);
+      const check = await api.call<{ ok: boolean; problems: unknown[] }>(
+        'GET',
+        '/v1/definitions/check',
+      );
+      assert.equal(check.body.ok, false, JSON.stringify(check.body));
+      assert.equal(check.body.problems.length, 1);
+    } finally {
+      await setSaga('completed', 1);
+      await db.end();
+    }
   });
 
   it('answers the errors 400, 401, 403, 404, 409 and 413 in the documented shape', async () => {
@@ -279,6 +399,6 @@ describe('the OpenAPI document describes every answer (orchestrator process, rea
     const errors = new Set(
       [...statusesByOperation.values()].flatMap((s) => [...s]).filter((s) => s >= 400),
     );
-    assert.deepEqual([...errors].sort(), [400, 401, 403, 404, 409, 413]);
+    assert.deepEqual([...errors].sort(), [400, 401, 403, 404, 409, 413, 429]);
   });
 });

@@ -203,6 +203,9 @@ describe('trip booking end to end (orchestrator process, real Kafka and PostgreS
     assert.ok(!(await ids(`createdBefore=${at(startedAt)}`)).includes(saga.id));
     assert.ok((await ids(`createdAfter=${at(startedAt)}&type=book-trip`)).includes(saga.id));
     assert.ok(!(await ids(`createdAfter=${at(startedAt + 1)}`)).includes(saga.id));
+    // failed is an end, not a wait on an operator
+    assert.equal(failed.waitReason, undefined);
+    assert.ok(!(await ids('waitReason=paused')).includes(saga.id));
 
     const wrongSkip = await skald.request(
       'POST',

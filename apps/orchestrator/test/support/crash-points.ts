@@ -30,6 +30,8 @@ export const ORCHESTRATOR_CRASH_POINTS = {
   ),
   /** The housekeeping lease held, its fenced write not made (with SIGSTOP: frozen past the lease). */
   'orchestrator:housekeeping-before-write': at('housekeeping:lease-held'),
+  /** A bulk job's action on a saga committed (with its item), the job's next saga never acted on. */
+  'orchestrator:bulk-after-action': at('bulk:acted'),
   /** A 2PC transaction and its prepares committed, the relay never woken. */
   'twopc:coordinator-after-create': at('twopc:created'),
   /** The prepares sent and the first vote arrived, not recorded. */

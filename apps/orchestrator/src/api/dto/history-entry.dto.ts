@@ -22,6 +22,7 @@ const HISTORY_TYPES: Record<HistoryEntry['type'], true> = {
   'compensation-skipped': true,
   'cancel-requested': true,
   'deadline-passed': true,
+  paused: true,
   resumed: true,
 };
 

@@ -3,6 +3,7 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import {
   SAGA_STATUS,
+  SAGA_WAIT_REASONS,
   STEP_STATUS,
   type RecordedError,
   type SagaStatus,
@@ -126,6 +127,14 @@ export class SagaDto {
 
   @ApiPropertyOptional({ type: RecordedErrorDto })
   error?: RecordedErrorDto;
+
+  @ApiPropertyOptional({
+    enum: SAGA_WAIT_REASONS,
+    example: 'paused',
+    description:
+      'Why the saga waits on an operator: `paused` (resume, cancel or skip the step) or `definition-missing` (its type and version are no longer registered)',
+  })
+  waitReason?: string;
 
   @ApiProperty({ type: [SagaStepDto] })
   steps!: SagaStepDto[];

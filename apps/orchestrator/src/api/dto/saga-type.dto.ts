@@ -1,6 +1,11 @@
 // GET /v1/saga-types for the OpenAPI document: SagaDefinition.describe() of @skald/saga.
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
-import type { CompiledRetryPolicy, SagaDescription } from '@skald/saga';
+import {
+  EXHAUSTED_POLICIES,
+  type CompiledRetryPolicy,
+  type ExhaustedPolicy,
+  type SagaDescription,
+} from '@skald/saga';
 
 type StageDescription = SagaDescription['stages'][number];
 type StepDescription = StageDescription['steps'][number];
@@ -52,6 +57,16 @@ export class SagaTypeStepDto implements StepDescription {
 
   @ApiProperty({ type: RetryPolicyDto })
   compensationRetry!: RetryPolicyDto;
+
+  @ApiProperty({
+    enum: EXHAUSTED_POLICIES,
+    example: 'compensate',
+    description: 'when its forward retries run out: fail and compensate, or pause the saga',
+  })
+  onExhausted!: ExhaustedPolicy;
+
+  @ApiProperty({ example: false, description: 'an operator may skip it once it is paused' })
+  skippable!: boolean;
 }
 
 @ApiSchema({ name: 'SagaTypeStage', description: 'One step, or a parallel group of steps' })

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import {
   IsIn,
   IsISO8601,
@@ -9,7 +9,7 @@ import {
   Length,
   MaxLength,
 } from 'class-validator';
-import { SAGA_STATUS } from '@skald/saga';
+import { SAGA_STATUS, SAGA_WAIT_REASONS } from '@skald/saga';
 import { PageQueryDto } from './page-query.dto';
 
 export class StartSagaDto {
@@ -41,7 +41,8 @@ export class StartSagaDto {
   idempotencyKey?: string;
 }
 
-export class ListSagasQueryDto extends PageQueryDto {
+/** Which sagas: GET /v1/sagas' query, and the `filter` of POST /v1/sagas/bulk (one definition). */
+export class SagaFilterDto {
   @ApiPropertyOptional({ example: 'book-trip' })
   @IsOptional()
   @IsString()
@@ -77,7 +78,18 @@ export class ListSagasQueryDto extends PageQueryDto {
   @IsString()
   @MaxLength(200)
   errorCode?: string;
+
+  @ApiPropertyOptional({
+    enum: SAGA_WAIT_REASONS,
+    example: 'paused',
+    description: 'Only sagas that wait on an operator for this reason',
+  })
+  @IsOptional()
+  @IsIn(SAGA_WAIT_REASONS, { message: `waitReason must be one of ${SAGA_WAIT_REASONS.join(', ')}` })
+  waitReason?: string;
 }
+
+export class ListSagasQueryDto extends IntersectionType(SagaFilterDto, PageQueryDto) {}
 
 export class CancelSagaDto {
   @ApiPropertyOptional({ example: 'customer changed their mind' })
