@@ -6,8 +6,9 @@ import { AddBreakerFailingOperations1764300000000 } from './1764300000000-AddBre
 import { AddTwoPhaseAcknowledgeDeadline1764400000000 } from './1764400000000-AddTwoPhaseAcknowledgeDeadline';
 import { AddTraceParent1764500000000 } from './1764500000000-AddTraceParent';
 import { AddSagaWaitReason1765000000000 } from './1765000000000-AddSagaWaitReason';
-import { CreateBulkJobs1765200000000 } from './1765200000000-CreateBulkJobs';
 import { AddDefinitionChecksAndRetention1765100000000 } from './1765100000000-AddDefinitionChecksAndRetention';
+import { CreateBulkJobs1765200000000 } from './1765200000000-CreateBulkJobs';
+import { AddParticipantLimits1765300000000 } from './1765300000000-AddParticipantLimits';
 
 /** Every migration, oldest first. Add new ones here: the list is explicit so a build bundles them all. */
 export const migrations = [
@@ -19,6 +20,7 @@ export const migrations = [
   AddTwoPhaseAcknowledgeDeadline1764400000000,
   AddTraceParent1764500000000,
   AddSagaWaitReason1765000000000,
-  CreateBulkJobs1765200000000,
   AddDefinitionChecksAndRetention1765100000000,
+  CreateBulkJobs1765200000000,
+  AddParticipantLimits1765300000000,
 ];

@@ -32,6 +32,7 @@ export { HousekeepingTransaction, LeaseStore, type LeaseRecord } from './lease-s
 export {
   ParticipantTransaction,
   type BreakerUpdate,
+  type ManualBreaker,
   type ParticipantRecord,
   type ParticipantWithWork,
 } from './participant-flow';
@@ -73,6 +74,7 @@ export {
   type DispatchedBatch,
   type OutboxRecord,
   type ParticipantClaim,
+  type SendLimits,
 } from './outbox-transaction';
 export { type NewSagaRecord, type SagaHistoryRecord, type SagaRecord } from './saga-records';
 export { TIMER_CHANNEL, TimerTransaction, type NewTimerRow, type TimerRecord } from './timers';

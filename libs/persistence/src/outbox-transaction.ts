@@ -21,16 +21,26 @@ export interface OutboxRecord {
   createdAt: number;
 }
 
-/** What the relay may claim: its batch size and the flow-control limits of every participant. */
-export interface ClaimLimits {
-  /** Records claimed at most per participant, and at most without one. */
-  batchSize: number;
+/** The limits a claim applies to one participant. */
+export interface SendLimits {
   /** The bulkhead: commands sent to a participant and not answered nor timed out. */
   maxInFlight: number;
   /** Commands in flight allowed while a breaker is half-open. */
   halfOpenProbes: number;
   /** How long an open breaker stays open before it turns half-open. */
   openMs: number;
+  /** Commands (every attempt) sent per second; null: no limit. */
+  ratePerSecond: number | null;
+}
+
+/** What the relay may claim: its batch size and the flow-control limits of every participant. */
+export interface ClaimLimits {
+  /** Records claimed at most per participant, and at most without one. */
+  batchSize: number;
+  /** The limits of every participant not in `participants`. */
+  defaults: SendLimits;
+  /** Participants with limits of their own. */
+  participants: ReadonlyMap<string, SendLimits>;
   /** Topics the broker refuses right now: their records stay queued. */
   heldTopics: readonly string[];
 }
@@ -55,6 +65,8 @@ export interface DispatchedBatch {
   commandIds: string[];
   /** Retry budgets spent in this batch: tokens left per participant. */
   retryTokens: ReadonlyMap<string, number>;
+  /** Rate limits spent in this batch: tokens left per participant. @default none */
+  rateTokens?: ReadonlyMap<string, number>;
 }
 
 const MS = (column: string) => `(extract(epoch FROM ${column}) * 1000)::float8`;
@@ -71,9 +83,10 @@ export class OutboxTransaction {
 
   /**
    * Claims unpublished records in one statement, oldest first: for each participant with queued
-   * commands, up to what its breaker and bulkhead allow (the rule of `sendAllowance` in the
-   * orchestrator's flow-control.ts, computed here so that counting and claiming are one round
-   * trip), and up to `batchSize` without one (2PC messages, and rows written before flow control
+   * commands, up to what its breaker, bulkhead and rate limit allow, by its own limits or the
+   * defaults (the rules of `sendAllowance` and `rateTokens` in the orchestrator's flow-control.ts,
+   * computed here so that counting and claiming are one round trip; a breaker opened by hand
+   * allows none), and up to `batchSize` without one (2PC messages, and rows written before flow control
    * existed); none addressed to a held topic. A participant is sent by one relay at a time
    * (transaction-scoped advisory lock on its name, so two relays never both fill its bulkhead),
    * and a saga's records by one relay at a time (advisory lock on the saga id, so several relays,
@@ -89,15 +102,28 @@ export class OutboxTransaction {
     }>(
       `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true)),
          sending AS (
-           SELECT p.*, ${IN_FLIGHT_SQL} AS in_flight FROM skald.participant p
+           SELECT p.*, ${IN_FLIGHT_SQL} AS in_flight,
+                  COALESCE(l.max_in_flight, $2::int) AS max_in_flight,
+                  COALESCE(l.half_open_probes, $3::int) AS half_open_probes,
+                  COALESCE(l.open_ms, $4::float8) AS open_ms,
+                  CASE WHEN l.name IS NULL THEN $7::float8 ELSE l.rate END AS rate
+           FROM skald.participant p
+           LEFT JOIN jsonb_to_recordset($8::jsonb) AS l(name text, max_in_flight int,
+                       half_open_probes int, open_ms float8, rate float8) ON l.name = p.name
            WHERE EXISTS (SELECT 1 FROM skald.outbox o WHERE o.participant = p.name)
              AND pg_try_advisory_xact_lock(hashtext('skald.participant'), hashtext(p.name))),
          allowed AS (
            SELECT s.*, GREATEST(0, LEAST($1::int, CASE
-             WHEN s.breaker_state = 'closed' THEN $2::int - s.in_flight
-             WHEN $5::timestamptz - COALESCE(s.opened_at, 'epoch') >= $4::float8 * interval '1 millisecond'
-               THEN $3::int - s.in_flight
-             ELSE 0 END)) AS slots
+             WHEN s.manual_state = 'open' THEN 0
+             WHEN s.breaker_state = 'closed' THEN s.max_in_flight - s.in_flight
+             WHEN $5::timestamptz - COALESCE(s.opened_at, 'epoch') >= s.open_ms * interval '1 millisecond'
+               THEN s.half_open_probes - s.in_flight
+             ELSE 0 END,
+             -- whole tokens of the rate limit's bucket: one second's worth, refilled continuously
+             CASE WHEN s.rate IS NULL THEN $1::int
+               ELSE floor(LEAST(GREATEST(1, s.rate), COALESCE(s.rate_tokens + GREATEST(0,
+                      extract(epoch FROM $5::timestamptz - s.rate_tokens_at)) * s.rate,
+                      GREATEST(1, s.rate))))::int END)) AS slots
            FROM sending s),
          claimed AS (
            SELECT c.* FROM allowed a CROSS JOIN LATERAL (
@@ -112,19 +138,30 @@ export class OutboxTransaction {
              ORDER BY id LIMIT $1::int FOR UPDATE SKIP LOCKED) u)
          SELECT
            (SELECT json_agg(json_build_object('name', name, 'breakerState', breaker_state,
-                     'consecutiveFailures', consecutive_failures,
+                     'manualState', manual_state, 'consecutiveFailures', consecutive_failures,
                      'failingOperations', failing_operations, 'openedAt', ${MS('opened_at')},
                      'retryTokens', retry_tokens, 'tokensAt', ${MS('tokens_at')},
+                     'rateTokens', rate_tokens, 'rateTokensAt', ${MS('rate_tokens_at')},
                      'inFlight', in_flight, 'slots', slots)) FROM allowed) AS participants,
            (SELECT json_agg(${RECORD_JSON} ORDER BY id) FROM claimed) AS records
          FROM relaxed`,
       [
         limits.batchSize,
-        limits.maxInFlight,
-        limits.halfOpenProbes,
-        limits.openMs,
+        limits.defaults.maxInFlight,
+        limits.defaults.halfOpenProbes,
+        limits.defaults.openMs,
         new Date(now),
         limits.heldTopics,
+        limits.defaults.ratePerSecond,
+        JSON.stringify(
+          [...limits.participants].map(([name, l]) => ({
+            name,
+            max_in_flight: l.maxInFlight,
+            half_open_probes: l.halfOpenProbes,
+            open_ms: l.openMs,
+            rate: l.ratePerSecond,
+          })),
+        ),
       ],
     );
     return { participants: rows[0].participants ?? [], records: rows[0].records ?? [] };
@@ -135,11 +172,16 @@ export class OutboxTransaction {
    * participant's bulkhead: a reply applied in between has already released its command, which
    * the in-flight count then leaves out; its dispatch time is recorded all the same), their step
    * timeouts start (the earliest due time NOTIFYs the timer pollers),
-   * their outbox rows go, and the retry budgets spent are saved. Each part writes rows of its own
+   * their outbox rows go, and the retry budgets and rate limits spent are saved. Each part writes rows of its own
    * table, so no row is modified twice in the statement.
    */
   async dispatched(batch: DispatchedBatch, now: number): Promise<void> {
-    const budgets = [...batch.retryTokens].map(([name, tokens]) => ({ name, tokens }));
+    const names = new Set([...batch.retryTokens.keys(), ...(batch.rateTokens?.keys() ?? [])]);
+    const budgets = [...names].map((name) => ({
+      name,
+      retry: batch.retryTokens.get(name) ?? null,
+      rate: batch.rateTokens?.get(name) ?? null,
+    }));
     // the target list is evaluated in order: participants first, as the engine's transactions lock
     // them (a reply's read, a timer's claim) before they write executions and timers; the other
     // way round, a reply applied while its command's dispatch is recorded deadlocks with it
@@ -155,8 +197,12 @@ export class OutboxTransaction {
          RETURNING 1),
        deleted AS (DELETE FROM skald.outbox WHERE id = ANY($3::bigint[]) RETURNING 1),
        budgets AS (
-         UPDATE skald.participant p SET retry_tokens = t.tokens, tokens_at = $2
-         FROM jsonb_to_recordset($4::jsonb) AS t(name text, tokens float8)
+         UPDATE skald.participant p SET
+           retry_tokens = COALESCE(t.retry, p.retry_tokens),
+           tokens_at = CASE WHEN t.retry IS NULL THEN p.tokens_at ELSE $2 END,
+           rate_tokens = COALESCE(t.rate, p.rate_tokens),
+           rate_tokens_at = CASE WHEN t.rate IS NULL THEN p.rate_tokens_at ELSE $2 END
+         FROM jsonb_to_recordset($4::jsonb) AS t(name text, retry float8, rate float8)
          WHERE p.name = t.name
          RETURNING 1)
        SELECT (SELECT count(*) FROM budgets) AS budgets,

@@ -7,6 +7,8 @@ import type { QueuedWrites } from './write-statement';
 export interface ParticipantRecord {
   name: string;
   breakerState: 'closed' | 'open';
+  /** How an operator last set the breaker by hand, if ever: `open` holds it open until closed by hand. */
+  manualState: 'open' | 'closed' | null;
   /** Distinct operations that failed since the last healthy outcome. */
   consecutiveFailures: number;
   /** The latest of those operations (keys made by the breaker), bounded by its threshold. */
@@ -16,6 +18,10 @@ export interface ParticipantRecord {
   retryTokens: number | null;
   /** ms since epoch */
   tokensAt: number | null;
+  /** The rate limit's bucket (every attempt spends a token). */
+  rateTokens: number | null;
+  /** ms since epoch */
+  rateTokensAt: number | null;
 }
 
 /** A participant with commands waiting in the outbox, and how many of its commands are in flight. */
@@ -28,21 +34,39 @@ export type BreakerUpdate = Pick<
   'breakerState' | 'consecutiveFailures' | 'failingOperations' | 'openedAt'
 >;
 
-interface ParticipantRow extends Omit<ParticipantRecord, 'openedAt' | 'tokensAt'> {
+/** A breaker set by hand: how, why, by whom (the API key's name) and when. */
+export interface ManualBreaker {
+  state: 'open' | 'closed';
+  reason: string;
+  actor: string;
+  /** ms since epoch */
+  at: number;
+}
+
+type TimeColumn = 'openedAt' | 'tokensAt' | 'rateTokensAt';
+
+interface ParticipantRow extends Omit<ParticipantRecord, TimeColumn> {
   openedAt: Date | null;
   tokensAt: Date | null;
+  rateTokensAt: Date | null;
   inFlight?: number;
 }
 
+const MS = (column: string) => `(extract(epoch FROM ${column}) * 1000)::float8`;
+
 export const PARTICIPANT_COLUMNS = `p.name, p.breaker_state AS "breakerState",
+  p.manual_state AS "manualState",
   p.consecutive_failures AS "consecutiveFailures", p.failing_operations AS "failingOperations",
-  p.opened_at AS "openedAt", p.retry_tokens AS "retryTokens", p.tokens_at AS "tokensAt"`;
+  p.opened_at AS "openedAt", p.retry_tokens AS "retryTokens", p.tokens_at AS "tokensAt",
+  p.rate_tokens AS "rateTokens", p.rate_tokens_at AS "rateTokensAt"`;
 
 /** PARTICIPANT_COLUMNS with times in ms since epoch, for rows read as JSON. */
 export const PARTICIPANT_JSON_COLUMNS = `p.name, p.breaker_state AS "breakerState",
+  p.manual_state AS "manualState",
   p.consecutive_failures AS "consecutiveFailures", p.failing_operations AS "failingOperations",
-  (extract(epoch FROM p.opened_at) * 1000)::float8 AS "openedAt", p.retry_tokens AS "retryTokens",
-  (extract(epoch FROM p.tokens_at) * 1000)::float8 AS "tokensAt"`;
+  ${MS('p.opened_at')} AS "openedAt", p.retry_tokens AS "retryTokens",
+  ${MS('p.tokens_at')} AS "tokensAt", p.rate_tokens AS "rateTokens",
+  ${MS('p.rate_tokens_at')} AS "rateTokensAt"`;
 
 /** Commands of a participant sent and neither answered nor timed out (the bulkhead's count). */
 export const IN_FLIGHT_SQL = `(SELECT count(*)::int FROM skald.step_execution e
@@ -50,11 +74,12 @@ export const IN_FLIGHT_SQL = `(SELECT count(*)::int FROM skald.step_execution e
 
 export function toParticipantRecord<T extends ParticipantRow>(
   row: T,
-): Omit<T, 'openedAt' | 'tokensAt'> & Pick<ParticipantRecord, 'openedAt' | 'tokensAt'> {
+): Omit<T, TimeColumn> & Pick<ParticipantRecord, TimeColumn> {
   return {
     ...row,
     openedAt: row.openedAt ? row.openedAt.getTime() : null,
     tokensAt: row.tokensAt ? row.tokensAt.getTime() : null,
+    rateTokensAt: row.rateTokensAt ? row.rateTokensAt.getTime() : null,
   };
 }
 

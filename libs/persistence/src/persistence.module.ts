@@ -54,7 +54,14 @@ export class PersistenceModule {
         onDataSource(BulkJobStore),
         onDataSource(DefinitionCheckStore),
       ],
-      exports: [SagaStore, SagaQueries, LeaseStore, TwoPhaseStore, BulkJobStore, DefinitionCheckStore],
+      exports: [
+        SagaStore,
+        SagaQueries,
+        LeaseStore,
+        TwoPhaseStore,
+        BulkJobStore,
+        DefinitionCheckStore,
+      ],
     };
   }
 }

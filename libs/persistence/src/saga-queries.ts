@@ -4,6 +4,7 @@ import {
   IN_FLIGHT_SQL,
   PARTICIPANT_COLUMNS,
   toParticipantRecord,
+  type ManualBreaker,
   type ParticipantWithWork,
 } from './participant-flow';
 import { sagaFilterSql, type SagaFilter } from './saga-filter';
@@ -18,6 +19,8 @@ import {
 export interface ParticipantOverview extends ParticipantWithWork {
   /** Commands waiting in the outbox. */
   queued: number;
+  /** How an operator last set its breaker by hand, if ever. */
+  manual: ManualBreaker | null;
 }
 
 /** A command of a saga still waiting in the outbox. */
@@ -115,7 +118,10 @@ export class SagaQueries {
   async participants(): Promise<ParticipantOverview[]> {
     const rows = await this.dataSource.query(
       `SELECT ${PARTICIPANT_COLUMNS}, ${IN_FLIGHT_SQL} AS "inFlight",
-              (SELECT count(*)::int FROM skald.outbox o WHERE o.participant = p.name) AS queued
+              (SELECT count(*)::int FROM skald.outbox o WHERE o.participant = p.name) AS queued,
+              CASE WHEN p.manual_state IS NOT NULL THEN json_build_object(
+                'state', p.manual_state, 'reason', p.manual_reason, 'actor', p.manual_actor,
+                'at', (extract(epoch FROM p.manual_at) * 1000)::float8) END AS manual
        FROM skald.participant p ORDER BY p.name`,
     );
     return (rows as Parameters<typeof toParticipantRecord>[0][]).map(

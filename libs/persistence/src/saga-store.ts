@@ -17,7 +17,7 @@ import {
 } from './engine-reads';
 import { BulkItemTransaction } from './bulk-jobs';
 import { OutboxTransaction } from './outbox-transaction';
-import { ParticipantTransaction } from './participant-flow';
+import { ParticipantTransaction, type ManualBreaker } from './participant-flow';
 import {
   SAGA_COLUMNS,
   sagaRecordsFromRows,
@@ -309,6 +309,44 @@ export class SagaStore {
                 (SELECT ${ms('transaction')} FROM skald.two_phase_transaction) AS transaction`,
     );
     return { saga: rows[0].saga ?? undefined, transaction: rows[0].transaction ?? undefined };
+  }
+
+  /**
+   * Sets a participant's breaker by hand, creating its row if no command went to it yet: `open`
+   * holds it open until closed by hand; `closed` closes it and forgets the failures counted. One
+   * statement, locking only that row; on commit it wakes the relays of every instance (a closed
+   * breaker frees the commands it held).
+   */
+  async setManualBreaker(name: string, manual: ManualBreaker): Promise<void> {
+    const open = manual.state === 'open';
+    const at = new Date(manual.at);
+    await this.dataSource.query(
+      `WITH set AS (
+         INSERT INTO skald.participant AS p (name, breaker_state, opened_at, manual_state,
+                manual_reason, manual_actor, manual_at, updated_at)
+         VALUES ($1, $2, $3::timestamptz, $2, $4, $5, $6, $6)
+         ON CONFLICT (name) DO UPDATE SET
+           breaker_state = EXCLUDED.breaker_state, opened_at = EXCLUDED.opened_at,
+           consecutive_failures = CASE WHEN $7 THEN p.consecutive_failures ELSE 0 END,
+           failing_operations = CASE WHEN $7 THEN p.failing_operations ELSE '{}' END,
+           manual_state = EXCLUDED.manual_state, manual_reason = EXCLUDED.manual_reason,
+           manual_actor = EXCLUDED.manual_actor, manual_at = EXCLUDED.manual_at,
+           updated_at = EXCLUDED.updated_at
+         RETURNING 1)
+       SELECT pg_notify($8, $9) FROM set`,
+      [
+        name,
+        manual.state,
+        open ? at : null,
+        manual.reason,
+        manual.actor,
+        at,
+        open,
+        OUTBOX_CHANNEL,
+        this.notifyAs,
+      ],
+    );
+    this.knownParticipants.add(name);
   }
 
   /**

@@ -8,6 +8,7 @@ import { BulkModule } from '../bulk/bulk.module';
 import { DefinitionsModule } from '../definitions/definitions.module';
 import { EngineModule } from '../engine/engine.module';
 import { OutboxModule } from '../outbox/outbox.module';
+import { ManualBreakers } from './manual-breakers';
 import { TwoPhaseModule } from '../two-phase/two-phase.module';
 import { BulkController } from './bulk.controller';
 import { DefinitionsController } from './definitions.controller';
@@ -30,6 +31,7 @@ import { TransactionsController } from './transactions.controller';
   ],
   providers: [
     SagaViews,
+    ManualBreakers,
     { provide: APP_GUARD, useClass: ApiKeyGuard },
     {
       provide: APP_PIPE,

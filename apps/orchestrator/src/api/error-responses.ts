@@ -8,6 +8,7 @@ import { SAGA_ERROR_CODES } from '@skald/saga';
 import { BULK_ERROR_CODES } from '../bulk/errors';
 import { ENGINE_ERROR_CODES } from '../engine/errors';
 import { REGISTRY_ERROR_CODES } from '../registry/errors';
+import { RESILIENCE_ERROR_CODES } from '../resilience/errors';
 import { ErrorBodyDto } from './dto/error-body.dto';
 import { ERROR_REASONS } from './error.filter';
 
@@ -80,6 +81,14 @@ export const ERROR_CASES = {
       'no record of the transaction: code TRANSACTION_UNKNOWN, on which (and only on which) a participant in doubt presumes abort',
     message: `the coordinator has no record of transaction ${TRANSACTION_ID}`,
     code: PROTOCOL_ERROR_CODES.transactionUnknown,
+  },
+  participantUnknown: {
+    status: 404,
+    name: 'participant-unknown',
+    description:
+      'no definition addresses the participant, no command went to it and it has no limits of its own (the message names the known ones)',
+    message: 'unknown participant "hotel"; known participants: cars, hotels',
+    code: RESILIENCE_ERROR_CODES.participantUnknown,
   },
   idempotencyConflict: {
     status: 409,

@@ -15,6 +15,7 @@ import { AUTH_ERROR_CODES } from '../auth/errors';
 import { BULK_ERROR_CODES } from '../bulk/errors';
 import { ENGINE_ERROR_CODES } from '../engine/errors';
 import { REGISTRY_ERROR_CODES } from '../registry/errors';
+import { RESILIENCE_ERROR_CODES } from '../resilience/errors';
 import { parseFailureMessage } from './json-body';
 
 /** The `error` of each status Skald answers (the OpenAPI examples use it too). */
@@ -39,6 +40,7 @@ const STATUS_BY_CODE = new Map<string, number>([
   [AUTH_ERROR_CODES.apiKeyScope, 403],
   [ENGINE_ERROR_CODES.sagaNotFound, 404],
   [PROTOCOL_ERROR_CODES.transactionUnknown, 404],
+  [RESILIENCE_ERROR_CODES.participantUnknown, 404],
   [ENGINE_ERROR_CODES.idempotencyConflict, 409],
   [SAGA_ERROR_CODES.illegalTransition, 409],
   // a saga whose definition is no longer registered is a state the system reaches: not a 5xx

@@ -4,12 +4,34 @@ import { commandTopic } from '@skald/protocol';
 import type { CompiledOrchestratorConfig } from '../config/orchestrator-config';
 import { ORCHESTRATOR_CONFIG } from '../config/orchestrator-config.token';
 import { TopicHolds } from '../outbox/topic-holds';
-import { breakerState, waitReason, WAIT_REASONS } from '../resilience/flow-control';
+import {
+  breakerState,
+  ParticipantFlowControl,
+  waitReason,
+  WAIT_REASONS,
+  type FlowControlOptions,
+} from '../resilience/flow-control';
 import { SagaNotFoundError } from '../engine/errors';
 import { SagaDefinitions } from '../registry/saga-definitions';
 import { historyResource, sagaResource, type StepWaiting } from './saga-resource';
 
 const iso = (ms: number | null) => (ms === null ? undefined : new Date(ms).toISOString());
+
+/** The limits a participant runs with, as GET /v1/participants shows them. */
+function limitsResource(options: FlowControlOptions, configured: boolean) {
+  return {
+    source: configured ? ('participant' as const) : ('global' as const),
+    maxInFlight: options.maxInFlight,
+    ratePerSecond: options.ratePerSecond,
+    retriesPerSecond: options.retriesPerSecond,
+    breaker: {
+      failureThreshold: options.failureThreshold,
+      openMs: options.openMs,
+      halfOpenProbes: options.halfOpenProbes,
+      mode: options.mode,
+    },
+  };
+}
 
 /** Reads for the REST API, shaped as the resources of docs/rest-api.md. */
 @Injectable()
@@ -18,6 +40,7 @@ export class SagaViews {
     private readonly queries: SagaQueries,
     private readonly definitions: SagaDefinitions,
     private readonly holds: TopicHolds,
+    private readonly flowControl: ParticipantFlowControl,
     @Inject(ORCHESTRATOR_CONFIG) private readonly config: CompiledOrchestratorConfig,
   ) {}
 
@@ -55,31 +78,41 @@ export class SagaViews {
         const reason = this.heldTopicOf(c.participant)
           ? WAIT_REASONS.topicUnavailable
           : flow
-            ? waitReason(flow, flow.inFlight, c.attempt, now, this.config.flowControl)
+            ? waitReason(flow, flow.inFlight, c.attempt, now, this.flowControl.of(c.participant))
             : WAIT_REASONS.queued;
         return [c.step, { participant: c.participant, reason }];
       }),
     );
   }
 
-  /** Each participant's circuit breaker, commands in flight and commands waiting (GET /v1/participants). */
+  /**
+   * Each participant's circuit breaker (and how it was last set by hand), commands in flight and
+   * waiting, and the limits it runs with (GET /v1/participants).
+   */
   async participants() {
     const now = Date.now();
-    const options = this.config.flowControl;
     return {
-      items: (await this.queries.participants()).map((p) => ({
-        name: p.name,
-        breaker: {
-          state: breakerState(p, now, options),
-          consecutiveFailures: p.consecutiveFailures,
-          openedAt: iso(p.openedAt),
-          probesFrom: iso(p.openedAt === null ? null : p.openedAt + options.openMs),
-        },
-        inFlight: p.inFlight,
-        maxInFlight: options.maxInFlight,
-        queued: p.queued,
-        held: this.heldTopicOf(p.name),
-      })),
+      items: (await this.queries.participants()).map((p) => {
+        const options = this.flowControl.of(p.name);
+        const byHand = p.manualState === 'open';
+        return {
+          name: p.name,
+          breaker: {
+            state: breakerState(p, now, options),
+            consecutiveFailures: p.consecutiveFailures,
+            openedAt: iso(p.openedAt),
+            probesFrom: iso(p.openedAt === null || byHand ? null : p.openedAt + options.openMs),
+            ...(p.manual
+              ? { manual: { ...p.manual, at: new Date(p.manual.at).toISOString() } }
+              : {}),
+          },
+          inFlight: p.inFlight,
+          maxInFlight: options.maxInFlight,
+          queued: p.queued,
+          limits: limitsResource(options, this.flowControl.isConfigured(p.name)),
+          held: this.heldTopicOf(p.name),
+        };
+      }),
     };
   }
 

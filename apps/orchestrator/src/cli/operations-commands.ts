@@ -118,9 +118,46 @@ export function bulkCommand(): Command {
   return bulk;
 }
 
+const BREAKER_STATES = ['open', 'closed'];
+
 export function participantsCommand(): Command {
-  return new Command('participants')
-    .description('participants: breaker, commands in flight and queued')
+  const participants = new Command('participants').description(
+    'participants: breaker, commands in flight and queued, limits; open or close a breaker by hand',
+  );
+  participants
+    .command('breaker')
+    .description(
+      "open or close a participant's circuit breaker by hand; opened by hand, it stays open until closed by hand",
+    )
+    .argument('<name>', 'the participant')
+    .addArgument(new Argument('<state>', BREAKER_STATES.join(' or ')).choices(BREAKER_STATES))
+    .requiredOption('--reason <reason>', 'why (recorded with your key name, and logged)')
+    .addHelpText(
+      'after',
+      '\nExample:\n  skald participants breaker hotels open --reason "hotels maintenance, OPS-7"',
+    )
+    .action(
+      withContext(async (ctx, name: string, state: string, options: { reason: string }) => {
+        const participant = await ctx.api.post<Row>(
+          `/v1/participants/${encodeURIComponent(name)}/breaker`,
+          { state, reason: options.reason },
+        );
+        ctx.print(participant, (p) => {
+          const breaker = p.breaker as Row;
+          const manual = breaker.manual as Row;
+          return fields({
+            name: p.name,
+            breaker: breaker.state,
+            by: manual.actor,
+            reason: manual.reason,
+            at: manual.at,
+          });
+        });
+      }),
+    );
+  participants
+    .command('list', { isDefault: true })
+    .description('every participant commands were sent to')
     .action(
       withContext(async (ctx) => {
         const { items } = await ctx.api.get<{ items: Row[] }>('/v1/participants');
@@ -128,16 +165,25 @@ export function participantsCommand(): Command {
           table(
             list.map((p) => ({
               name: p.name,
-              breaker: (p.breaker as Row | undefined)?.state,
+              breaker: breakerColumn(p.breaker as Row),
               inFlight: `${String(p.inFlight)}/${String(p.maxInFlight)}`,
               queued: p.queued,
+              rate: ((p.limits as Row | undefined)?.ratePerSecond as number | null) ?? '-',
               held: (p.held as Row | undefined)?.error,
             })),
-            ['name', 'breaker', 'inFlight', 'queued', 'held'],
+            ['name', 'breaker', 'inFlight', 'queued', 'rate', 'held'],
           ),
         );
       }),
     );
+  return participants;
+}
+
+/** The breaker's state, and `(by hand)` while an operator holds it open. */
+function breakerColumn(breaker: Row): string {
+  const manual = breaker.manual as Row | undefined;
+  const byHand = manual?.state === 'open' && breaker.state === 'open';
+  return `${String(breaker.state)}${byHand ? ' (by hand)' : ''}`;
 }
 
 export function transactionsCommand(): Command {

@@ -1,4 +1,4 @@
-// What every feature module reads: the compiled configuration, the flow-control options, the fault
+// What every feature module reads: the compiled configuration, each participant's flow control, the fault
 // hook, who may call the API, message signing and the app's logger. Global: the composition root
 // provides them once.
 import { Module, type DynamicModule } from '@nestjs/common';
@@ -7,7 +7,7 @@ import { ApiAccess } from '../auth/api-keys';
 import { MessageSigning } from '../auth/message-signing';
 import { ORCHESTRATOR_FAULTS, type OrchestratorFaults } from '../faults/fault-points';
 import { createPinoLogger, PinoLogger } from '../logging/pino-logger';
-import { FLOW_CONTROL_OPTIONS } from '../resilience/flow-control.token';
+import { ParticipantFlowControl } from '../resilience/flow-control';
 import type { CompiledOrchestratorConfig } from './orchestrator-config';
 import { ORCHESTRATOR_CONFIG } from './orchestrator-config.token';
 
@@ -19,7 +19,10 @@ export class OrchestratorConfigModule {
       global: true,
       providers: [
         { provide: ORCHESTRATOR_CONFIG, useValue: config },
-        { provide: FLOW_CONTROL_OPTIONS, useValue: config.flowControl },
+        {
+          provide: ParticipantFlowControl,
+          useValue: new ParticipantFlowControl(config.flowControl, config.participantLimits),
+        },
         { provide: ORCHESTRATOR_FAULTS, useValue: faults },
         {
           provide: API_ACCESS,
@@ -34,7 +37,7 @@ export class OrchestratorConfigModule {
       ],
       exports: [
         ORCHESTRATOR_CONFIG,
-        FLOW_CONTROL_OPTIONS,
+        ParticipantFlowControl,
         ORCHESTRATOR_FAULTS,
         API_ACCESS,
         MessageSigning,

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError, loadOrchestratorConfig } from './orchestrator-config';
 
@@ -72,6 +75,8 @@ describe('loadOrchestratorConfig', () => {
       SKALD_BREAKER_PROBES: '2',
       SKALD_BREAKER_MODE: 'fail-fast',
       SKALD_RETRIES_PER_SECOND: '5',
+      SKALD_RATE_PER_SECOND: '50',
+      SKALD_PARTICIPANT_LIMITS: '{"cars":{"maxInFlight":4,"ratePerSecond":20}}',
       SKALD_LEASE_MS: '3000',
       SKALD_INBOX_RETENTION_MS: '60000',
       SKALD_BULK_RATE: '20',
@@ -107,6 +112,18 @@ describe('loadOrchestratorConfig', () => {
         halfOpenProbes: 2,
         mode: 'fail-fast',
         retriesPerSecond: 5,
+        ratePerSecond: 50,
+      },
+      participantLimits: {
+        cars: {
+          maxInFlight: 4,
+          failureThreshold: 3,
+          openMs: 2_000,
+          halfOpenProbes: 2,
+          mode: 'fail-fast',
+          retriesPerSecond: 5,
+          ratePerSecond: 20,
+        },
       },
       leaseMs: 3_000,
       inboxRetentionMs: 60_000,
@@ -188,5 +205,81 @@ describe('loadOrchestratorConfig', () => {
         'KAFKA_TLS must be true or false',
       ],
     );
+  });
+
+  it('gives each participant of SKALD_PARTICIPANT_LIMITS its own limits over the global ones', () => {
+    const config = loadOrchestratorConfig({
+      ...valid,
+      SKALD_RATE_PER_SECOND: '100',
+      SKALD_PARTICIPANT_LIMITS: JSON.stringify({
+        cars: { maxInFlight: 4, breaker: { failureThreshold: 2, openMs: 500 } },
+        hotels: { ratePerSecond: null, retriesPerSecond: 3 },
+      }),
+    });
+    assert.equal(config.flowControl.ratePerSecond, 100);
+    assert.deepEqual(config.participantLimits.cars, {
+      ...config.flowControl,
+      maxInFlight: 4,
+      failureThreshold: 2,
+      openMs: 500,
+    });
+    assert.deepEqual(config.participantLimits.hotels, {
+      ...config.flowControl,
+      ratePerSecond: null,
+      retriesPerSecond: 3,
+    });
+    assert.deepEqual(loadOrchestratorConfig(valid).participantLimits, {});
+  });
+
+  it('reads SKALD_PARTICIPANT_LIMITS_FILE, refuses it beside SKALD_PARTICIPANT_LIMITS', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'skald-limits-'));
+    const path = join(dir, 'limits.json');
+    writeFileSync(path, '{"cars":{"maxInFlight":2}}');
+    const config = loadOrchestratorConfig({ ...valid, SKALD_PARTICIPANT_LIMITS_FILE: path });
+    assert.equal(config.participantLimits.cars.maxInFlight, 2);
+    assert.deepEqual(
+      problemsOf({ ...valid, SKALD_PARTICIPANT_LIMITS_FILE: path, SKALD_PARTICIPANT_LIMITS: '{}' }),
+      ['set SKALD_PARTICIPANT_LIMITS or SKALD_PARTICIPANT_LIMITS_FILE, not both'],
+    );
+    writeFileSync(path, '{"cars":{"maxInFlight":0}}');
+    assert.deepEqual(problemsOf({ ...valid, SKALD_PARTICIPANT_LIMITS_FILE: path }), [
+      `SKALD_PARTICIPANT_LIMITS_FILE ${path}: participant "cars": maxInFlight must be an integer between 1 and 1000000`,
+    ]);
+    assert.match(
+      problemsOf({ ...valid, SKALD_PARTICIPANT_LIMITS_FILE: join(dir, 'missing.json') })[0],
+      /^SKALD_PARTICIPANT_LIMITS_FILE .*missing\.json cannot be read \(ENOENT\)$/,
+    );
+  });
+
+  it('refuses bad per-participant limits, naming the participant and the field', () => {
+    const limits = (value: unknown) =>
+      problemsOf({ ...valid, SKALD_PARTICIPANT_LIMITS: JSON.stringify(value) });
+    assert.deepEqual(
+      limits({
+        cars: { maxInFlight: 'four', ratePerSecond: 0, breaker: { openMs: 1.5, probes: 1 } },
+        hotels: { maxInflight: 3 },
+        'bad name': {},
+        flights: 7,
+      }),
+      [
+        'SKALD_PARTICIPANT_LIMITS: participant "cars": breaker: unknown field "probes" (known: failureThreshold, openMs, halfOpenProbes)',
+        'SKALD_PARTICIPANT_LIMITS: participant "cars": maxInFlight must be an integer between 1 and 1000000',
+        'SKALD_PARTICIPANT_LIMITS: participant "cars": ratePerSecond must be an integer between 1 and 1000000',
+        'SKALD_PARTICIPANT_LIMITS: participant "cars": breaker.openMs must be an integer between 10 and 3600000',
+        'SKALD_PARTICIPANT_LIMITS: participant "hotels": unknown field "maxInflight" (known: maxInFlight, ratePerSecond, retriesPerSecond, breaker)',
+        'SKALD_PARTICIPANT_LIMITS: participant "bad name": a name may contain only letters, digits, ".", "_" and "-"',
+        'SKALD_PARTICIPANT_LIMITS: participant "flights" must be an object of limits',
+      ],
+    );
+    assert.deepEqual(limits([1]), [
+      'SKALD_PARTICIPANT_LIMITS must be a JSON object keyed by participant name, e.g. {"cars":{"maxInFlight":4,"ratePerSecond":20}}',
+    ]);
+    assert.match(
+      problemsOf({ ...valid, SKALD_PARTICIPANT_LIMITS: '{cars' })[0],
+      /^SKALD_PARTICIPANT_LIMITS is not JSON \(/,
+    );
+    assert.deepEqual(problemsOf({ ...valid, SKALD_RATE_PER_SECOND: '0' }), [
+      'SKALD_RATE_PER_SECOND must be an integer between 1 and 1000000',
+    ]);
   });
 });

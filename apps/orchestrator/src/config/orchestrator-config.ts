@@ -20,6 +20,7 @@ import {
   type BreakerMode,
   type FlowControlOptions,
 } from '../resilience/flow-control';
+import { FLOW_LIMIT_RANGES, loadParticipantLimits } from './participant-limits';
 
 const DAY_MS = 86_400_000;
 /** SKALD_RETENTION_DAYS when unset. */
@@ -105,17 +106,17 @@ class OrchestratorEnv {
   @IntegerBetween(1, 32)
   SKALD_REPLY_CONSUMERS?: number;
 
-  /** Flow control per participant (see README "Resilience"). */
-  @IntegerBetween(1, 1_000_000)
+  /** Flow control of each participant not listed in SKALD_PARTICIPANT_LIMITS (docs/operations.md). */
+  @IntegerBetween(...FLOW_LIMIT_RANGES.maxInFlight)
   SKALD_MAX_IN_FLIGHT?: number;
 
-  @IntegerBetween(1, 1_000)
+  @IntegerBetween(...FLOW_LIMIT_RANGES.failureThreshold)
   SKALD_BREAKER_FAILURES?: number;
 
-  @IntegerBetween(10, 3_600_000)
+  @IntegerBetween(...FLOW_LIMIT_RANGES.openMs)
   SKALD_BREAKER_OPEN_MS?: number;
 
-  @IntegerBetween(1, 1_000)
+  @IntegerBetween(...FLOW_LIMIT_RANGES.halfOpenProbes)
   SKALD_BREAKER_PROBES?: number;
 
   @IsOptional()
@@ -124,8 +125,21 @@ class OrchestratorEnv {
   })
   SKALD_BREAKER_MODE?: BreakerMode;
 
-  @IntegerBetween(1, 1_000_000)
+  @IntegerBetween(...FLOW_LIMIT_RANGES.retriesPerSecond)
   SKALD_RETRIES_PER_SECOND?: number;
+
+  /** Unset: no rate limit; retries still keep to SKALD_RETRIES_PER_SECOND. */
+  @IntegerBetween(...FLOW_LIMIT_RANGES.ratePerSecond)
+  SKALD_RATE_PER_SECOND?: number;
+
+  /** Per-participant flow control, JSON keyed by participant name (participant-limits.ts). */
+  @IsOptional()
+  @IsString()
+  SKALD_PARTICIPANT_LIMITS?: string;
+
+  @IsOptional()
+  @IsString()
+  SKALD_PARTICIPANT_LIMITS_FILE?: string;
 
   /** Lease of the singleton housekeeping job, and how long reply ids stay in the inbox. */
   @IntegerBetween(500, 3_600_000)
@@ -241,8 +255,10 @@ export interface CompiledOrchestratorConfig {
   readonly relayConcurrency: number;
   /** Kafka consumers of the reply topic in this process, in one group: fetches in flight at once. */
   readonly replyConsumers: number;
-  /** Circuit breaker, bulkhead and retry budget, applied to each participant. */
+  /** Circuit breaker, bulkhead, rate limit and retry budget of each participant not in `participantLimits`. */
   readonly flowControl: FlowControlOptions;
+  /** Participants with limits of their own (SKALD_PARTICIPANT_LIMITS), every field resolved. */
+  readonly participantLimits: Readonly<Record<string, FlowControlOptions>>;
   /** Lease of the singleton housekeeping job: taken over this long after its holder stops renewing. */
   readonly leaseMs: number;
   /** Reply ids older than this are pruned from the orchestrator's inbox. */
@@ -320,6 +336,9 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv): CompiledOrchestr
     SKALD_BREAKER_PROBES: env.SKALD_BREAKER_PROBES,
     SKALD_BREAKER_MODE: env.SKALD_BREAKER_MODE,
     SKALD_RETRIES_PER_SECOND: env.SKALD_RETRIES_PER_SECOND,
+    SKALD_RATE_PER_SECOND: env.SKALD_RATE_PER_SECOND,
+    SKALD_PARTICIPANT_LIMITS: env.SKALD_PARTICIPANT_LIMITS,
+    SKALD_PARTICIPANT_LIMITS_FILE: env.SKALD_PARTICIPANT_LIMITS_FILE,
     SKALD_LEASE_MS: env.SKALD_LEASE_MS,
     SKALD_INBOX_RETENTION_MS: env.SKALD_INBOX_RETENTION_MS,
     SKALD_BULK_RATE: env.SKALD_BULK_RATE,
@@ -359,6 +378,25 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv): CompiledOrchestr
   // Kafka credentials: KAFKA_SASL_* and KAFKA_TLS_*, read as the demo and the conformance kit read them
   const kafka = kafkaCredentialsFromEnv(env);
   problems.push(...kafka.problems);
+
+  const flowControl: FlowControlOptions = {
+    maxInFlight: raw.SKALD_MAX_IN_FLIGHT ?? 1_000,
+    failureThreshold: raw.SKALD_BREAKER_FAILURES ?? 5,
+    openMs: raw.SKALD_BREAKER_OPEN_MS ?? 10_000,
+    halfOpenProbes: raw.SKALD_BREAKER_PROBES ?? 1,
+    mode: raw.SKALD_BREAKER_MODE ?? BREAKER_MODES.wait,
+    retriesPerSecond: raw.SKALD_RETRIES_PER_SECOND ?? 100,
+    ratePerSecond: raw.SKALD_RATE_PER_SECOND ?? null,
+  };
+  const limitsFile = readListFile(
+    'SKALD_PARTICIPANT_LIMITS_FILE',
+    raw.SKALD_PARTICIPANT_LIMITS_FILE,
+  );
+  const participantLimits =
+    'problem' in limitsFile
+      ? { limits: {}, problems: [limitsFile.problem] }
+      : loadParticipantLimits(raw.SKALD_PARTICIPANT_LIMITS, limitsFile.file, flowControl);
+  problems.push(...participantLimits.problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     databaseUrl: raw.DATABASE_URL,
@@ -383,14 +421,8 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv): CompiledOrchestr
     outboxBatchSize: 500,
     relayConcurrency: raw.SKALD_RELAY_CONCURRENCY ?? 4,
     replyConsumers: raw.SKALD_REPLY_CONSUMERS ?? 2,
-    flowControl: {
-      maxInFlight: raw.SKALD_MAX_IN_FLIGHT ?? 1_000,
-      failureThreshold: raw.SKALD_BREAKER_FAILURES ?? 5,
-      openMs: raw.SKALD_BREAKER_OPEN_MS ?? 10_000,
-      halfOpenProbes: raw.SKALD_BREAKER_PROBES ?? 1,
-      mode: raw.SKALD_BREAKER_MODE ?? BREAKER_MODES.wait,
-      retriesPerSecond: raw.SKALD_RETRIES_PER_SECOND ?? 100,
-    },
+    flowControl,
+    participantLimits: participantLimits.limits,
     // renewed every third of it: one statement a minute while idle
     leaseMs: raw.SKALD_LEASE_MS ?? 180_000,
     inboxRetentionMs: raw.SKALD_INBOX_RETENTION_MS ?? 7 * 24 * 3_600_000,

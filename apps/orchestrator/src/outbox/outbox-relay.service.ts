@@ -1,14 +1,15 @@
 // Relay: claim rows (SKIP LOCKED) → publish (acks=all) → delete, in one transaction per batch:
 // one statement claims, one records what Kafka acknowledged (OutboxTransaction).
 // Flow control happens here, where commands leave: each participant gets only what its breaker,
-// bulkhead and retry budget allow; the rest waits in the outbox (in Postgres, not in memory).
+// bulkhead, rate limit and retry budget allow, by its own limits or the global ones; the rest
+// waits in the outbox (in Postgres, not in memory).
 // Each topic is sent on its own: one the broker refuses is held (TopicHolds), its rows wait, and
 // every other topic keeps flowing.
 // Batches overlap (OverlappingRounds, up to `relayConcurrency`): while one waits on Kafka, the
 // next claims what it left, when the last claim came back full or more work was signalled.
 // With no round running it sleeps until woken: by a commit that queued rows (in-process signal;
 // NOTIFY from other instances), by a held topic's check, or when held-back work may go by time
-// alone (a breaker turning half-open, a retry token). The idle wait (`outboxPollMs`) is only a
+// alone (a breaker turning half-open, a rate or retry token). The idle wait (`outboxPollMs`) is only a
 // safety net.
 import {
   Inject,
@@ -36,10 +37,11 @@ import { SHUTDOWN_STEP_MS } from '../kafka/kafka.tokens';
 import { MessageSigning } from '../auth/message-signing';
 import { SkaldMetrics } from '../metrics/metrics.module';
 import {
-  retryTokenAt,
+  ParticipantFlowControl,
+  rateTokens,
   retryTokens,
   sendableAgainAt,
-  type FlowControlOptions,
+  tokenAt,
 } from '../resilience/flow-control';
 import { isTopicError } from '../kafka/kafka-errors';
 import { endSpan, startPublishSpan, withTraceParent } from '../tracing/spans';
@@ -61,6 +63,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly metrics: SkaldMetrics,
     private readonly holds: TopicHolds,
     private readonly signing: MessageSigning,
+    private readonly flow: ParticipantFlowControl,
     @Inject(ORCHESTRATOR_CONFIG) private readonly config: CompiledOrchestratorConfig,
     @Inject(ORCHESTRATOR_FAULTS) private readonly faults: OrchestratorFaults = NO_FAULTS,
   ) {
@@ -107,20 +110,21 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     const now = Date.now();
     const { published, heldUntil } = await this.store.transaction(async (tx) => {
       const { participants, records } = await tx.outbox.claim(
-        { ...this.flow, batchSize, heldTopics: this.holds.blocked() },
+        {
+          batchSize,
+          defaults: this.flow.defaults,
+          participants: this.flow.configured(),
+          heldTopics: this.holds.blocked(),
+        },
         now,
       );
-      const { send, tokensLeft, budgetHeld } = withinRetryBudget(
-        records,
-        participants,
-        now,
-        this.flow,
-      );
+      const budgets = withinBudgets(records, participants, now, this.flow);
+      const { send } = budgets;
       // the next round may claim now, while this one waits on Kafka
       claimed({ records: records.length, full: isFull(participants, send, batchSize) });
       const heldUntil = earliest([
-        ...participants.map((p) => sendableAgainAt(p, now, this.flow)),
-        ...[...budgetHeld.values()].map((tokens) => retryTokenAt(tokens, now, this.flow)),
+        ...participants.map((p) => sendableAgainAt(p, now, this.flow.of(p.name))),
+        ...budgets.tokensBackAt,
       ]);
       if (send.length === 0) return { published: 0, heldUntil };
       // ⚠ delete only after Kafka acknowledged: rows of a refused topic, or of a failed batch, stay queued
@@ -131,7 +135,8 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
         {
           outboxIds: sent.map((r) => r.id),
           commandIds: commandIdsOf(sent),
-          retryTokens: tokensLeft,
+          retryTokens: budgets.retryTokensLeft,
+          rateTokens: budgets.rateTokensLeft,
         },
         now,
       );
@@ -171,10 +176,6 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     return failures.size === 0 ? records : records.filter((r) => !failures.has(r.topic));
   }
 
-  private get flow(): FlowControlOptions {
-    return this.config.flowControl;
-  }
-
   async beforeApplicationShutdown(): Promise<void> {
     for (const unsubscribe of this.unsubscribe) unsubscribe();
     // a publish stuck on an unreachable broker is abandoned: its transaction rolls back, rows stay
@@ -201,36 +202,60 @@ function commandIdsOf(records: OutboxRecord[]): string[] {
 }
 
 /**
- * Keeps retries (attempt > 1) within each participant's retry budget. A held retry holds back the
- * rest of its saga's records in this batch too, so a saga's commands keep their order.
+ * Keeps each participant's commands within its rate limit (every attempt spends a token) and its
+ * retries (attempt > 1) within its retry budget too. A held record holds back the rest of its
+ * saga's records in this batch, so a saga's commands keep their order. `tokensBackAt`: when a
+ * participant whose bucket ran dry has a whole token again (the claim may have left its commands
+ * in the outbox for want of tokens, so nothing else would wake the relay for them).
  */
-function withinRetryBudget(
+function withinBudgets(
   claimed: OutboxRecord[],
   participants: ParticipantClaim[],
   now: number,
-  options: FlowControlOptions,
-): { send: OutboxRecord[]; tokensLeft: Map<string, number>; budgetHeld: Map<string, number> } {
-  const tokens = new Map(participants.map((p) => [p.name, retryTokens(p, now, options)]));
-  const tokensLeft = new Map<string, number>();
-  /** Participants with a retry held back (their budget is spent), and the tokens they have. */
-  const budgetHeld = new Map<string, number>();
+  flow: ParticipantFlowControl,
+) {
+  const buckets = new Map(
+    participants.map((p) => {
+      const options = flow.of(p.name);
+      return [
+        p.name,
+        {
+          options,
+          retry: retryTokens(p, now, options),
+          rate: rateTokens(p, now, options),
+          retryHeld: false,
+        },
+      ];
+    }),
+  );
+  const retryTokensLeft = new Map<string, number>();
+  const rateTokensLeft = new Map<string, number>();
   const heldSagas = new Set<string>();
   const send: OutboxRecord[] = [];
   for (const record of claimed) {
     if (heldSagas.has(record.sagaId)) continue;
-    if (record.participant !== null && (record.attempt ?? 1) > 1) {
-      const available = tokens.get(record.participant) ?? 0;
-      if (available < 1) {
+    const bucket = record.participant === null ? undefined : buckets.get(record.participant);
+    if (record.participant !== null && bucket) {
+      const retry = (record.attempt ?? 1) > 1;
+      if ((retry && bucket.retry < 1) || bucket.rate < 1) {
+        bucket.retryHeld ||= retry && bucket.retry < 1;
         heldSagas.add(record.sagaId);
-        budgetHeld.set(record.participant, available);
         continue;
       }
-      tokens.set(record.participant, available - 1);
-      tokensLeft.set(record.participant, available - 1);
+      if (retry) retryTokensLeft.set(record.participant, --bucket.retry);
+      if (bucket.options.ratePerSecond !== null) {
+        rateTokensLeft.set(record.participant, --bucket.rate);
+      }
     }
     send.push(record);
   }
-  return { send, tokensLeft, budgetHeld };
+  const tokensBackAt = [...buckets.values()].flatMap(({ options, retry, rate, retryHeld }) => [
+    ...(retryHeld ? [tokenAt(retry, now, options.retriesPerSecond)] : []),
+    ...(options.ratePerSecond !== null && rate < 1
+      ? [tokenAt(rate, now, options.ratePerSecond)]
+      : []),
+  ]);
+  return { send, retryTokensLeft, rateTokensLeft, tokensBackAt };
 }
 
 function earliest(times: (number | undefined)[]): number | undefined {

@@ -19,6 +19,8 @@ const order = defineSaga('order', { version: 1 })
 let ids = 0;
 const ctx: DecideContext = { now: 1_000, newId: () => `id-${++ids}`, random: () => 0.5 };
 const OPEN_MS = 5_000;
+const open = (...names: string[]) =>
+  new Map(names.map((n) => [n, `it is probed again within ${OPEN_MS} ms`]));
 
 /** The decision that sends `charge`: reserve has just succeeded. */
 function chargeDecision() {
@@ -47,7 +49,7 @@ function chargeDecision() {
 describe('refuseCommandsTo (fail-fast)', () => {
   it('leaves a decision alone when no participant it addresses is open', () => {
     const decision = chargeDecision();
-    const result = refuseCommandsTo(new Set(['mail']), order, decision, ctx, OPEN_MS);
+    const result = refuseCommandsTo(open('mail'), order, decision, ctx);
     assert.deepEqual(result.refused, []);
     assert.equal(result.decision, decision);
   });
@@ -55,7 +57,7 @@ describe('refuseCommandsTo (fail-fast)', () => {
   it('answers a command to an open participant with CIRCUIT_OPEN: no command, no step timeout, a retry timer', () => {
     const decision = chargeDecision();
     const [charge] = decision.commands;
-    const result = refuseCommandsTo(new Set(['payments']), order, decision, ctx, OPEN_MS);
+    const result = refuseCommandsTo(open('payments'), order, decision, ctx);
     assert.equal(result.refused.length, 1);
     assert.equal(result.refused[0].command, charge);
     assert.equal(result.refused[0].error.code, CIRCUIT_OPEN_CODE);
@@ -91,7 +93,7 @@ describe('refuseCommandsTo (fail-fast)', () => {
       { kind: 'retry-due', step: 'charge', phase: 'execute', attempt: 2 },
       ctx,
     );
-    const result = refuseCommandsTo(new Set(['payments']), order, decision, ctx, OPEN_MS);
+    const result = refuseCommandsTo(open('payments'), order, decision, ctx);
     assert.deepEqual(
       result.refused.map((r) => r.command.command),
       ['charge'],
@@ -99,7 +101,7 @@ describe('refuseCommandsTo (fail-fast)', () => {
     // the fence asks payments whether the refused charge ran: it waits for the breaker instead
     const sent = (d: typeof decision) => d.commands.map((c) => `${c.participant}:${c.command}`);
     assert.deepEqual(sent(result.decision), ['payments:skald.fence', 'stock:release']);
-    const both = refuseCommandsTo(new Set(['payments', 'stock']), order, decision, ctx, OPEN_MS);
+    const both = refuseCommandsTo(open('payments', 'stock'), order, decision, ctx);
     assert.deepEqual(
       both.refused.map((r) => r.command.command),
       ['charge', 'release'],

@@ -2,7 +2,7 @@
 // participant whose breaker is open is answered at once with a transient CIRCUIT_OPEN error
 // instead of being queued, and decide() takes it from there (a retry timer, or compensation once
 // retries are spent). In the default "wait" mode commands queue behind the breaker instead.
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { SagaTransaction } from '@skald/persistence';
 import {
   decide,
@@ -16,9 +16,9 @@ import {
   BREAKER_MODES,
   BREAKER_STATES,
   breakerState,
-  type FlowControlOptions,
+  MANUAL_BREAKER_STATES,
+  ParticipantFlowControl,
 } from './flow-control';
-import { FLOW_CONTROL_OPTIONS } from './flow-control.token';
 
 export const CIRCUIT_OPEN_CODE = 'CIRCUIT_OPEN';
 
@@ -39,7 +39,7 @@ const MAX_REFUSALS = 100;
 
 @Injectable()
 export class FailFast {
-  constructor(@Inject(FLOW_CONTROL_OPTIONS) private readonly flowControl: FlowControlOptions) {}
+  constructor(private readonly flowControl: ParticipantFlowControl) {}
 
   /**
    * Each decision with its refused commands answered. One read of the breakers for the whole
@@ -51,17 +51,20 @@ export class FailFast {
     ctx: DecideContext,
   ): Promise<(T & { refused: RefusedCommand[] })[]> {
     const awaitsAny = items.some(({ decision }) => decision.commands.some(isAwaited));
-    if (this.flowControl.mode !== BREAKER_MODES.failFast || !awaitsAny) {
+    if (this.flowControl.defaults.mode !== BREAKER_MODES.failFast || !awaitsAny) {
       return items.map((item) => ({ ...item, refused: [] }));
     }
-    const open = new Set(
+    const open = new Map(
       (await tx.participants.notClosed())
-        .filter((flow) => breakerState(flow, ctx.now, this.flowControl) === BREAKER_STATES.open)
-        .map((flow) => flow.name),
+        .filter((flow) => {
+          const options = this.flowControl.of(flow.name);
+          return breakerState(flow, ctx.now, options) === BREAKER_STATES.open;
+        })
+        .map((flow) => [flow.name, whenProbed(flow, this.flowControl.of(flow.name).openMs)]),
     );
     return items.map((item) => ({
       ...item,
-      ...refuseCommandsTo(open, item.definition, item.decision, ctx, this.flowControl.openMs),
+      ...refuseCommandsTo(open, item.definition, item.decision, ctx),
     }));
   }
 }
@@ -69,19 +72,28 @@ export class FailFast {
 /** A fence is not awaited: it waits for the breaker like any command, never fails fast. */
 const isAwaited = (command: OutgoingCommand) => command.phase !== 'fence';
 
-/** Answers the awaited commands to `open` participants one by one, deciding after each answer. */
+/** When an open breaker lets probes through, as the refusal says it. */
+function whenProbed(flow: { manualState: string | null }, openMs: number): string {
+  return flow.manualState === MANUAL_BREAKER_STATES.open
+    ? 'it was opened by hand and stays open until closed by hand'
+    : `it is probed again within ${openMs} ms`;
+}
+
+/**
+ * Answers the awaited commands to `open` participants one by one, deciding after each answer.
+ * `open`: each participant whose breaker is open, and when it lets probes through.
+ */
 export function refuseCommandsTo(
-  open: ReadonlySet<string>,
+  open: ReadonlyMap<string, string>,
   definition: SagaDefinition,
   decision: SagaDecision,
   ctx: DecideContext,
-  openMs: number,
 ): { decision: SagaDecision; refused: RefusedCommand[] } {
   const refused: RefusedCommand[] = [];
   for (let round = 0; round < MAX_REFUSALS; round++) {
     const command = decision.commands.find((c) => isAwaited(c) && open.has(c.participant));
     if (!command) break;
-    const error = circuitOpenError(command.participant, openMs);
+    const error = circuitOpenError(command.participant, open.get(command.participant) ?? '');
     refused.push({ command, error });
     const next = decide(
       definition,
@@ -108,9 +120,9 @@ export function refuseCommandsTo(
   return { decision, refused };
 }
 
-function circuitOpenError(participant: string, openMs: number) {
+function circuitOpenError(participant: string, probed: string) {
   return {
     code: CIRCUIT_OPEN_CODE,
-    message: `not sent: the circuit breaker of participant "${participant}" is open (it is probed again within ${openMs} ms)`,
+    message: `not sent: the circuit breaker of participant "${participant}" is open (${probed})`,
   };
 }

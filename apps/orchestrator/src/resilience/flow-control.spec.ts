@@ -3,10 +3,13 @@ import { describe, it } from 'node:test';
 import {
   breakerAfter,
   breakerState,
-  retryTokenAt,
+  ParticipantFlowControl,
+  rateTokens,
   retryTokens,
   sendableAgainAt,
   sendAllowance,
+  tokenAt,
+  waitReason,
   type BreakerChange,
   type FlowControlOptions,
   type ParticipantFlow,
@@ -18,6 +21,7 @@ const options: FlowControlOptions = {
   openMs: 1_000,
   halfOpenProbes: 1,
   retriesPerSecond: 10,
+  ratePerSecond: null,
   mode: 'wait',
 };
 const healthy: ParticipantFlow = {
@@ -27,6 +31,9 @@ const healthy: ParticipantFlow = {
   openedAt: null,
   retryTokens: null,
   tokensAt: null,
+  manualState: null,
+  rateTokens: null,
+  rateTokensAt: null,
 };
 
 const operation = (sagaId: string, step = 'call', phase = 'execute') => ({ sagaId, step, phase });
@@ -145,7 +152,72 @@ describe('retry budget', () => {
   });
 
   it('a spent budget has a whole token again after the refill of what it lacks', () => {
-    assert.equal(retryTokenAt(0, 1_000, options), 1_100);
-    assert.equal(retryTokenAt(0.5, 1_000, options), 1_050);
+    assert.equal(tokenAt(0, 1_000, options.retriesPerSecond), 1_100);
+    assert.equal(tokenAt(0.5, 1_000, options.retriesPerSecond), 1_050);
+  });
+});
+
+describe('rate limit (every attempt)', () => {
+  const limited = { ...options, ratePerSecond: 4 };
+
+  it('is unlimited unless set; set, it is a bucket of one second refilled at the rate', () => {
+    assert.equal(rateTokens(healthy, 0, options), Infinity);
+    assert.equal(rateTokens(healthy, 0, limited), 4);
+    const spent = { ...healthy, rateTokens: 0, rateTokensAt: 1_000 };
+    assert.equal(rateTokens(spent, 1_500, limited), 2);
+    assert.equal(rateTokens(spent, 60_000, limited), 4);
+  });
+
+  it('holds first attempts too, and says so', () => {
+    const spent = { ...healthy, rateTokens: 0.5, rateTokensAt: 1_000 };
+    assert.equal(waitReason(spent, 0, 1, 1_000, limited), 'rate-limited');
+    assert.equal(waitReason(spent, 0, 1, 1_000, options), 'queued');
+    assert.equal(waitReason(spent, 0, 1, 1_200, limited), 'queued');
+  });
+});
+
+describe('a breaker set by hand', () => {
+  const byHand = {
+    ...healthy,
+    breakerState: 'open' as const,
+    manualState: 'open' as const,
+    openedAt: 0,
+  };
+
+  it('opened by hand, stays open past openMs: no probes, no wake-up by time', () => {
+    assert.equal(breakerState(byHand, 60_000, options), 'open');
+    assert.deepEqual(sendAllowance(byHand, 0, 60_000, options), {
+      slots: 0,
+      blockedBy: 'circuit-open',
+    });
+    assert.equal(sendableAgainAt(byHand, 60_000, options), undefined);
+  });
+
+  it('opened by hand, no outcome changes it, healthy or not', () => {
+    assert.equal(
+      breakerAfter(byHand, { healthy: true, operation: operation('s1') }, 5, options),
+      undefined,
+    );
+    assert.equal(breakerAfter(byHand, failed('s1'), 5, options), undefined);
+  });
+
+  it('closed by hand, it trips on its own again', () => {
+    const closed = { ...healthy, manualState: 'closed' as const };
+    let flow: ParticipantFlow = closed;
+    for (const saga of ['a', 'b', 'c']) {
+      flow = { ...flow, ...breakerAfter(flow, failed(saga), 10, options) };
+    }
+    assert.equal(breakerState(flow, 10, options), 'open');
+  });
+});
+
+describe('ParticipantFlowControl', () => {
+  it('gives a listed participant its own options and every other one the global ones', () => {
+    const cars = { ...options, maxInFlight: 2 };
+    const flow = new ParticipantFlowControl(options, { cars });
+    assert.equal(flow.of('cars'), cars);
+    assert.equal(flow.of('hotels'), options);
+    assert.deepEqual([flow.isConfigured('cars'), flow.isConfigured('hotels')], [true, false]);
+    assert.deepEqual([...flow.configured()], [['cars', cars]]);
   });
 });

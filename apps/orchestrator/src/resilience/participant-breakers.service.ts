@@ -1,15 +1,14 @@
 // Feeds each sent command's outcome into its participant's circuit breaker, inside the engine's
 // transaction (fail-fast.ts decides which new commands fail fast while one is open).
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { ClaimedTimer, ParticipantRecord, SagaTransaction } from '@skald/persistence';
 import { SkaldMetrics } from '../metrics/metrics.module';
 import {
   BREAKER_STATES,
   breakerAfter,
+  ParticipantFlowControl,
   type BreakerOutcome,
-  type FlowControlOptions,
 } from './flow-control';
-import { FLOW_CONTROL_OPTIONS } from './flow-control.token';
 
 /** One answer (or timeout) of a participant to one operation of a saga, for its breaker. */
 export interface ParticipantOutcome extends BreakerOutcome {
@@ -22,7 +21,7 @@ export class ParticipantBreakers {
 
   constructor(
     private readonly metrics: SkaldMetrics,
-    @Inject(FLOW_CONTROL_OPTIONS) private readonly flowControl: FlowControlOptions,
+    private readonly flowControl: ParticipantFlowControl,
   ) {}
 
   /**
@@ -67,7 +66,7 @@ export class ParticipantBreakers {
   ): void {
     let state = flow;
     for (const outcome of outcomes) {
-      const change = breakerAfter(state, outcome, now, this.flowControl);
+      const change = breakerAfter(state, outcome, now, this.flowControl.of(flow.name));
       if (!change) continue;
       if (change.breakerState === BREAKER_STATES.open) {
         this.transition(

@@ -1,10 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { Gauge } from 'prom-client';
 import { SagaQueries, type ParticipantOverview } from '@skald/persistence';
 import { SkaldMetrics } from '../metrics/metrics.module';
 import { ScrapeReading } from '../metrics/scrape-reading';
-import { BREAKER_STATES, breakerState, type FlowControlOptions } from './flow-control';
-import { FLOW_CONTROL_OPTIONS } from './flow-control.token';
+import { BREAKER_STATES, breakerState, ParticipantFlowControl } from './flow-control';
 
 const BREAKER_STATE_VALUES = {
   [BREAKER_STATES.closed]: 0,
@@ -20,11 +19,7 @@ const SCRAPE_WAIT_MS = 1_000;
 export class ParticipantGauges {
   private readonly reading: ScrapeReading<ParticipantOverview[]>;
 
-  constructor(
-    metrics: SkaldMetrics,
-    queries: SagaQueries,
-    @Inject(FLOW_CONTROL_OPTIONS) flowControl: FlowControlOptions,
-  ) {
+  constructor(metrics: SkaldMetrics, queries: SagaQueries, flowControl: ParticipantFlowControl) {
     this.reading = new ScrapeReading(() => queries.participants().catch(() => []), {
       minIntervalMs: 0,
       waitMs: SCRAPE_WAIT_MS,
@@ -51,7 +46,7 @@ export class ParticipantGauges {
     gauge(
       'skald_participant_breaker_state',
       'Circuit breaker per participant: 0 closed, 1 half-open, 2 open',
-      (p, now) => BREAKER_STATE_VALUES[breakerState(p, now, flowControl)],
+      (p, now) => BREAKER_STATE_VALUES[breakerState(p, now, flowControl.of(p.name))],
     );
     gauge('skald_participant_in_flight', 'Commands sent and not yet answered', (p) => p.inFlight);
     gauge('skald_participant_queued', 'Commands waiting in the outbox', (p) => p.queued);

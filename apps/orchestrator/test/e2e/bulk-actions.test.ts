@@ -218,7 +218,10 @@ describe('bulk actions by filter (orchestrator process, real Kafka and PostgreSQ
     const refused = await jobEnded(cancel.body.id);
     assert.deepEqual([refused.succeeded, refused.failed], [0, 1]);
     assert.equal(refused.results[0].error?.code, 'ILLEGAL_TRANSITION');
-    assert.match(refused.results[0].error?.message ?? '', /only a running or paused saga can be cancelled/);
+    assert.match(
+      refused.results[0].error?.message ?? '',
+      /only a running or paused saga can be cancelled/,
+    );
     assert.equal((await skald.saga(done)).status, 'completed');
 
     const resume = await bulk<BulkJob>({ action: 'resume', filter: { createdAfter } });

@@ -259,6 +259,47 @@ describe('skald CLI against a running orchestrator', () => {
     assert.ok(Array.isArray(transactions.items));
   });
 
+  it('opens a participant’s breaker by hand with a reason, and closes it', async () => {
+    interface Shown {
+      breaker: { state: string; manual: { state: string; reason: string; actor: string } };
+    }
+    const opened = await json<Shown>([
+      'participants',
+      'breaker',
+      'museums',
+      'open',
+      '--reason',
+      'museum maintenance',
+    ]);
+    const { state, reason, actor } = opened.breaker.manual;
+    assert.deepEqual(
+      { breaker: opened.breaker.state, state, reason, actor },
+      { breaker: 'open', state: 'open', reason: 'museum maintenance', actor: 'ops' },
+    );
+    assert.match((await cli(['participants'])).stdout, /^museums +open \(by hand\) +\d+\/\d+/m);
+    const closed = await cli(['participants', 'breaker', 'museums', 'closed', '--reason', 'done']);
+    assert.equal(closed.code, 0, closed.stderr);
+    assert.match(closed.stdout, /^breaker: +closed$/m);
+    assert.match(closed.stdout, /^by: +ops$/m);
+    assert.match((await cli(['participants'])).stdout, /^museums +closed +\d+\/\d+/m);
+
+    const noReason = await cli(['participants', 'breaker', 'museums', 'open']);
+    assert.equal(noReason.code, 2);
+    assert.match(noReason.stderr, /required option '--reason <reason>' not specified/);
+    const badState = await cli(['participants', 'breaker', 'museums', 'ajar', '--reason', 'x']);
+    assert.equal(badState.code, 2);
+    assert.match(badState.stderr, /value 'ajar' is invalid for argument 'state'/);
+    const unknown = await cli(['participants', 'breaker', 'museum', 'open', '--reason', 'x']);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /404 unknown participant "museum"; known participants: .*museums/);
+    const reader = await cli(
+      ['participants', 'breaker', 'museums', 'open', '--reason', 'x'],
+      READER,
+    );
+    assert.equal(reader.code, 1);
+    assert.match(reader.stderr, /403 .*operate/);
+  });
+
   it('checks the definitions: ok exits 0; a saga of an unregistered version exits 1 with the table', async () => {
     const fine = await cli(['definitions', 'check']);
     assert.equal(fine.code, 0, fine.stderr);

@@ -159,6 +159,12 @@ describe('the OpenAPI document describes every answer (orchestrator process, rea
     assert.equal((await api.call('GET', '/v1/saga-types')).status, 200);
     assert.equal((await api.call('GET', '/v1/definitions/check')).status, 200);
     assert.equal((await api.call('GET', '/v1/participants')).status, 200);
+    for (const state of ['open', 'closed']) {
+      const set = await api.call('POST', '/v1/participants/rooms/breaker', {
+        body: { state, reason: 'maintenance' },
+      });
+      assert.equal(set.status, 200, JSON.stringify(set.body));
+    }
 
     const cancel = await api.call<Saga>('POST', `/v1/sagas/${running.id}/cancel`, {
       body: { reason: 'the guest called' },
@@ -333,6 +339,7 @@ describe('the OpenAPI document describes every answer (orchestrator process, rea
       [400, 'POST', `/v1/sagas/${done.id}/steps/reserve-room/skip-compensation`, {}],
       [400, 'POST', '/v1/transactions', { participants: [] }],
       [400, 'GET', '/v1/transactions?status=sleeping'],
+      [400, 'POST', '/v1/participants/rooms/breaker', { state: 'ajar', reason: 'x' }],
       [400, 'GET', '/v1/transactions/not-a-uuid'],
       [400, 'POST', `/v1/transactions/${tx.id}/resolve`, { outcome: 'maybe', reason: 'x' }],
       [401, 'GET', '/v1/sagas', undefined, { authorization: '' }],
@@ -346,11 +353,19 @@ describe('the OpenAPI document describes every answer (orchestrator process, rea
         { authorization: `Bearer ${READER}` },
       ],
       [403, 'POST', `/v1/transactions/${tx.id}/resolve`, {}, { authorization: `Bearer ${READER}` }],
+      [
+        403,
+        'POST',
+        '/v1/participants/rooms/breaker',
+        { state: 'open', reason: 'x' },
+        { authorization: `Bearer ${READER}` },
+      ],
       [404, 'GET', `/v1/sagas/${missing}`],
       [404, 'GET', `/v1/sagas/${missing}/history`],
       [404, 'POST', `/v1/sagas/${missing}/cancel`, {}],
       [404, 'POST', `/v1/sagas/${missing}/retry`],
       [404, 'GET', `/v1/transactions/${missing}`],
+      [404, 'POST', '/v1/participants/nobody/breaker', { state: 'open', reason: 'x' }],
       [404, 'POST', `/v1/transactions/${missing}/resolve`, { outcome: 'abort', reason: 'x' }],
       [
         409,

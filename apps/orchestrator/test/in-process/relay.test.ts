@@ -1,5 +1,6 @@
 // The relay's round trips: a batch is published in one read statement and one write statement
-// (plus BEGIN and COMMIT), however many participants, timeouts and retry tokens it touches.
+// (plus BEGIN and COMMIT), however many participants, timeouts and retry tokens it touches; and
+// the rate limit, global or a participant's own, holds first attempts back.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { command, defineSaga } from '@skald/saga';
@@ -84,4 +85,25 @@ describe('in process: the relay', () => {
       );
       assert.equal(Number(row.tokens), 3);
     }));
+
+  for (const [limits, env, sent] of [
+    ['the global rate limit', { SKALD_RATE_PER_SECOND: '2' }, 2],
+    [
+      "the participant's own rate limit",
+      { SKALD_RATE_PER_SECOND: '2', SKALD_PARTICIPANT_LIMITS: '{"alpha":{"ratePerSecond":3}}' },
+      3,
+    ],
+  ] as const) {
+    it(`sends first attempts within ${limits}; the rest wait`, () =>
+      InProcessOrchestrator.run({ sagas: [twoCalls], env }, async (skald) => {
+        for (let i = 0; i < 5; i++) await skald.engine.start({ type: 'two-calls', input: { i } });
+        await skald.publishOutbox();
+        assert.equal((await skald.queuedCommands()).length, 5 - sent);
+        // every token spent: the next command to alpha waits for the bucket to refill
+        const [alpha] = await skald.sql<{ tokens: number }>(
+          "SELECT rate_tokens AS tokens FROM skald.participant WHERE name = 'alpha'",
+        );
+        assert.ok(alpha.tokens < 1, `alpha has ${alpha.tokens} tokens left`);
+      }));
+  }
 });

@@ -96,8 +96,35 @@ export const participants: Json<paths['/v1/participants']['get']['responses'][20
       inFlight: 0,
       maxInFlight: 100,
       queued: 2,
+      limits: {
+        source: 'participant',
+        maxInFlight: 100,
+        ratePerSecond: null,
+        retriesPerSecond: 100,
+        breaker: { failureThreshold: 5, openMs: 10000, halfOpenProbes: 1, mode: 'wait' },
+      },
     },
   ],
+};
+export const breakerSet: Json<
+  paths['/v1/participants/{name}/breaker']['post']['responses'][200]
+> = {
+  name: 'rooms',
+  breaker: {
+    state: 'open',
+    consecutiveFailures: 0,
+    manual: { state: 'open', reason: 'maintenance', actor: 'ops', at: '2026-12-02T05:54:01.101Z' },
+  },
+  inFlight: 0,
+  maxInFlight: 100,
+  queued: 0,
+  limits: {
+    source: 'global',
+    maxInFlight: 100,
+    ratePerSecond: 20,
+    retriesPerSecond: 100,
+    breaker: { failureThreshold: 5, openMs: 10000, halfOpenProbes: 1, mode: 'fail-fast' },
+  },
 };
 export const sagaTypes: Json<paths['/v1/saga-types']['get']['responses'][200]> = {
   items: [{ type: 'book-stay', name: 'book-stay', version: 1, steps: ['reserve-room'], stages: [] }],

@@ -41,6 +41,24 @@ describe('orchestrator start-up', () => {
     );
   });
 
+  it('refuses bad per-participant limits, naming the participant and the field', async () => {
+    const orchestrator = await spawnOrchestrator({
+      DATABASE_URL: 'postgres://nobody@127.0.0.1:1/x',
+      KAFKA_BROKERS: '127.0.0.1:1',
+      SKALD_PARTICIPANT_LIMITS: '{"cars":{"maxInFlight":0},"hotels":{"breaker":{"openMS":5}}}',
+    });
+    assert.equal(await orchestrator.exited(), 2);
+    const output = orchestrator.output();
+    assert.match(
+      output,
+      /- SKALD_PARTICIPANT_LIMITS: participant "cars": maxInFlight must be an integer between 1 and 1000000/,
+    );
+    assert.match(
+      output,
+      /- SKALD_PARTICIPANT_LIMITS: participant "hotels": breaker: unknown field "openMS" \(known: failureThreshold, openMs, halfOpenProbes\)/,
+    );
+  });
+
   it('refuses a definition registered twice with one line and exit code 2', async () => {
     const orchestrator = await spawnOrchestrator({
       DATABASE_URL: 'postgres://nobody@127.0.0.1:1/x',
