@@ -14,7 +14,9 @@ import {
 } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { SetBreakerDto } from '../api/dto/participant.dto';
 import { PauseSagaDto, SkipStepDto } from '../api/dto/pause.dto';
+import { ManualBreakers } from '../api/manual-breakers';
 import { CancelSagaDto, SkipCompensationDto } from '../api/dto/saga.dto';
 import { ResolveTransactionDto } from '../api/dto/transaction.dto';
 import { SagaEngine } from '../engine/saga-engine.service';
@@ -46,6 +48,7 @@ export class ConsoleActionsController {
     private readonly auth: ConsoleAuth,
     private readonly engine: SagaEngine,
     private readonly pausing: SagaPausing,
+    private readonly breakers: ManualBreakers,
     private readonly coordinator: TwoPhaseCoordinator,
   ) {}
 
@@ -134,16 +137,29 @@ export class ConsoleActionsController {
       throw new NotFoundException(
         `the console has no participant action ${JSON.stringify(action)}`,
       );
-    // the scope of POST /v1/participants/:name/pause-sagas | resume-sagas
+    // the scope of POST /v1/participants/:name/breaker | pause-sagas | resume-sagas
     const { name: actor } = this.auth.authorize(req, 'operate');
-    const count =
-      (action as ParticipantAction) === 'pause-sagas'
-        ? await this.pausing.pauseSagasOf(
-            name,
-            validated(PauseSagaDto, { reason: text(form, 'reason') || undefined }).reason,
-            actor,
-          )
-        : await this.pausing.resumeSagasOf(name, actor);
+    const reason = text(form, 'reason') || undefined;
+    let count: number | undefined;
+    switch (action as ParticipantAction) {
+      case 'open-breaker':
+      case 'close-breaker': {
+        const state = action === 'open-breaker' ? 'open' : 'closed';
+        const body = validated(SetBreakerDto, { state, reason });
+        await this.breakers.set(name, { state: body.state, reason: body.reason, actor });
+        break;
+      }
+      case 'pause-sagas':
+        count = await this.pausing.pauseSagasOf(
+          name,
+          validated(PauseSagaDto, { reason }).reason,
+          actor,
+        );
+        break;
+      case 'resume-sagas':
+        count = await this.pausing.resumeSagasOf(name, actor);
+        break;
+    }
     res.redirect(303, '/console/participants' + query({ done: action, participant: name, count }));
   }
 

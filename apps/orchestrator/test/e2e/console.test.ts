@@ -385,6 +385,40 @@ describe('the console in a browser (orchestrator process, real Kafka and Postgre
     await context.close();
   });
 
+  it("opens and closes a participant's breaker by hand, with a reason, and shows its limits", async () => {
+    const { context, page } = await signedIn('ops');
+    await page.goto(`${skald.url}/console/participants`);
+    const row = page.locator('tr[data-participant="kitchen"]');
+    assert.match((await row.textContent())!, /commands\/s|no rate limit/, 'its rate limit');
+    assert.equal(
+      await page.locator('#close-breaker-kitchen').count(),
+      0,
+      'closed: nothing to close',
+    );
+    await confirmAction(
+      page,
+      page.locator('#open-breaker-kitchen'),
+      'Open breaker',
+      'kitchen refit, OPS-11',
+    );
+    await page.locator('.notice', { hasText: 'The breaker of kitchen is open, by hand' }).waitFor();
+    assert.match((await row.textContent())!, /opened by hand by\s+ops:\s+kitchen refit, OPS-11/);
+    const open = await skald.request<{ items: { name: string; breaker: { state: string } }[] }>(
+      'GET',
+      '/v1/participants',
+    );
+    assert.equal(open.body.items.find((p) => p.name === 'kitchen')?.breaker.state, 'open');
+    await confirmAction(
+      page,
+      page.locator('#close-breaker-kitchen'),
+      'Close breaker',
+      'refit done',
+    );
+    await page.locator('.notice', { hasText: 'The breaker of kitchen is closed' }).waitFor();
+    assert.match((await row.locator('.badge').first().textContent())!, /closed/);
+    await context.close();
+  });
+
   it('resolves a 2PC transaction still preparing with abort, recording the operator', async () => {
     const tx = await skald.request<{ id: string }>('POST', '/v1/transactions', {
       participants: [{ participant: 'nobody-answers', command: 'debit', payload: {} }],
