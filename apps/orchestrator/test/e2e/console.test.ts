@@ -1,50 +1,27 @@
 // The console in a real browser (Debian's chromium through playwright-core) against a real
 // orchestrator, PostgreSQL and Kafka: sign in with a key, find a failed saga from the overview,
-// see its failed steps in the graph, retry it and watch it finish; a read-only key sees no action
-// and its forged POST is refused; without keys it is open but still wants its CSRF token. Also
-// writes the screenshots docs/console.md and the README show.
+// see its failed steps in the graph, retry it and watch it finish; the timed walk-through; a
+// read-only key sees no action and its forged POST is refused; without keys it is open but still
+// wants its CSRF token. Also writes the screenshots docs/console.md and the README show. The
+// other operator actions: console-actions.test.ts.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { performance } from 'node:perf_hooks';
+import type { Locator } from 'playwright-core';
+import { OrchestratorHarness } from '@skald/testing';
 import {
-  chromium,
-  type Browser,
-  type BrowserContext,
-  type Locator,
-  type Page,
-} from 'playwright-core';
-import { OrchestratorHarness, waitUntil, type ScriptedParticipant } from '@skald/testing';
-
-const IMAGES = join(__dirname, '../../../../docs/images');
-const CHROMIUM = process.env.SKALD_CHROMIUM ?? '/usr/bin/chromium';
-const KEYS = {
-  ops: { scopes: 'read+operate', secret: `ops-${randomBytes(16).toString('hex')}` },
-  viewer: { scopes: 'read', secret: `viewer-${randomBytes(16).toString('hex')}` },
-  /** The harness's own REST calls (starting sagas, reading them). */
-  harness: { scopes: 'admin', secret: `harness-${randomBytes(16).toString('hex')}` },
-};
-const PARTICIPANTS = [
-  'rooms',
-  'kitchen',
-  'garage',
-  'cards',
-  'mail',
-  'seats',
-  'printer',
-  'warehouse',
-] as const;
+  CONSOLE_SAGAS,
+  IMAGES,
+  KEYS,
+  startConsoleStack,
+  type ConsoleStack,
+} from '../support/console-browser';
 
 describe('the console in a browser (orchestrator process, real Kafka and PostgreSQL)', () => {
-  let skald: OrchestratorHarness;
-  let participants: Record<(typeof PARTICIPANTS)[number], ScriptedParticipant>;
-  let browser: Browser;
-  /** While true the rooms refuse every release, so a declined saga ends `failed`. */
-  let roomsDown = true;
-  /** While true the printer refuses every ticket, so an issue-ticket saga fails past its pivot. */
-  let printerJammed = false;
+  let stack: ConsoleStack;
+  let skald: ConsoleStack['skald'];
+  const faults = { roomsDown: true, printerJammed: false };
   let failedId: string;
 
   const failedSaga = async (guest: string) => {
@@ -52,65 +29,18 @@ describe('the console in a browser (orchestrator process, real Kafka and Postgre
     await skald.waitForStatus(id, 'failed');
     return id;
   };
+  const signedIn = (key: keyof typeof KEYS) => stack.signedIn(key);
+  const formPost: ConsoleStack['formPost'] = (...args) => stack.formPost(...args);
 
   before(async () => {
-    skald = await OrchestratorHarness.start({
-      sagas: [join(__dirname, '../fixtures/console-sagas.ts')],
-      env: {
-        SKALD_API_KEYS: Object.entries(KEYS)
-          .map(([name, k]) => `${name}:${k.scopes}:${k.secret}`)
-          .join(','),
-      },
-      apiKey: KEYS.harness.secret,
-    });
-    participants = await skald.scriptedParticipants(PARTICIPANTS, (name) => (c) => {
-      if (name === 'rooms' && c.phase === 'compensate' && roomsDown)
-        return { outcome: 'error', code: 'ROOMS_DOWN', message: 'the room service is down' };
-      const data = (c.data ?? {}) as { decline?: boolean; hold?: boolean; jam?: boolean };
-      if (name === 'cards' && data.decline)
-        return { outcome: 'failure', code: 'CARD_DECLINED', message: 'the card was declined' };
-      if (name === 'printer' && c.command === 'print' && printerJammed)
-        return { outcome: 'failure', code: 'PRINTER_JAMMED', message: 'the printer is jammed' };
-      if (name === 'printer' && data.jam)
-        return { outcome: 'error', code: 'PRINTER_OFFLINE', message: 'the label printer is off' };
-      // the test answers these by hand, once an operator has paused the saga
-      if (name === 'warehouse' && c.phase !== 'compensate' && data.hold) return { outcome: 'none' };
-      return { outcome: 'success', data: {} };
-    });
+    stack = await startConsoleStack(faults);
+    skald = stack.skald;
     const done = await skald.startSaga('book-stay', { guest: 'ada', breakfast: true });
     await skald.startSaga('await-approval', {});
     failedId = await failedSaga('grace');
     await skald.waitForStatus(done.id, 'completed');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    mkdirSync(IMAGES, { recursive: true });
   });
-  after(async () => {
-    await browser?.close();
-    await Promise.all(Object.values(participants ?? {}).map((p) => p.stop()));
-    await skald?.stop();
-  });
-
-  /** A browser context signed in through the form with `key`'s secret. */
-  async function signedIn(
-    key: keyof typeof KEYS,
-  ): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
-    const page = await context.newPage();
-    await page.goto(`${skald.url}/console`);
-    assert.match(page.url(), /\/console\/login$/, 'without a session the console asks to sign in');
-    await page.getByLabel(/API key/).fill(KEYS[key].secret);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(/\/console$/);
-    assert.match(
-      (await page.locator('header .who').textContent())!,
-      new RegExp(`signed in as\\s+${key}`),
-    );
-    return { context, page };
-  }
-
-  /** A POST as a browser form would send it, with the context's cookies. */
-  const formPost = (context: BrowserContext, path: string, form: Record<string, string>) =>
-    context.request.post(`${skald.url}${path}`, { form, maxRedirects: 0 });
+  after(() => stack?.stop());
 
   it('answers the first GET of a saga page with its id and status, before any script', async () => {
     const login = await fetch(`${skald.url}/console/login`, {
@@ -228,7 +158,7 @@ describe('the console in a browser (orchestrator process, real Kafka and Postgre
     assert.equal(forged.status(), 403);
     assert.match(await forged.text(), /not from your console session/);
 
-    roomsDown = false;
+    faults.roomsDown = false;
     await page.getByRole('link', { name: 'Retry…' }).click();
     await page.getByRole('button', { name: 'Retry' }).click();
     await page.waitForURL(new RegExp(`/console/sagas/${failedId}\\?done=retry`));
@@ -246,10 +176,10 @@ describe('the console in a browser (orchestrator process, real Kafka and Postgre
   });
 
   it('walk-through: from the overview, finds the failed saga, opens it, retries it and sees it complete', async () => {
-    printerJammed = true;
+    faults.printerJammed = true;
     const { id } = await skald.startSaga('issue-ticket', { passenger: 'hedy' });
     await skald.waitForStatus(id, 'failed');
-    printerJammed = false; // fixed: the retry runs print-ticket again, as a new run of the step
+    faults.printerJammed = false; // fixed: the retry runs print-ticket again, as a new run of the step
     const { context, page } = await signedIn('ops');
     let clicks = 0;
     const click = async (target: Locator) => {
@@ -276,7 +206,7 @@ describe('the console in a browser (orchestrator process, real Kafka and Postgre
   });
 
   it('shows a read-only key no action, and refuses its forged POST with 403', async () => {
-    roomsDown = true;
+    faults.roomsDown = true;
     const id = await failedSaga('linus');
     const { context, page } = await signedIn('viewer');
     await page.goto(`${skald.url}/console/sagas/${id}`);
@@ -300,183 +230,13 @@ describe('the console in a browser (orchestrator process, real Kafka and Postgre
     assert.equal((await skald.saga(id)).status, 'failed', 'nothing happened');
     await context.close();
   });
-
-  /** Opens the confirmation behind `link`, fills the reason when asked, and confirms with `button`. */
-  async function confirmAction(
-    page: Page,
-    link: string | Locator,
-    button: string,
-    reason?: string,
-  ) {
-    await (typeof link === 'string' ? page.getByRole('link', { name: link }) : link).click();
-    if (reason !== undefined) await page.getByLabel(/Reason/).fill(reason);
-    await page.getByRole('button', { name: button, exact: true }).click();
-  }
-  const statusShown = (page: Page, status: string) =>
-    page.locator('[data-field="status"]', { hasText: status }).waitFor({ timeout: 30_000 });
-
-  it('pauses a running saga in the browser, and resumes it to completion', async () => {
-    const { id } = await skald.startSaga('ship-parcel', { parcel: 'p-1', hold: true });
-    const pack = await participants.warehouse.waitFor((c) => c.sagaId === id);
-    const { context, page } = await signedIn('ops');
-    await page.goto(`${skald.url}/console/sagas/${id}`);
-    assert.equal(await page.locator('#action-resume').count(), 0, 'nothing to resume yet');
-    await confirmAction(page, 'Pause…', 'Pause', 'warehouse audit, ticket OPS-7');
-    await page.waitForURL(new RegExp(`/console/sagas/${id}\\?done=pause`));
-    await statusShown(page, 'paused');
-    assert.equal(await page.locator('#action-pause').count(), 0, 'a paused saga offers no pause');
-    const paused = (await skald.history(id)).find((h) => h.type === 'paused');
-    assert.deepEqual(paused?.details, { reason: 'warehouse audit, ticket OPS-7', actor: 'ops' });
-
-    // the packing finishes while the saga is paused: its step succeeds, the saga holds
-    await participants.warehouse.reply(pack, { outcome: 'success', data: {} });
-    await waitUntil(async () => (await skald.saga(id)).steps[0].status === 'succeeded', {
-      what: 'the packing applied while paused',
-    });
-    assert.equal((await skald.saga(id)).status, 'paused');
-
-    await page.reload();
-    await confirmAction(page, 'Resume…', 'Resume');
-    await statusShown(page, 'completed');
-    assert.ok(await page.locator('ol.timeline li[data-type="resumed"]').count());
-    await context.close();
-  });
-
-  it('skips a paused skippable step with a reason, and the saga completes', async () => {
-    const { id } = await skald.startSaga('ship-parcel', { parcel: 'p-2', jam: true });
-    await skald.waitForStatus(id, 'paused');
-    const { context, page } = await signedIn('ops');
-    await page.goto(`${skald.url}/console/sagas/${id}`);
-    await confirmAction(
-      page,
-      'Skip paused step of label…',
-      'Skip paused step',
-      'labelled by hand, OPS-8',
-    );
-    await statusShown(page, 'completed');
-    const skipped = (await skald.history(id)).find((h) => h.type === 'step-skipped');
-    assert.deepEqual(skipped?.details, { reason: 'labelled by hand, OPS-8', actor: 'ops' });
-    // skipped, with its reason (its fence to the printer may still wait in the outbox)
-    const label = (await page.locator('.step[data-step="label"]').textContent())!;
-    assert.match(label, /skipped/);
-    assert.match(label, /labelled by hand, OPS-8/);
-    await context.close();
-  });
-
-  it("pauses and resumes a participant's sagas from the participants page, with the count", async () => {
-    const { id } = await skald.startSaga('ship-parcel', { parcel: 'p-3', hold: true });
-    const pack = await participants.warehouse.waitFor((c) => c.sagaId === id);
-    const { context, page } = await signedIn('ops');
-    await page.goto(`${skald.url}/console/participants`);
-    // the warehouse row's links: the table has a pair for each participant
-    await confirmAction(
-      page,
-      page.locator('#pause-sagas-warehouse'),
-      'Pause its sagas',
-      'warehouse maintenance',
-    );
-    await page.locator('.notice', { hasText: 'Paused 1 saga waiting on warehouse' }).waitFor();
-    assert.equal((await skald.saga(id)).status, 'paused');
-    await confirmAction(page, page.locator('#resume-sagas-warehouse'), 'Resume its sagas');
-    await page.locator('.notice', { hasText: 'Resumed 1 saga paused on warehouse' }).waitFor();
-    assert.equal((await skald.saga(id)).status, 'running');
-    await participants.warehouse.reply(pack, { outcome: 'success', data: {} });
-    await skald.waitForStatus(id, 'completed');
-    await context.close();
-  });
-
-  it("opens and closes a participant's breaker by hand, with a reason, and shows its limits", async () => {
-    const { context, page } = await signedIn('ops');
-    await page.goto(`${skald.url}/console/participants`);
-    const row = page.locator('tr[data-participant="kitchen"]');
-    assert.match((await row.textContent())!, /commands\/s|no rate limit/, 'its rate limit');
-    assert.equal(
-      await page.locator('#close-breaker-kitchen').count(),
-      0,
-      'closed: nothing to close',
-    );
-    await confirmAction(
-      page,
-      page.locator('#open-breaker-kitchen'),
-      'Open breaker',
-      'kitchen refit, OPS-11',
-    );
-    await page.locator('.notice', { hasText: 'The breaker of kitchen is open, by hand' }).waitFor();
-    assert.match((await row.textContent())!, /opened by hand by\s+ops:\s+kitchen refit, OPS-11/);
-    const open = await skald.request<{ items: { name: string; breaker: { state: string } }[] }>(
-      'GET',
-      '/v1/participants',
-    );
-    assert.equal(open.body.items.find((p) => p.name === 'kitchen')?.breaker.state, 'open');
-    await confirmAction(
-      page,
-      page.locator('#close-breaker-kitchen'),
-      'Close breaker',
-      'refit done',
-    );
-    await page.locator('.notice', { hasText: 'The breaker of kitchen is closed' }).waitFor();
-    assert.match((await row.locator('.badge').first().textContent())!, /closed/);
-    await context.close();
-  });
-
-  it('resolves a 2PC transaction still preparing with abort, recording the operator', async () => {
-    const tx = await skald.request<{ id: string }>('POST', '/v1/transactions', {
-      participants: [{ participant: 'nobody-answers', command: 'debit', payload: {} }],
-      timeoutMs: 3_600_000,
-    });
-    const { context, page } = await signedIn('ops');
-    await page.goto(`${skald.url}/console/transactions/${tx.body.id}`);
-    await confirmAction(page, 'Resolve (abort)…', 'Resolve', 'bank-b is gone, OPS-9');
-    await page.waitForURL(/\?done=resolve$/);
-    assert.match((await page.locator('dl.facts').textContent())!, /abort by ops:\s+bank-b is gone/);
-    const resolved = await skald.request<{ decision: string; resolution: { actor: string } }>(
-      'GET',
-      `/v1/transactions/${tx.body.id}`,
-    );
-    assert.equal(resolved.body.decision, 'abort');
-    assert.equal(resolved.body.resolution.actor, 'ops');
-    await context.close();
-  });
-
-  it('bulk-cancels a filtered set: the dry-run count first, then the job watched to its end', async () => {
-    const started = await Promise.all([1, 2, 3].map(() => skald.startSaga('await-approval', {})));
-    const { context, page } = await signedIn('ops');
-    await page.goto(`${skald.url}/console/sagas?status=running&type=await-approval`);
-    const listed = await page.locator('#saga-list-live tbody tr').count();
-    assert.equal(listed, 4, 'the three just started and the one from the set-up');
-    await page.getByLabel('Bulk action on this filter').selectOption('cancel');
-    await page.getByRole('button', { name: 'Count first…' }).click();
-    await page.waitForURL(/\/console\/bulk\?/);
-    assert.equal(await page.locator('#dry-run').getAttribute('data-count'), '4');
-    for (const { id } of started)
-      assert.equal((await skald.saga(id)).status, 'running', 'a dry run changes nothing');
-    await page.getByLabel(/Reason/).fill('approvals retired, OPS-10');
-    await page.getByRole('button', { name: 'Bulk cancel 4 sagas' }).click();
-    await page.waitForURL(/\/console\/bulk-jobs\/[0-9a-f-]+$/);
-    // the progress view refreshes itself until the job is done
-    await page
-      .locator('[data-field="status"]', { hasText: 'completed' })
-      .waitFor({ timeout: 30_000 });
-    assert.match((await page.locator('[data-field="progress"]').textContent())!, /4 of 4 done/);
-    assert.match((await page.locator('[data-field="succeeded"]').textContent())!, /4 succeeded/);
-    for (const { id } of started) {
-      assert.notEqual((await skald.saga(id)).status, 'running');
-      const cancel = (await skald.history(id)).find((h) => h.type === 'cancel-requested');
-      assert.equal(cancel?.details?.reason, 'approvals retired, OPS-10');
-      assert.equal(cancel?.details?.actor, 'ops');
-    }
-    // another saga of the type, started after the job, is not in it
-    const later = await skald.startSaga('await-approval', {});
-    assert.equal((await skald.saga(later.id)).status, 'running');
-    await context.close();
-  });
 });
 
 describe('the console without API keys (orchestrator process, real Kafka and PostgreSQL)', () => {
   let skald: OrchestratorHarness;
   before(async () => {
     skald = await OrchestratorHarness.start({
-      sagas: [join(__dirname, '../fixtures/console-sagas.ts')],
+      sagas: [CONSOLE_SAGAS],
     });
   });
   after(() => skald?.stop());
