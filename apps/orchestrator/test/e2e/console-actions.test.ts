@@ -97,33 +97,35 @@ describe("the console's operator actions in a browser (orchestrator process, rea
   it("opens and closes a participant's breaker by hand, with a reason, and shows its limits", async () => {
     const { context, page } = await signedIn('ops');
     await page.goto(`${skald.url}/console/participants`);
-    const row = page.locator('tr[data-participant="kitchen"]');
+    const row = page.locator('tr[data-participant="warehouse"]');
     assert.match((await row.textContent())!, /commands\/s|no rate limit/, 'its rate limit');
     assert.equal(
-      await page.locator('#close-breaker-kitchen').count(),
+      await page.locator('#close-breaker-warehouse').count(),
       0,
       'closed: nothing to close',
     );
     await confirmAction(
       page,
-      page.locator('#open-breaker-kitchen'),
+      page.locator('#open-breaker-warehouse'),
       'Open breaker',
-      'kitchen refit, OPS-11',
+      'warehouse refit, OPS-11',
     );
-    await page.locator('.notice', { hasText: 'The breaker of kitchen is open, by hand' }).waitFor();
-    assert.match((await row.textContent())!, /opened by hand by\s+ops:\s+kitchen refit, OPS-11/);
+    await page
+      .locator('.notice', { hasText: 'The breaker of warehouse is open, by hand' })
+      .waitFor();
+    assert.match((await row.textContent())!, /opened by hand by\s+ops:\s+warehouse refit, OPS-11/);
     const open = await skald.request<{ items: { name: string; breaker: { state: string } }[] }>(
       'GET',
       '/v1/participants',
     );
-    assert.equal(open.body.items.find((p) => p.name === 'kitchen')?.breaker.state, 'open');
+    assert.equal(open.body.items.find((p) => p.name === 'warehouse')?.breaker.state, 'open');
     await confirmAction(
       page,
-      page.locator('#close-breaker-kitchen'),
+      page.locator('#close-breaker-warehouse'),
       'Close breaker',
       'refit done',
     );
-    await page.locator('.notice', { hasText: 'The breaker of kitchen is closed' }).waitFor();
+    await page.locator('.notice', { hasText: 'The breaker of warehouse is closed' }).waitFor();
     assert.match((await row.locator('.badge').first().textContent())!, /closed/);
     await context.close();
   });
