@@ -53,6 +53,7 @@ export {
   SagaQueries,
   type FilterSample,
   type ParticipantOverview,
+  type SagaCounts,
   type SagaListFilter,
   type StateReadings,
   type WaitingCommand,

@@ -42,6 +42,14 @@ export interface StateReadings {
   outboxOldestSince: number | null;
 }
 
+/** The console overview's counts (SagaQueries.overviewCounts). */
+export interface SagaCounts {
+  /** Counted: sagas by status and type. */
+  exact: { status: string; type: string; count: number }[];
+  /** Estimated from the planner's statistics: sagas by status, for the statuses that only grow. */
+  estimated: { status: string; count: number }[];
+}
+
 export interface SagaListFilter extends SagaFilter {
   limit: number;
   /** Opaque, from a previous page's `nextCursor`. */
@@ -147,14 +155,42 @@ export class SagaQueries {
   }
 
   /**
-   * How many sagas of each type are in each status, for the console's overview: one GROUP BY
-   * over saga_instance (tens of ms at 100,000 sagas; the console asks every few seconds at most).
+   * How many sagas are in each status (by type where exact), for the console's overview, at a
+   * cost that follows the work outstanding rather than the history: on a table of `exactBelow`
+   * rows or more, the `estimate` statuses (those that only grow, like completed) are the
+   * planner's statistics scaled to the table's current size, and only the others are counted,
+   * through the status index. A smaller table, or one never analyzed, is counted exactly.
    */
-  async countsByStatusAndType(): Promise<{ status: string; type: string; count: number }[]> {
-    return this.dataSource.query(
+  async overviewCounts(query: {
+    statuses: readonly string[];
+    estimate: readonly string[];
+    exactBelow: number;
+  }): Promise<SagaCounts> {
+    // the planner's own arithmetic: rows per page at the last ANALYZE times the pages there are now
+    const rows = `(c.reltuples / greatest(c.relpages, 1) * (pg_relation_size(c.oid) / current_setting('block_size')::int))`;
+    const [stats]: { total: number; byStatus: Record<string, number> }[] =
+      await this.dataSource.query(
+        `SELECT round(${rows})::float8 AS total,
+           (SELECT coalesce(json_object_agg(m.status, round(m.freq * ${rows})), '{}'::json)
+            FROM pg_stats s, unnest(s.most_common_vals::text::text[], s.most_common_freqs) AS m(status, freq)
+            WHERE s.schemaname = 'skald' AND s.tablename = 'saga_instance' AND s.attname = 'status'
+              AND m.status = ANY($1::text[])) AS "byStatus"
+         FROM pg_class c WHERE c.oid = 'skald.saga_instance'::regclass AND c.reltuples >= 0`,
+        [query.estimate],
+      );
+    const estimated =
+      stats && stats.total >= query.exactBelow
+        ? query.estimate
+            .filter((status) => stats.byStatus[status] !== undefined)
+            .map((status) => ({ status, count: stats.byStatus[status] }))
+        : [];
+    const exactStatuses = query.statuses.filter((s) => !estimated.some((e) => e.status === s));
+    const exact: SagaCounts['exact'] = await this.dataSource.query(
       `SELECT status, type, count(*)::int AS count FROM skald.saga_instance
-       GROUP BY status, type ORDER BY status, type`,
+       WHERE status = ANY($1::text[]) GROUP BY status, type ORDER BY status, type`,
+      [exactStatuses],
     );
+    return { exact, estimated };
   }
 
   /** The `limit` oldest sagas in `status`, oldest first (the status index read backwards). */

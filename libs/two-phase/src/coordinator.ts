@@ -284,12 +284,18 @@ export function onTimer(state: TransactionState, now: number, t: CoordinatorTimi
  */
 export function resolve(
   state: TransactionState,
-  request: { outcome: TwoPhaseDecision; reason: string },
+  request: { outcome: TwoPhaseDecision; reason: string; actor?: string },
   now: number,
   t: CoordinatorTimings,
 ): Outcome {
-  const { outcome, reason } = request;
-  const resolution = { outcome, reason, at: now, unacknowledged: unacknowledgedBy(state) };
+  const { outcome, reason, actor } = request;
+  const resolution = {
+    outcome,
+    reason,
+    ...(actor === undefined ? {} : { actor }),
+    at: now,
+    unacknowledged: unacknowledgedBy(state),
+  };
   if (state.status === 'committed' || state.status === 'aborted') {
     throw new IllegalTransitionError(
       `transaction ${state.id} is already ${state.status}: there is nothing to resolve`,

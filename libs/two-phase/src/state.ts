@@ -57,6 +57,8 @@ export interface TwoPhaseError {
 export interface TransactionResolution {
   outcome: TwoPhaseDecision;
   reason: string;
+  /** The API key's name it was made with (`anonymous` without keys); absent on older rows. */
+  actor?: string;
   /** Epoch ms. */
   at: number;
   /** The participants that had not acknowledged the decision when the operator resolved it. */

@@ -45,6 +45,6 @@ import { TransactionsController } from './transactions.controller';
     { provide: APP_FILTER, useClass: ErrorFilter },
   ],
   // the console (console/) reads through the same views
-  exports: [SagaViews],
+  exports: [SagaViews, ManualBreakers],
 })
 export class ApiModule {}

@@ -14,7 +14,7 @@ import {
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiTraceParent } from './trace-parent';
 import type { Response } from 'express';
-import { RequiresScope } from '../auth/api-key.guard';
+import { Actor, RequiresScope } from '../auth/api-key.guard';
 import { TwoPhaseCoordinator } from '../two-phase/two-phase-coordinator.service';
 import {
   BeginTransactionDto,
@@ -115,8 +115,9 @@ export class TransactionsController {
   async resolve(
     @Param('id', TransactionId()) id: string,
     @Body() body: ResolveTransactionDto,
+    @Actor() actor: string,
   ): Promise<TransactionDto> {
-    await this.coordinator.resolve(id, { outcome: body.outcome, reason: body.reason });
+    await this.coordinator.resolve(id, { outcome: body.outcome, reason: body.reason, actor });
     return transactionResource(await this.coordinator.get(id));
   }
 }

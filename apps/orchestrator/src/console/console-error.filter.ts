@@ -27,10 +27,12 @@ export class ConsoleErrorFilter implements ExceptionFilter {
         : describeError(error);
     if (status >= 500)
       this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-    // a saga's own page is the way back from a failed action on it
-    const back = /^\/console\/sagas\/[^/]+\//.test(req.path)
+    // a saga's or a transaction's own page (or the participants) is the way back from a failed action
+    const back = /^\/console\/(sagas|transactions)\/[^/]+\//.test(req.path)
       ? req.path.split('/').slice(0, 4).join('/')
-      : undefined;
+      : req.path.startsWith('/console/participants/')
+        ? '/console/participants'
+        : undefined;
     res
       .status(status)
       .type('html')

@@ -4,6 +4,8 @@ import { BadRequestException } from '@nestjs/common';
 import { plainToInstance, type ClassConstructor } from 'class-transformer';
 import { isUUID, validateSync } from 'class-validator';
 import { isStorableInJsonb } from '@skald/protocol';
+import { ListSagasQueryDto } from '../api/dto/saga.dto';
+import type { SagaListParams } from './views/saga-list';
 
 /** Problems of `plain` as `dto` sees them (the API's ValidationPipe options: unknown fields refused). */
 export function problemsOf<T extends object>(
@@ -45,4 +47,22 @@ export function createdBeforeOf(age: string, now = Date.now()): string | { probl
     };
   const unit = { m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'm' | 'h' | 'd'];
   return new Date(now - Number(match[1]) * unit).toISOString();
+}
+
+/**
+ * The saga list's URL parameters as the REST list's query (`age` becomes `createdBefore`, as of
+ * now), with every problem named; a bulk action takes the same filter.
+ */
+export function sagaListQuery(params: SagaListParams): {
+  value: ListSagasQueryDto;
+  problems: string[];
+} {
+  const { age, ...rest } = params;
+  const createdBefore = age === undefined ? undefined : createdBeforeOf(age);
+  const { value, problems } = problemsOf(ListSagasQueryDto, {
+    ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)),
+    ...(typeof createdBefore === 'string' ? { createdBefore } : {}),
+  });
+  if (typeof createdBefore === 'object') problems.push(createdBefore.problem);
+  return { value, problems };
 }

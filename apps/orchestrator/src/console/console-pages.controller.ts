@@ -13,51 +13,67 @@ import {
 } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { ListSagasQueryDto } from '../api/dto/saga.dto';
 import { ListTransactionsQueryDto } from '../api/dto/transaction.dto';
 import { SagaViews } from '../api/saga-views';
 import { transactionResource } from '../api/transaction-resource';
 import { describeError } from '../api/error.filter';
+import { DefinitionCheck } from '../definitions/definition-check.service';
 import { SagaDefinitions } from '../registry/saga-definitions';
 import { TwoPhaseCoordinator } from '../two-phase/two-phase-coordinator.service';
 import { ConsoleAuth } from './console-auth';
-import type { Viewer } from './console-session';
+import { hasScope, type Viewer } from './console-session';
+import { filterOf } from './views/bulk';
 import { ConsoleErrorFilter } from './console-error.filter';
-import { assertUuid, createdBeforeOf, problemsOf } from './console-input';
+import { assertUuid, problemsOf, sagaListQuery } from './console-input';
 import { ConsoleReads } from './console-reads';
 import type { Html } from './html';
 import { page, type PageOptions } from './views/layout';
-import {
-  definitionsPage,
-  loginPage,
-  participantsPage,
-  transactionListPage,
-  transactionPage,
-} from './views/other-pages';
+import { definitionsPage, loginPage } from './views/other-pages';
 import { overviewPage } from './views/overview';
 import {
-  confirmPage,
-  SAGA_ACTIONS,
-  sagaActions,
-  sagaPage,
-  type SagaAction,
-} from './views/saga-detail';
+  PARTICIPANT_ACTIONS,
+  participantConfirmPage,
+  participantsPage,
+  type ParticipantAction,
+} from './views/participants';
+import { confirmPage, SAGA_ACTIONS, sagaActions, type SagaAction } from './views/saga-actions';
+import { sagaPage } from './views/saga-detail';
+import {
+  resolvableOutcome,
+  resolveConfirmPage,
+  transactionListPage,
+  transactionPage,
+} from './views/transactions';
 import { SAGA_LIST_PARAMS, sagaListPage, type SagaListParams } from './views/saga-list';
 
-const HtmlPage = () => Header('Content-Type', 'text/html; charset=utf-8');
-type RawQuery = Record<string, unknown>;
+export const HtmlPage = () => Header('Content-Type', 'text/html; charset=utf-8');
+export type RawQuery = Record<string, unknown>;
 
-interface RenderOptions extends Pick<PageOptions, 'title' | 'section'> {
+export interface RenderOptions extends Pick<PageOptions, 'title' | 'section'> {
   body: (viewer: Viewer) => Html | Promise<Html>;
 }
+
+/** A page for the request's viewer: `body` renders the content, the frame is the same everywhere. */
+export async function renderPage(
+  auth: ConsoleAuth,
+  req: Request,
+  res: Response,
+  options: RenderOptions,
+): Promise<string> {
+  const viewer = auth.viewer(req, res);
+  res.setHeader('Cache-Control', 'no-store');
+  const body = await options.body(viewer);
+  return page({ title: options.title, section: options.section, viewer, body }).text;
+}
+
 /** One value of a query parameter (the first, if repeated), or undefined when absent or empty. */
-const one = (q: RawQuery, name: string) => {
+export const one = (q: RawQuery, name: string) => {
   const value = Array.isArray(q[name]) ? (q[name] as unknown[])[0] : q[name];
   return typeof value === 'string' && value !== '' ? value : undefined;
 };
 
 /** The page of a query that did not parse, or of a read the database could not answer: the message, not a 500. */
-const readProblem = (error: unknown) => {
+export const readProblem = (error: unknown) => {
   const { status, message } = describeError(error);
   if (status >= 500) throw error;
   return message;
@@ -73,14 +89,11 @@ export class ConsolePagesController {
     private readonly views: SagaViews,
     private readonly definitions: SagaDefinitions,
     private readonly coordinator: TwoPhaseCoordinator,
+    private readonly definitionCheck: DefinitionCheck,
   ) {}
 
-  /** A page for the request's viewer: `body` renders the content, the frame is the same everywhere. */
-  private async render(req: Request, res: Response, options: RenderOptions): Promise<string> {
-    const viewer = this.auth.viewer(req, res);
-    res.setHeader('Cache-Control', 'no-store');
-    const body = await options.body(viewer);
-    return page({ title: options.title, section: options.section, viewer, body }).text;
+  private render(req: Request, res: Response, options: RenderOptions): Promise<string> {
+    return renderPage(this.auth, req, res, options);
   }
 
   @Get('login')
@@ -109,14 +122,8 @@ export class ConsolePagesController {
     return this.render(req, res, {
       title: 'Sagas',
       section: '/console/sagas',
-      body: async () => {
-        const { age, ...rest } = params;
-        const createdBefore = age === undefined ? undefined : createdBeforeOf(age);
-        const { value, problems } = problemsOf(ListSagasQueryDto, {
-          ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)),
-          ...(typeof createdBefore === 'string' ? { createdBefore } : {}),
-        });
-        if (typeof createdBefore === 'object') problems.push(createdBefore.problem);
+      body: async (viewer) => {
+        const { value, problems } = sagaListQuery(params);
         let listed: Awaited<ReturnType<SagaViews['list']>> | undefined;
         if (problems.length === 0)
           listed = await this.views
@@ -127,7 +134,15 @@ export class ConsolePagesController {
             });
         if (problems.length > 0) res.status(400);
         const types = [...new Set(this.definitions.list().map((d) => d.name))].sort();
-        return sagaListPage({ params, types, page: listed, problems, url: req.originalUrl });
+        return sagaListPage({
+          params,
+          types,
+          page: listed,
+          problems,
+          url: req.originalUrl,
+          // a bulk action acts on this filter, not on this page of it
+          bulkFilter: listed && hasScope(viewer, 'operate') ? filterOf(value) : undefined,
+        });
       },
     });
   }
@@ -176,7 +191,9 @@ export class ConsolePagesController {
         const saga = await this.views.saga(id);
         const action = one(q, 'action');
         const step = one(q, 'step');
-        const fits = sagaActions(saga).some((a) => a.action === action && a.step === step);
+        const fits = sagaActions(saga, this.describe(saga.type, saga.version)).some(
+          (a) => a.action === action && a.step === step,
+        );
         if (!fits)
           throw new NotFoundException(
             `no action ${JSON.stringify(action ?? '')}${step ? ` of step ${step}` : ''} fits this saga now (it is ${saga.status})`,
@@ -188,11 +205,48 @@ export class ConsolePagesController {
 
   @Get('participants')
   @HtmlPage()
-  participants(@Req() req: Request, @Res({ passthrough: true }) res: Response) {
+  participants(
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+    @Query() q: RawQuery,
+  ) {
+    const action = one(q, 'done');
+    const participant = one(q, 'participant');
+    const done =
+      action !== undefined && action in PARTICIPANT_ACTIONS && participant !== undefined
+        ? {
+            action: action as ParticipantAction,
+            participant,
+            count: Number(one(q, 'count') ?? 0) || 0,
+          }
+        : undefined;
     return this.render(req, res, {
       title: 'Participants',
       section: '/console/participants',
-      body: async () => participantsPage((await this.views.participants()).items),
+      body: async (viewer) =>
+        participantsPage((await this.views.participants()).items, viewer, done),
+    });
+  }
+
+  @Get('participants/:name/confirm')
+  @HtmlPage()
+  participantConfirm(
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+    @Param('name') name: string,
+    @Query() q: RawQuery,
+  ) {
+    const action = one(q, 'action') ?? '';
+    return this.render(req, res, {
+      title: 'Confirm',
+      section: '/console/participants',
+      body: (viewer) => {
+        if (!(action in PARTICIPANT_ACTIONS))
+          throw new NotFoundException(
+            `no action ${JSON.stringify(action)} on a participant's sagas (there are ${Object.keys(PARTICIPANT_ACTIONS).join(', ')})`,
+          );
+        return participantConfirmPage(viewer, name, action as ParticipantAction);
+      },
     });
   }
 
@@ -237,13 +291,34 @@ export class ConsolePagesController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
     @Param('id') id: string,
+    @Query() q: RawQuery,
   ) {
     return this.render(req, res, {
       title: `Transaction ${id}`,
       section: '/console/transactions',
-      body: async () => {
-        assertUuid(id, 'transaction');
-        return transactionPage(transactionResource(await this.coordinator.get(id)));
+      body: async (viewer) =>
+        transactionPage(await this.transactionOf(id), viewer, one(q, 'done') === 'resolve'),
+    });
+  }
+
+  @Get('transactions/:id/confirm')
+  @HtmlPage()
+  transactionConfirm(
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+    @Param('id') id: string,
+  ) {
+    return this.render(req, res, {
+      title: 'Confirm',
+      section: '/console/transactions',
+      body: async (viewer) => {
+        const transaction = await this.transactionOf(id);
+        const outcome = resolvableOutcome(transaction);
+        if (!outcome)
+          throw new NotFoundException(
+            `transaction ${id} is ${transaction.status}: there is nothing to resolve`,
+          );
+        return resolveConfirmPage(viewer, transaction, outcome);
       },
     });
   }
@@ -254,8 +329,17 @@ export class ConsolePagesController {
     return this.render(req, res, {
       title: 'Definitions',
       section: '/console/definitions',
-      body: () => definitionsPage(this.definitions.list().map((d) => d.describe())),
+      body: async () =>
+        definitionsPage(
+          this.definitions.list().map((d) => d.describe()),
+          await this.definitionCheck.run(),
+        ),
     });
+  }
+
+  private async transactionOf(id: string) {
+    assertUuid(id, 'transaction');
+    return transactionResource(await this.coordinator.get(id));
   }
 
   private describe(type: string, version: number) {

@@ -54,4 +54,5 @@ button.primary { background:#1f6feb; color:#fff; border-color:#1f6feb; } button.
 form.stacked { display:flex; flex-direction:column; gap:.6rem; max-width:32rem; }
 dl.facts { display:grid; grid-template-columns:max-content 1fr; gap:.2rem 1rem; margin:0; } dl.facts dt { color:var(--muted); }
 .pager { margin-top:.8rem; }
+td .meta { display:block; font-size:.85em; color:var(--muted); }
 `;

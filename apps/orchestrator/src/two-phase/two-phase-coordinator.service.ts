@@ -183,7 +183,10 @@ export class TwoPhaseCoordinator {
    * An operator resolves a transaction by hand (rules: `resolve` of @skald/two-phase); the reason
    * and time are kept on it. Throws IllegalTransitionError for a move the rules forbid.
    */
-  async resolve(id: string, request: { outcome: TwoPhaseDecision; reason: string }): Promise<void> {
+  async resolve(
+    id: string,
+    request: { outcome: TwoPhaseDecision; reason: string; actor?: string },
+  ): Promise<void> {
     const now = Date.now();
     const { outcome, was } = await this.store.transaction(async (tx) => {
       const current = await tx.lock(id);
@@ -194,7 +197,7 @@ export class TwoPhaseCoordinator {
     });
     const { state } = outcome;
     this.logger.warn(
-      `transaction ${id} (${was}) resolved by an operator with outcome ${request.outcome}, now ${state.status}; ` +
+      `transaction ${id} (${was}) resolved by ${request.actor ?? 'an operator'} with outcome ${request.outcome}, now ${state.status}; ` +
         `unacknowledged: ${state.resolution!.unacknowledged.join(', ') || 'none'}; reason: ${JSON.stringify(request.reason)}`,
     );
     this.afterCommit(outcome, was);

@@ -1,32 +1,27 @@
 // The console in a real browser (Debian's chromium through playwright-core) against a real
 // orchestrator, PostgreSQL and Kafka: sign in with a key, find a failed saga from the overview,
-// see its failed steps in the graph, retry it and watch it finish; a read-only key sees no action
-// and its forged POST is refused; without keys it is open but still wants its CSRF token. Also
-// writes the screenshots docs/console.md and the README show.
+// see its failed steps in the graph, retry it and watch it finish; the timed walk-through; a
+// read-only key sees no action and its forged POST is refused; without keys it is open but still
+// wants its CSRF token. Also writes the screenshots docs/console.md and the README show. The
+// other operator actions: console-actions.test.ts.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { OrchestratorHarness, type ScriptedParticipant } from '@skald/testing';
-
-const IMAGES = join(__dirname, '../../../../docs/images');
-const CHROMIUM = process.env.SKALD_CHROMIUM ?? '/usr/bin/chromium';
-const KEYS = {
-  ops: { scopes: 'read+operate', secret: `ops-${randomBytes(16).toString('hex')}` },
-  viewer: { scopes: 'read', secret: `viewer-${randomBytes(16).toString('hex')}` },
-  /** The harness's own REST calls (starting sagas, reading them). */
-  harness: { scopes: 'admin', secret: `harness-${randomBytes(16).toString('hex')}` },
-};
-const PARTICIPANTS = ['rooms', 'kitchen', 'garage', 'cards', 'mail'] as const;
+import { performance } from 'node:perf_hooks';
+import type { Locator } from 'playwright-core';
+import { OrchestratorHarness } from '@skald/testing';
+import {
+  CONSOLE_SAGAS,
+  IMAGES,
+  KEYS,
+  startConsoleStack,
+  type ConsoleStack,
+} from '../support/console-browser';
 
 describe('the console in a browser (orchestrator process, real Kafka and PostgreSQL)', () => {
-  let skald: OrchestratorHarness;
-  let participants: Record<(typeof PARTICIPANTS)[number], ScriptedParticipant>;
-  let browser: Browser;
-  /** While true the rooms refuse every release, so a declined saga ends `failed`. */
-  let roomsDown = true;
+  let stack: ConsoleStack;
+  let skald: ConsoleStack['skald'];
+  const faults = { roomsDown: true, printerJammed: false };
   let failedId: string;
 
   const failedSaga = async (guest: string) => {
@@ -34,58 +29,18 @@ describe('the console in a browser (orchestrator process, real Kafka and Postgre
     await skald.waitForStatus(id, 'failed');
     return id;
   };
+  const signedIn = (key: keyof typeof KEYS) => stack.signedIn(key);
+  const formPost: ConsoleStack['formPost'] = (...args) => stack.formPost(...args);
 
   before(async () => {
-    skald = await OrchestratorHarness.start({
-      sagas: [join(__dirname, '../fixtures/console-sagas.ts')],
-      env: {
-        SKALD_API_KEYS: Object.entries(KEYS)
-          .map(([name, k]) => `${name}:${k.scopes}:${k.secret}`)
-          .join(','),
-      },
-      apiKey: KEYS.harness.secret,
-    });
-    participants = await skald.scriptedParticipants(PARTICIPANTS, (name) => (c) => {
-      if (name === 'rooms' && c.phase === 'compensate' && roomsDown)
-        return { outcome: 'error', code: 'ROOMS_DOWN', message: 'the room service is down' };
-      if (name === 'cards' && (c.data as { decline?: boolean } | null)?.decline)
-        return { outcome: 'failure', code: 'CARD_DECLINED', message: 'the card was declined' };
-      return { outcome: 'success', data: {} };
-    });
+    stack = await startConsoleStack(faults);
+    skald = stack.skald;
     const done = await skald.startSaga('book-stay', { guest: 'ada', breakfast: true });
     await skald.startSaga('await-approval', {});
     failedId = await failedSaga('grace');
     await skald.waitForStatus(done.id, 'completed');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    mkdirSync(IMAGES, { recursive: true });
   });
-  after(async () => {
-    await browser?.close();
-    await Promise.all(Object.values(participants ?? {}).map((p) => p.stop()));
-    await skald?.stop();
-  });
-
-  /** A browser context signed in through the form with `key`'s secret. */
-  async function signedIn(
-    key: keyof typeof KEYS,
-  ): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
-    const page = await context.newPage();
-    await page.goto(`${skald.url}/console`);
-    assert.match(page.url(), /\/console\/login$/, 'without a session the console asks to sign in');
-    await page.getByLabel(/API key/).fill(KEYS[key].secret);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(/\/console$/);
-    assert.match(
-      (await page.locator('header .who').textContent())!,
-      new RegExp(`signed in as\\s+${key}`),
-    );
-    return { context, page };
-  }
-
-  /** A POST as a browser form would send it, with the context's cookies. */
-  const formPost = (context: BrowserContext, path: string, form: Record<string, string>) =>
-    context.request.post(`${skald.url}${path}`, { form, maxRedirects: 0 });
+  after(() => stack?.stop());
 
   it('answers the first GET of a saga page with its id and status, before any script', async () => {
     const login = await fetch(`${skald.url}/console/login`, {
@@ -119,7 +74,10 @@ describe('the console in a browser (orchestrator process, real Kafka and Postgre
       ['/console/sagas?status=failed&type=book-stay', [new RegExp(failedId)]],
       ['/console/sagas?age=1d', [/No saga matches these filters/]],
       ['/console/participants', [/data-participant="rooms"/, /data-participant="cards"/]],
-      ['/console/definitions', [/book-stay v1/, /parallel group/, /await-approval v1/]],
+      [
+        '/console/definitions',
+        [/Deploy-time check: ok/, /book-stay v1/, /parallel group/, /await-approval v1/],
+      ],
       ['/console/transactions', [new RegExp(tx.body.id)]],
       [`/console/transactions/${tx.body.id}`, [/preparing/, /nobody-answers/, /no vote yet/]],
     ];
@@ -200,7 +158,7 @@ describe('the console in a browser (orchestrator process, real Kafka and Postgre
     assert.equal(forged.status(), 403);
     assert.match(await forged.text(), /not from your console session/);
 
-    roomsDown = false;
+    faults.roomsDown = false;
     await page.getByRole('link', { name: 'Retry…' }).click();
     await page.getByRole('button', { name: 'Retry' }).click();
     await page.waitForURL(new RegExp(`/console/sagas/${failedId}\\?done=retry`));
@@ -217,8 +175,38 @@ describe('the console in a browser (orchestrator process, real Kafka and Postgre
     await context.close();
   });
 
+  it('walk-through: from the overview, finds the failed saga, opens it, retries it and sees it complete', async () => {
+    faults.printerJammed = true;
+    const { id } = await skald.startSaga('issue-ticket', { passenger: 'hedy' });
+    await skald.waitForStatus(id, 'failed');
+    faults.printerJammed = false; // fixed: the retry runs print-ticket again, as a new run of the step
+    const { context, page } = await signedIn('ops');
+    let clicks = 0;
+    const click = async (target: Locator) => {
+      clicks++;
+      await target.click();
+    };
+    const started = performance.now();
+    await click(page.locator('.card[data-status="failed"] a').first());
+    await click(page.getByRole('link', { name: id }));
+    const printTicket = page.locator('.step[data-step="print-ticket"]');
+    assert.equal(await printTicket.getAttribute('data-state'), 'failed');
+    assert.match((await page.locator('.attention').textContent())!, /PRINTER_JAMMED/);
+    await click(page.getByRole('link', { name: 'Retry…' }));
+    await click(page.getByRole('button', { name: 'Retry' }));
+    await page
+      .locator('[data-field="status"]', { hasText: 'completed' })
+      .waitFor({ timeout: 30_000 });
+    const seconds = (performance.now() - started) / 1000;
+    process.stdout.write(`walk-through: ${clicks} clicks, ${seconds.toFixed(1)} s\n`);
+    assert.equal(await printTicket.getAttribute('data-state'), 'done');
+    assert.ok(await page.locator('ol.timeline li[data-type="resumed"]').count());
+    assert.equal((await skald.saga(id)).status, 'completed');
+    await context.close();
+  });
+
   it('shows a read-only key no action, and refuses its forged POST with 403', async () => {
-    roomsDown = true;
+    faults.roomsDown = true;
     const id = await failedSaga('linus');
     const { context, page } = await signedIn('viewer');
     await page.goto(`${skald.url}/console/sagas/${id}`);
@@ -248,7 +236,7 @@ describe('the console without API keys (orchestrator process, real Kafka and Pos
   let skald: OrchestratorHarness;
   before(async () => {
     skald = await OrchestratorHarness.start({
-      sagas: [join(__dirname, '../fixtures/console-sagas.ts')],
+      sagas: [CONSOLE_SAGAS],
     });
   });
   after(() => skald?.stop());

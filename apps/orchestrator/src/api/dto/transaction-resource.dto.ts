@@ -30,6 +30,12 @@ export class TransactionResolutionDto {
   @ApiProperty({ example: 'bank-b applied the abort by hand, ticket OPS-42' })
   reason!: string;
 
+  @ApiPropertyOptional({
+    example: 'ops',
+    description: 'the API key it was made with (`anonymous` without keys)',
+  })
+  actor?: string;
+
   @ApiProperty({ format: 'date-time', example: '2026-12-02T06:10:00.000Z' })
   at!: string;
 

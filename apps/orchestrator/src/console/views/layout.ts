@@ -63,11 +63,17 @@ export const csrfField = (viewer: Viewer) =>
   html`<input type="hidden" name="csrf" value="${viewer.csrfToken}" />`;
 
 /**
- * A region that htmx refreshes every 5 s by re-requesting the page's own URL (filters included)
- * and swapping in only this region, so the reader's place and scroll stay where they are.
+ * A region that htmx refreshes every 5 s (or `everySeconds`) by re-requesting the page's own URL
+ * (filters included) and swapping in only this region, so the reader's place and scroll stay put.
  */
-export const live = (id: string, url: string, content: Html) =>
-  html`<div id="${id}" hx-get="${url}" hx-trigger="every 5s" hx-select="#${id}" hx-swap="outerHTML">
+export const live = (id: string, url: string, content: Html, everySeconds = 5) =>
+  html`<div
+    id="${id}"
+    hx-get="${url}"
+    hx-trigger="every ${everySeconds}s"
+    hx-select="#${id}"
+    hx-swap="outerHTML"
+  >
     ${content}
   </div>`;
 

@@ -1,5 +1,6 @@
 // The overview: how many sagas are where (those needing attention first), the oldest running
 // ones and why they wait, and the participants whose breaker is not closed.
+import type { SagaCounts } from '@skald/persistence';
 import type { sagaResource } from '../../api/saga-resource';
 import type { SagaViews } from '../../api/saga-views';
 import { html, path, query, type Html } from '../html';
@@ -10,7 +11,7 @@ type Saga = ReturnType<typeof sagaResource>;
 type Participant = Awaited<ReturnType<SagaViews['participants']>>['items'][number];
 
 export interface OverviewInput {
-  counts: { status: string; type: string; count: number }[];
+  counts: SagaCounts;
   oldestRunning: Saga[];
   troubledParticipants: Participant[];
 }
@@ -23,29 +24,43 @@ function waitingFor(saga: Saga): string {
   return active.map((s) => `${s.name} (${stepLabel(s.status)}, attempt ${s.attempts})`).join(', ');
 }
 
-function countCards(counts: OverviewInput['counts']): Html {
-  const statuses = [...new Set(counts.map((c) => c.status))].sort(byAttention);
+function countCards({ exact, estimated }: SagaCounts): Html {
+  const statuses = [
+    ...new Set([...exact.map((c) => c.status), ...estimated.map((c) => c.status)]),
+  ].sort(byAttention);
   if (statuses.length === 0) return html`<p class="muted">No sagas yet.</p>`;
   return html`<div class="cards">
-    ${statuses.map((status) => {
-      const ofStatus = counts.filter((c) => c.status === status);
-      const total = ofStatus.reduce((sum, c) => sum + c.count, 0);
-      return html`<div class="card" data-status="${status}">
-        <a href="${'/console/sagas' + query({ status })}"
-          ><span class="count">${total}</span>${statusBadge(status)}</a
-        >
-        <ul>
-          ${ofStatus.map(
-            (c) =>
-              html`<li>
-                <a href="${'/console/sagas' + query({ status, type: c.type })}">${c.type}</a>:
-                ${c.count}
-              </li>`,
-          )}
-        </ul>
-      </div>`;
-    })}
-  </div>`;
+      ${statuses.map((status) => {
+        const ofStatus = exact.filter((c) => c.status === status);
+        const estimate = estimated.find((c) => c.status === status);
+        const total = estimate?.count ?? ofStatus.reduce((sum, c) => sum + c.count, 0);
+        return html`<div class="card" data-status="${status}">
+          <a href="${'/console/sagas' + query({ status })}"
+            ><span
+              class="count"
+              ${estimate ? html`title="estimated from PostgreSQL's statistics, not counted"` : ''}
+              >${estimate ? '≈ ' : ''}${total.toLocaleString('en')}</span
+            >${statusBadge(status)}</a
+          >
+          <ul>
+            ${ofStatus.map(
+              (c) =>
+                html`<li>
+                  <a href="${'/console/sagas' + query({ status, type: c.type })}">${c.type}</a>:
+                  ${c.count.toLocaleString('en')}
+                </li>`,
+            )}
+          </ul>
+        </div>`;
+      })}
+    </div>
+    ${
+      estimated.length > 0 &&
+      html`<p class="muted">
+        ≈ estimated from PostgreSQL's statistics, as these statuses only grow; every other status is
+        counted.
+      </p>`
+    }`;
 }
 
 export function overviewPage({ counts, oldestRunning, troubledParticipants }: OverviewInput): Html {

@@ -1,49 +1,30 @@
 // One saga: what it is and where, why (the last error, what it waits for), its step graph and
 // history side by side, and the operator actions the viewer's scopes allow.
-import type { SagaDescription } from '@skald/saga';
+import { SAGA_STATUS, TERMINAL_SAGA_STATUSES, type SagaDescription } from '@skald/saga';
 import type { historyResource, sagaResource } from '../../api/saga-resource';
 import { hasScope, type Viewer } from '../console-session';
 import { html, path, query, type Html } from '../html';
 import { errorText, json, relativeTime, statusBadge, stepLabel } from './format';
-import { csrfField, live } from './layout';
+import { live } from './layout';
+import { SAGA_ACTIONS, sagaActions, type SagaAction } from './saga-actions';
 import { stepGraph } from './step-graph';
 import { timeline } from './timeline';
 
 type Saga = ReturnType<typeof sagaResource>;
 type History = ReturnType<typeof historyResource>;
 
-/** The operator actions of a saga, as the console names them in URLs. */
-export const SAGA_ACTIONS = {
-  cancel: { label: 'Cancel', done: 'Cancel requested' },
-  retry: { label: 'Retry', done: 'Retry requested' },
-  'skip-compensation': { label: 'Skip compensation', done: 'Compensation skipped' },
-  // Pause and resume (issue #19) join here when POST /v1/sagas/:id/pause|resume lands: one entry
-  // each, an `available` rule in sagaActions() below and a branch in ConsoleActionsController.act().
-} as const;
-export type SagaAction = keyof typeof SAGA_ACTIONS;
+/** Actions that undo or hold something are drawn as dangerous; the rest as plain buttons. */
+const GENTLE: readonly SagaAction[] = ['retry', 'resume', 'pause'];
 
-/** The actions that fit the saga's state now; each still needs `operate`, checked again on POST. */
-export function sagaActions(saga: Saga): { action: SagaAction; step?: string }[] {
-  const actions: { action: SagaAction; step?: string }[] = [];
-  if (saga.status === 'running') actions.push({ action: 'cancel' });
-  if (saga.status === 'failed') {
-    actions.push({ action: 'retry' });
-    for (const step of saga.steps)
-      if (step.status === 'compensation_failed')
-        actions.push({ action: 'skip-compensation', step: step.name });
-  }
-  return actions;
-}
-
-function actionLinks(saga: Saga, viewer: Viewer): Html {
+function actionLinks(saga: Saga, definition: SagaDescription | undefined, viewer: Viewer): Html {
   if (!hasScope(viewer, 'operate'))
     return html`<p class="muted">
       Your key (${viewer.scopes.join('+')}) can read but not act on sagas.
     </p>`;
-  const links = sagaActions(saga).map(
+  const links = sagaActions(saga, definition).map(
     ({ action, step }) =>
       html`<a
-        class="button ${action === 'retry' ? '' : 'danger'}"
+        class="button ${GENTLE.includes(action) ? '' : 'danger'}"
         id="action-${action}${step ? `-${step}` : ''}"
         href="${path`/console/sagas/${saga.id}/confirm` + query({ action, step })}"
         >${SAGA_ACTIONS[action].label}${step ? ` of ${step}` : ''}…</a
@@ -124,7 +105,7 @@ export function sagaPage({
           <dd>${relativeTime(saga.endedAt)}</dd>`
       }
     </dl>
-    ${attention(saga)} ${actionLinks(saga, viewer)}
+    ${attention(saga)} ${actionLinks(saga, definition, viewer)}
     <div class="columns">
       <section aria-labelledby="steps-title">
         <h2 id="steps-title">Steps</h2>
@@ -145,41 +126,9 @@ export function sagaPage({
         ${json(saga.data)}
       </section>
     </div>`;
-  return live('saga-live', url, content);
-}
-
-/** The confirmation step of an action: what it will do, a reason where one is asked, and the button. */
-export function confirmPage(
-  viewer: Viewer,
-  saga: Saga,
-  action: SagaAction,
-  step: string | undefined,
-): Html {
-  const target = path`/console/sagas/${saga.id}/${action}`;
-  const what: Record<SagaAction, string> = {
-    cancel: 'stops forward progress and compensates the steps done so far.',
-    retry: 'resumes it from where it stopped (as POST /v1/sagas/:id/retry does).',
-    'skip-compensation': `treats the failed compensation of ${step ?? '?'} as done, recorded with your reason.`,
-  };
-  return html`<h1>${SAGA_ACTIONS[action].label} saga <code>${saga.id}</code>?</h1>
-    <p>The saga is ${statusBadge(saga.status)}. ${SAGA_ACTIONS[action].label} ${what[action]}</p>
-    <form class="stacked" method="post" action="${target}">
-      ${csrfField(viewer)} ${step && html`<input type="hidden" name="step" value="${step}" />`}
-      ${
-        action === 'skip-compensation' &&
-        html`<label
-          >Reason (required, recorded in the history)<textarea
-            name="reason"
-            required
-            maxlength="1000"
-            rows="3"
-          ></textarea>
-        </label>`
-      }
-      ${action === 'cancel' && html`<label>Reason (optional)<textarea name="reason" maxlength="1000" rows="3"></textarea></label>`}
-      <div class="actions">
-        <button type="submit" class="primary">${SAGA_ACTIONS[action].label}</button>
-        <a class="button" href="${path`/console/sagas/${saga.id}`}">Back</a>
-      </div>
-    </form>`;
+  // right after an action, watch its effect closely until the saga settles
+  const settled =
+    saga.status === SAGA_STATUS.paused ||
+    (TERMINAL_SAGA_STATUSES as readonly string[]).includes(saga.status);
+  return live('saga-live', url, content, done && !settled ? 1 : 5);
 }

@@ -3,6 +3,8 @@ import { SAGA_STATUS, SAGA_WAIT_REASONS } from '@skald/saga';
 import type { sagaResource } from '../../api/saga-resource';
 import { html, path, query, type Html } from '../html';
 import { relativeTime, statusBadge } from './format';
+import type { SagaFilter } from '@skald/persistence';
+import { bulkForm } from './bulk';
 import { live, problem } from './layout';
 
 type Saga = ReturnType<typeof sagaResource>;
@@ -65,9 +67,18 @@ export interface SagaListInput {
   page?: { items: Saga[]; nextCursor?: string | null };
   problems: string[];
   url: string;
+  /** The filter a bulk action would act on, for a viewer who may start one. */
+  bulkFilter?: SagaFilter;
 }
 
-export function sagaListPage({ params, types, page, problems, url }: SagaListInput): Html {
+export function sagaListPage({
+  params,
+  types,
+  page,
+  problems,
+  url,
+  bulkFilter,
+}: SagaListInput): Html {
   const rows = (page?.items ?? []).map(
     (s) =>
       html`<tr>
@@ -87,8 +98,6 @@ export function sagaListPage({ params, types, page, problems, url }: SagaListInp
     html`<p class="pager">
       <a href="${'/console/sagas' + query({ ...params, cursor: page.nextCursor })}">Next page →</a>
     </p>`;
-  // Bulk actions (issue #19) go here, above the table: they act on this filter, with a dry-run
-  // count first (POST /v1/sagas/bulk with dryRun) and a progress view (GET /v1/bulk-jobs/:id).
   const table = page
     ? html`<table>
           <thead>
@@ -115,7 +124,7 @@ export function sagaListPage({ params, types, page, problems, url }: SagaListInp
         ${next}`
     : html``;
   return html`<h1>Sagas</h1>
-    ${filters(params, types)} ${problems.map(problem)}
+    ${filters(params, types)} ${problems.map(problem)} ${bulkFilter && bulkForm(bulkFilter)}
     ${params.cursor && html`<p><a href="${'/console/sagas' + query({ ...params, cursor: undefined })}">← First page</a></p>`}
     ${live('saga-list-live', url, table)}`;
 }
