@@ -5,7 +5,7 @@ import type { BulkItemDto, BulkJobDto } from '../../api/dto/bulk.dto';
 import { BULK_ACTIONS, type BulkAction } from '../../bulk/bulk-actions';
 import type { Viewer } from '../console-session';
 import { html, path, query, type Html } from '../html';
-import { count, errorText, relativeTime, statusBadge } from './format';
+import { count, dataTable, errorText, relativeTime, statusBadge } from './format';
 import { csrfField, live } from './layout';
 import { reasonField } from './saga-actions';
 
@@ -149,25 +149,18 @@ export function bulkJobPage(job: BulkJobDto, refused: BulkItemDto[]): Html {
       ${
         refused.length > 0 &&
         html`<h2>Refused</h2>
-          <table>
-            <thead>
-              <tr>
-                <th>Saga</th>
-                <th>Why</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${refused.map(
-                (r) =>
-                  html`<tr>
-                    <td>
-                      <a href="${path`/console/sagas/${r.sagaId}`}"><code>${r.sagaId}</code></a>
-                    </td>
-                    <td>${errorText(r.error)}</td>
-                  </tr>`,
-              )}
-            </tbody>
-          </table>`
+          ${dataTable(
+            ['Saga', 'Why'],
+            refused.map(
+              (r) =>
+                html`<tr>
+                  <td>
+                    <a href="${path`/console/sagas/${r.sagaId}`}"><code>${r.sagaId}</code></a>
+                  </td>
+                  <td>${errorText(r.error)}</td>
+                </tr>`,
+            ),
+          )}`
       }
       <p><a href="/console/sagas">Back to the sagas</a></p>`,
     running ? 2 : 5,

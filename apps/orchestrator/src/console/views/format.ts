@@ -79,3 +79,26 @@ export const errorText = (error: { code?: string; message?: string; step?: strin
           error.step ? html` <span class="muted">(step ${error.step})</span>` : ''
         }`
     : html`<span class="muted">none</span>`;
+
+/**
+ * A table of `rows` under `headers`. With `empty`, no rows show as one muted row saying so (the
+ * table stays, so a live region keeps its shape).
+ */
+export function dataTable(headers: readonly string[], rows: readonly Html[], empty?: string): Html {
+  const body =
+    rows.length === 0 && empty !== undefined
+      ? html`<tr>
+          <td colspan="${headers.length}" class="muted">${empty}</td>
+        </tr>`
+      : rows;
+  return html`<table>
+    <thead>
+      <tr>
+        ${headers.map((h) => html`<th>${h}</th>`)}
+      </tr>
+    </thead>
+    <tbody>
+      ${body}
+    </tbody>
+  </table>`;
+}

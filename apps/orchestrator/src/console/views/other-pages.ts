@@ -2,7 +2,7 @@
 import type { SagaDescription } from '@skald/saga';
 import type { DefinitionCheckReport } from '../../definitions/definition-report';
 import { html, query, type Html } from '../html';
-import { count, json } from './format';
+import { count, dataTable, json } from './format';
 import { problem } from './layout';
 import { stepGraph } from './step-graph';
 
@@ -22,33 +22,22 @@ function definitionCheck(report: DefinitionCheckReport): Html {
       ${report.affectedSagas} of ${count(report.unfinishedSagas, 'unfinished saga')} would break
       with the registered definitions (see docs/operations.md, definition check).
     </p>
-    <table>
-      <thead>
-        <tr>
-          <th>Kind</th>
-          <th>Type</th>
-          <th>Version</th>
-          <th>Step</th>
-          <th>Sagas</th>
-          <th>What to do</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${report.problems.map(
-          (p) =>
-            html`<tr data-problem="${p.kind}">
-              <td>${p.kind}</td>
-              <td>${p.type}</td>
-              <td>${p.version}</td>
-              <td>${p.step ?? ''}</td>
-              <td>
-                <a href="${'/console/sagas' + query({ type: p.type })}">${p.sagas}</a>
-              </td>
-              <td>${p.message}</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
+    ${dataTable(
+      ['Kind', 'Type', 'Version', 'Step', 'Sagas', 'What to do'],
+      report.problems.map(
+        (p) =>
+          html`<tr data-problem="${p.kind}">
+            <td>${p.kind}</td>
+            <td>${p.type}</td>
+            <td>${p.version}</td>
+            <td>${p.step ?? ''}</td>
+            <td>
+              <a href="${'/console/sagas' + query({ type: p.type })}">${p.sagas}</a>
+            </td>
+            <td>${p.message}</td>
+          </tr>`,
+      ),
+    )}
   </section>`;
 }
 

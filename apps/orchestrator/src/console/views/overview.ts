@@ -4,7 +4,7 @@ import type { SagaCounts } from '@skald/persistence';
 import type { sagaResource } from '../../api/saga-resource';
 import type { SagaViews } from '../../api/saga-views';
 import { html, path, query, type Html } from '../html';
-import { byAttention, relativeTime, statusBadge, stepLabel } from './format';
+import { byAttention, dataTable, relativeTime, statusBadge, stepLabel } from './format';
 import { live } from './layout';
 
 type Saga = ReturnType<typeof sagaResource>;
@@ -97,19 +97,7 @@ export function overviewPage({ counts, oldestRunning, troubledParticipants }: Ov
         <h2 id="oldest">Oldest running sagas</h2>
         ${
           oldest.length > 0
-            ? html`<table>
-                <thead>
-                  <tr>
-                    <th>Saga</th>
-                    <th>Type</th>
-                    <th>Started</th>
-                    <th>Waiting for</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${oldest}
-                </tbody>
-              </table>`
+            ? dataTable(['Saga', 'Type', 'Started', 'Waiting for'], oldest)
             : html`<p class="muted">No saga is running.</p>`
         }
       </section>
@@ -117,20 +105,10 @@ export function overviewPage({ counts, oldestRunning, troubledParticipants }: Ov
         <h2 id="breakers">Participants with an open breaker</h2>
         ${
           participants.length > 0
-            ? html`<table>
-                <thead>
-                  <tr>
-                    <th>Participant</th>
-                    <th>Breaker</th>
-                    <th>Consecutive failures</th>
-                    <th>Opened</th>
-                    <th>Queued</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${participants}
-                </tbody>
-              </table>`
+            ? dataTable(
+                ['Participant', 'Breaker', 'Consecutive failures', 'Opened', 'Queued'],
+                participants,
+              )
             : html`<p class="muted">Every breaker is closed.</p>`
         }
       </section>`,

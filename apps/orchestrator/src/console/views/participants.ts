@@ -3,7 +3,7 @@
 import type { SagaViews } from '../../api/saga-views';
 import { hasScope, type Viewer } from '../console-session';
 import { html, path, query, type Html } from '../html';
-import { count, relativeTime, statusBadge } from './format';
+import { count, dataTable, relativeTime, statusBadge } from './format';
 import { csrfField, live } from './layout';
 import { reasonField } from './saga-actions';
 
@@ -121,24 +121,20 @@ export function participantsPage(
       'participants-live',
       '/console/participants',
       rows.length > 0
-        ? html`<table>
-            <thead>
-              <tr>
-                <th>Participant</th>
-                <th>Breaker</th>
-                <th>Consecutive failures</th>
-                <th>Breaker opened</th>
-                <th>In flight</th>
-                <th>Limits</th>
-                <th>Queued</th>
-                <th>Held</th>
-                <th>Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${rows}
-            </tbody>
-          </table>`
+        ? dataTable(
+            [
+              'Participant',
+              'Breaker',
+              'Consecutive failures',
+              'Breaker opened',
+              'In flight',
+              'Limits',
+              'Queued',
+              'Held',
+              'Actions',
+            ],
+            rows,
+          )
         : html`<p class="muted">No command has been sent to any participant yet.</p>`,
     )}`;
 }

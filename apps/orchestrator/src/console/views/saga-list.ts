@@ -2,7 +2,7 @@
 import { SAGA_STATUS, SAGA_WAIT_REASONS } from '@skald/saga';
 import type { sagaResource } from '../../api/saga-resource';
 import { html, path, query, type Html } from '../html';
-import { relativeTime, statusBadge } from './format';
+import { dataTable, relativeTime, statusBadge } from './format';
 import type { SagaFilter } from '@skald/persistence';
 import { bulkForm } from './bulk';
 import { live, problem } from './layout';
@@ -99,29 +99,12 @@ export function sagaListPage({
       <a href="${'/console/sagas' + query({ ...params, cursor: page.nextCursor })}">Next page →</a>
     </p>`;
   const table = page
-    ? html`<table>
-          <thead>
-            <tr>
-              <th>Saga</th>
-              <th>Type</th>
-              <th>Status</th>
-              <th>Wait reason</th>
-              <th>Error code</th>
-              <th>Started</th>
-              <th>Updated</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${
-              rows.length > 0
-                ? rows
-                : html`<tr>
-                    <td colspan="7" class="muted">No saga matches these filters.</td>
-                  </tr>`
-            }
-          </tbody>
-        </table>
-        ${next}`
+    ? html`${dataTable(
+        ['Saga', 'Type', 'Status', 'Wait reason', 'Error code', 'Started', 'Updated'],
+        rows,
+        'No saga matches these filters.',
+      )}
+      ${next}`
     : html``;
   return html`<h1>Sagas</h1>
     ${filters(params, types)} ${problems.map(problem)} ${bulkFilter && bulkForm(bulkFilter)}

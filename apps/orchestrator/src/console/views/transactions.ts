@@ -4,7 +4,7 @@ import { TRANSACTION_STATUS } from '@skald/two-phase';
 import type { TransactionDto } from '../../api/dto/transaction-resource.dto';
 import { hasScope, type Viewer } from '../console-session';
 import { html, path, query, type Html } from '../html';
-import { errorText, json, relativeTime, statusBadge } from './format';
+import { dataTable, errorText, json, relativeTime, statusBadge } from './format';
 import { csrfField, live, problem } from './layout';
 import { reasonField } from './saga-actions';
 
@@ -62,27 +62,12 @@ export function transactionListPage({ status, page, problems, url }: Transaction
       'transactions-live',
       url,
       page
-        ? html`<table>
-              <thead>
-                <tr>
-                  <th>Transaction</th>
-                  <th>Status</th>
-                  <th>Decision</th>
-                  <th>Participants</th>
-                  <th>Started</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${
-                  rows.length > 0
-                    ? rows
-                    : html`<tr>
-                        <td colspan="5" class="muted">No transactions.</td>
-                      </tr>`
-                }
-              </tbody>
-            </table>
-            ${next}`
+        ? html`${dataTable(
+            ['Transaction', 'Status', 'Decision', 'Participants', 'Started'],
+            rows,
+            'No transactions.',
+          )}
+          ${next}`
         : html``,
     )}`;
 }
@@ -152,21 +137,7 @@ export function transactionPage(t: TransactionDto, viewer: Viewer, resolved: boo
         }
       </dl>
       <h2>Votes and acknowledgements</h2>
-      <table>
-        <thead>
-          <tr>
-            <th>Participant</th>
-            <th>Command</th>
-            <th>Vote</th>
-            <th>Acknowledgement</th>
-            <th>Error</th>
-            <th>Payload</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${rows}
-        </tbody>
-      </table>`,
+      ${dataTable(['Participant', 'Command', 'Vote', 'Acknowledgement', 'Error', 'Payload'], rows)}`,
   );
 }
 
