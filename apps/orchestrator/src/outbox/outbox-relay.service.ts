@@ -45,7 +45,7 @@ import {
 } from '../resilience/flow-control';
 import { isTopicError } from '../kafka/kafka-errors';
 import { endSpan, startPublishSpan, withTraceParent } from '../tracing/spans';
-import { OverlappingRounds, type RoundClaim } from './relay-rounds';
+import { ClaimCommitGate, OverlappingRounds, type RoundClaim } from './relay-rounds';
 import { TopicHolds } from './topic-holds';
 
 @Injectable()
@@ -53,6 +53,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   private readonly logger = new Logger(OutboxRelay.name);
   private readonly loop: WakeableLoop;
   private readonly rounds: OverlappingRounds;
+  private readonly gate = new ClaimCommitGate();
   private listener: NotificationListener | undefined;
   private unsubscribe: (() => void)[] = [];
 
@@ -108,40 +109,47 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   private async publish(claimed: (claim: RoundClaim) => void): Promise<number | undefined> {
     const batchSize = this.config.outboxBatchSize;
     const now = Date.now();
-    const { published, heldUntil } = await this.store.transaction(async (tx) => {
-      const { participants, records } = await tx.outbox.claim(
-        {
-          batchSize,
-          defaults: this.flow.defaults,
-          participants: this.flow.configured(),
-          heldTopics: this.holds.blocked(),
-        },
-        now,
-      );
-      const budgets = withinBudgets(records, participants, now, this.flow);
-      const { send } = budgets;
-      // the next round may claim now, while this one waits on Kafka
-      claimed({ records: records.length, full: isFull(participants, send, batchSize) });
-      const heldUntil = earliest([
-        ...participants.map((p) => sendableAgainAt(p, now, this.flow.of(p.name))),
-        ...budgets.tokensBackAt,
-      ]);
-      if (send.length === 0) return { published: 0, heldUntil };
-      // ⚠ delete only after Kafka acknowledged: rows of a refused topic, or of a failed batch, stay queued
-      const sent = await this.publishPerTopic(send);
-      this.metrics.observeOutboxAges(sent, Date.now());
-      this.faults.at('outbox:published');
-      await tx.outbox.dispatched(
-        {
-          outboxIds: sent.map((r) => r.id),
-          commandIds: commandIdsOf(sent),
-          retryTokens: budgets.retryTokensLeft,
-          rateTokens: budgets.rateTokensLeft,
-        },
-        now,
-      );
-      return { published: sent.length, heldUntil };
-    });
+    // held from the last write through COMMIT (ClaimCommitGate): released once it is over
+    let releaseGate: (() => void) | undefined;
+    const { published, heldUntil } = await this.store
+      .transaction(async (tx) => {
+        const { participants, records } = await this.gate.run(() =>
+          tx.outbox.claim(
+            {
+              batchSize,
+              defaults: this.flow.defaults,
+              participants: this.flow.configured(),
+              heldTopics: this.holds.blocked(),
+            },
+            now,
+          ),
+        );
+        const budgets = withinBudgets(records, participants, now, this.flow);
+        const { send } = budgets;
+        // the next round may claim now, while this one waits on Kafka
+        claimed({ records: records.length, full: isFull(participants, send, batchSize) });
+        const heldUntil = earliest([
+          ...participants.map((p) => sendableAgainAt(p, now, this.flow.of(p.name))),
+          ...budgets.tokensBackAt,
+        ]);
+        if (send.length === 0) return { published: 0, heldUntil };
+        // ⚠ delete only after Kafka acknowledged: rows of a refused topic, or of a failed batch, stay queued
+        const sent = await this.publishPerTopic(send);
+        this.metrics.observeOutboxAges(sent, Date.now());
+        this.faults.at('outbox:published');
+        await tx.outbox.dispatched(
+          {
+            outboxIds: sent.map((r) => r.id),
+            commandIds: commandIdsOf(sent),
+            retryTokens: budgets.retryTokensLeft,
+            rateTokens: budgets.rateTokensLeft,
+          },
+          now,
+        );
+        releaseGate = await this.gate.acquire();
+        return { published: sent.length, heldUntil };
+      })
+      .finally(() => releaseGate?.());
     this.metrics.outboxPublished.inc(published);
     return heldUntil;
   }
