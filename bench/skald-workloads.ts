@@ -139,7 +139,10 @@ async function drain(rig: SkaldRig, measure: Measure) {
     await sleep(250);
     progress = await skald.progress(w3Since);
   }
-  const drainSeconds = (progress.lastEndedAt - participantsReady) / 1000;
+  // from the participants' readiness, or from the first saga they ended if that came first: a
+  // small backlog can drain before the last consumer has said it joined
+  const drainSeconds =
+    (progress.lastEndedAt - Math.min(participantsReady, progress.firstEndedAt)) / 1000;
   const w3PerSaga = await measure.perSaga(w3From, progress.terminal, w3Own);
   if ((progress.byStatus.completed ?? 0) < issued)
     log(`W3: not every saga completed: ${JSON.stringify(progress.byStatus)}`);

@@ -150,8 +150,14 @@ export class SkaldUnderTest {
   /** Terminal count, statuses and the last `ended_at` of sagas created since `sinceMs`. */
   async progress(sinceMs: number) {
     this.ownQueries++;
-    const { rows } = await this.pool.query<{ status: string; n: number; last: number | null }>(
-      `SELECT status, count(*)::int AS n, (max(extract(epoch FROM ended_at)) * 1000)::float8 AS last
+    const { rows } = await this.pool.query<{
+      status: string;
+      n: number;
+      first: number | null;
+      last: number | null;
+    }>(
+      `SELECT status, count(*)::int AS n, (min(extract(epoch FROM ended_at)) * 1000)::float8 AS first,
+              (max(extract(epoch FROM ended_at)) * 1000)::float8 AS last
          FROM skald.saga_instance WHERE created_at >= to_timestamp($1 / 1000.0) GROUP BY status`,
       [sinceMs],
     );
@@ -160,6 +166,7 @@ export class SkaldUnderTest {
     return {
       byStatus,
       terminal: terminal.reduce((a, r) => a + r.n, 0),
+      firstEndedAt: Math.min(Infinity, ...terminal.map((r) => Number(r.first ?? Infinity))),
       lastEndedAt: Math.max(0, ...terminal.map((r) => Number(r.last ?? 0))),
     };
   }
