@@ -33,6 +33,7 @@ const ORCHESTRATOR_LAYERS = [
   ['resilience'],
   ['config'],
   ['kafka', 'registry'],
+  ['sending'],
   ['engine'],
   ['two-phase', 'housekeeping', 'bulk', 'definitions'],
   ['outbox', 'replies', 'timers', 'health'],

@@ -9,6 +9,7 @@ import { AddSagaWaitReason1765000000000 } from './1765000000000-AddSagaWaitReaso
 import { AddDefinitionChecksAndRetention1765100000000 } from './1765100000000-AddDefinitionChecksAndRetention';
 import { CreateBulkJobs1765200000000 } from './1765200000000-CreateBulkJobs';
 import { AddParticipantLimits1765300000000 } from './1765300000000-AddParticipantLimits';
+import { AddOutboxLease1765400000000 } from './1765400000000-AddOutboxLease';
 
 /** Every migration, oldest first. Add new ones here: the list is explicit so a build bundles them all. */
 export const migrations = [
@@ -23,4 +24,5 @@ export const migrations = [
   AddDefinitionChecksAndRetention1765100000000,
   CreateBulkJobs1765200000000,
   AddParticipantLimits1765300000000,
+  AddOutboxLease1765400000000,
 ];

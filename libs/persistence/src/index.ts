@@ -65,6 +65,7 @@ export {
   type AnsweredCommandRow,
   type ExecutionRecord,
   type NewCommandRow,
+  type QueuedCommand,
   type StoreOptions,
 } from './saga-store';
 export {
@@ -72,6 +73,7 @@ export {
   type ClaimedBatch,
   type ClaimLimits,
   type DispatchedBatch,
+  type LeaseLimits,
   type OutboxRecord,
   type ParticipantClaim,
   type SendLimits,

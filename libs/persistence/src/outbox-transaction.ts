@@ -3,7 +3,12 @@
 // ⚠ Lock order as the engine's (saga-store.ts): the relay takes no saga row; it locks timer rows
 // before execution rows (as finishSagas does) and participant rows last.
 import type { RunStatement } from './statements';
-import { IN_FLIGHT_SQL, type ParticipantWithWork } from './participant-flow';
+import {
+  IN_FLIGHT_SQL,
+  SEND_ALLOWANCE_SQL,
+  UNLEASED_SQL,
+  type ParticipantWithWork,
+} from './participant-flow';
 import { earlierDue, notifyEarliestDue, TIMER_CHANNEL, type TimerTransaction } from './timers';
 
 export interface OutboxRecord {
@@ -55,6 +60,19 @@ export interface ClaimedBatch {
   participants: ParticipantClaim[];
   /** The records claimed, oldest first. */
   records: OutboxRecord[];
+  /**
+   * When the earliest lease another process holds runs out (epoch ms): if that process died, its
+   * rows are the relay's to send from then on.
+   */
+  leasedUntil: number | undefined;
+}
+
+/** A participant's bulkhead and breaker, for a handoff's lease (no rate limit: see `lease`). */
+export interface LeaseLimits {
+  name: string;
+  maxInFlight: number;
+  halfOpenProbes: number;
+  openMs: number;
 }
 
 /** What Kafka acknowledged, to record in one statement. */
@@ -79,6 +97,8 @@ export class OutboxTransaction {
   constructor(
     private readonly run: RunStatement,
     private readonly timers: TimerTransaction,
+    /** This process, as its leases name it. */
+    private readonly leaseHolder: string,
   ) {}
 
   /**
@@ -91,14 +111,16 @@ export class OutboxTransaction {
    * (transaction-scoped advisory lock on its name, so two relays never both fill its bulkhead),
    * and a saga's records by one relay at a time (advisory lock on the saga id, so several relays,
    * or several rounds of one relay, keep per-saga order); SKIP LOCKED keeps them from publishing
-   * a row twice. It also lets the transaction commit without waiting for the WAL flush: a relay
-   * transaction lost in a crash only means publishing its rows again.
+   * a row twice. Rows a handoff leased are left to it until the lease runs out (`lease`). It also
+   * lets the transaction commit without waiting for the WAL flush: a relay transaction lost in a
+   * crash only means publishing its rows again.
    */
   async claim(limits: ClaimLimits, now: number): Promise<ClaimedBatch> {
     const sagaLock = `pg_try_advisory_xact_lock(hashtext('skald.outbox'), hashtext(saga_id::text))`;
     const rows = await this.run<{
       participants: ParticipantClaim[] | null;
       records: OutboxRecord[] | null;
+      leasedUntil: number | null;
     }>(
       `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true)),
          sending AS (
@@ -110,15 +132,11 @@ export class OutboxTransaction {
            FROM skald.participant p
            LEFT JOIN jsonb_to_recordset($8::jsonb) AS l(name text, max_in_flight int,
                        half_open_probes int, open_ms float8, rate float8) ON l.name = p.name
-           WHERE EXISTS (SELECT 1 FROM skald.outbox o WHERE o.participant = p.name)
+           WHERE EXISTS (SELECT 1 FROM skald.outbox o
+                         WHERE o.participant = p.name AND ${UNLEASED_SQL('o')})
              AND pg_try_advisory_xact_lock(hashtext('skald.participant'), hashtext(p.name))),
          allowed AS (
-           SELECT s.*, GREATEST(0, LEAST($1::int, CASE
-             WHEN s.manual_state = 'open' THEN 0
-             WHEN s.breaker_state = 'closed' THEN s.max_in_flight - s.in_flight
-             WHEN $5::timestamptz - COALESCE(s.opened_at, 'epoch') >= s.open_ms * interval '1 millisecond'
-               THEN s.half_open_probes - s.in_flight
-             ELSE 0 END,
+           SELECT s.*, GREATEST(0, LEAST($1::int, ${SEND_ALLOWANCE_SQL('s', '$5::timestamptz')},
              -- whole tokens of the rate limit's bucket: one second's worth, refilled continuously
              CASE WHEN s.rate IS NULL THEN $1::int
                ELSE floor(LEAST(GREATEST(1, s.rate), COALESCE(s.rate_tokens + GREATEST(0,
@@ -128,7 +146,8 @@ export class OutboxTransaction {
          claimed AS (
            SELECT c.* FROM allowed a CROSS JOIN LATERAL (
              SELECT * FROM skald.outbox
-             WHERE participant = a.name AND topic <> ALL($6::text[]) AND ${sagaLock}
+             WHERE participant = a.name AND topic <> ALL($6::text[]) AND ${UNLEASED_SQL('outbox')}
+               AND ${sagaLock}
              ORDER BY id LIMIT a.slots FOR UPDATE SKIP LOCKED) c
            WHERE a.slots > 0
            UNION ALL
@@ -143,7 +162,9 @@ export class OutboxTransaction {
                      'retryTokens', retry_tokens, 'tokensAt', ${MS('tokens_at')},
                      'rateTokens', rate_tokens, 'rateTokensAt', ${MS('rate_tokens_at')},
                      'inFlight', in_flight, 'slots', slots)) FROM allowed) AS participants,
-           (SELECT json_agg(${RECORD_JSON} ORDER BY id) FROM claimed) AS records
+           (SELECT json_agg(${RECORD_JSON} ORDER BY id) FROM claimed) AS records,
+           (SELECT ${MS('min(leased_until)')} FROM skald.outbox
+            WHERE leased_until > now() AND leased_by IS DISTINCT FROM $9) AS "leasedUntil"
          FROM relaxed`,
       [
         limits.batchSize,
@@ -162,9 +183,72 @@ export class OutboxTransaction {
             rate: l.ratePerSecond,
           })),
         ),
+        this.leaseHolder,
       ],
     );
-    return { participants: rows[0].participants ?? [], records: rows[0].records ?? [] };
+    return {
+      participants: rows[0].participants ?? [],
+      records: rows[0].records ?? [],
+      leasedUntil: rows[0].leasedUntil ?? undefined,
+    };
+  }
+
+  /**
+   * The handoff's lease, in one statement: this transaction's own commands (`commandIds`, queued
+   * by its earlier statements) are leased until `leasedUntil` when their participant has nothing
+   * else queued (they would overtake it), is not being claimed by a relay (the same advisory lock
+   * as `claim`, held until COMMIT), and its breaker and bulkhead have room for all of them (leased
+   * rows count as in flight). A participant's commands are leased all or none, so none of a saga's
+   * commands to it can overtake another. Returns the leased records, oldest first: once committed,
+   * the caller sends them and records them as `dispatched`. Participants with a rate limit, and
+   * retries (the retry budget), are the relay's: the caller leaves them out of `limits`.
+   */
+  async lease(
+    commandIds: readonly string[],
+    limits: readonly LeaseLimits[],
+    leasedUntil: number,
+  ): Promise<OutboxRecord[]> {
+    const rows = await this.run<{ records: OutboxRecord[] | null }>(
+      `WITH mine AS (
+         SELECT participant, count(*)::int AS n FROM skald.outbox
+         WHERE command_id = ANY($1::uuid[]) GROUP BY participant),
+       sending AS (
+         SELECT p.*, ${IN_FLIGHT_SQL} AS in_flight, l.max_in_flight, l.half_open_probes, l.open_ms,
+                m.n
+         FROM skald.participant p
+         JOIN mine m ON m.participant = p.name
+         JOIN jsonb_to_recordset($2::jsonb)
+           AS l(name text, max_in_flight int, half_open_probes int, open_ms float8) ON l.name = p.name
+         WHERE NOT EXISTS (SELECT 1 FROM skald.outbox o
+                           WHERE o.participant = p.name AND o.command_id <> ALL($1::uuid[])
+                             AND ${UNLEASED_SQL('o')})),
+       allowed AS (
+         SELECT name FROM sending s
+         -- CASE: the lock is tried only where there is room (a lock taken for nothing would
+         -- keep relays off the participant until COMMIT)
+         WHERE CASE WHEN s.n <= ${SEND_ALLOWANCE_SQL('s', 'now()')}
+           THEN pg_try_advisory_xact_lock(hashtext('skald.participant'), hashtext(s.name))
+           ELSE false END),
+       leased AS (
+         UPDATE skald.outbox SET leased_until = $3, leased_by = $4
+         WHERE command_id = ANY($1::uuid[]) AND participant IN (SELECT name FROM allowed)
+         RETURNING *)
+       SELECT json_agg(${RECORD_JSON} ORDER BY id) AS records FROM leased`,
+      [
+        commandIds,
+        JSON.stringify(
+          limits.map((l) => ({
+            name: l.name,
+            max_in_flight: l.maxInFlight,
+            half_open_probes: l.halfOpenProbes,
+            open_ms: l.openMs,
+          })),
+        ),
+        new Date(leasedUntil),
+        this.leaseHolder,
+      ],
+    );
+    return rows[0]?.records ?? [];
   }
 
   /**
@@ -185,8 +269,11 @@ export class OutboxTransaction {
     // the target list is evaluated in order: participants first, as the engine's transactions lock
     // them (a reply's read, a timer's claim) before they write executions and timers; the other
     // way round, a reply applied while its command's dispatch is recorded deadlocks with it
+    // committed without waiting for the WAL flush, as a claim's transaction (a dispatch lost in a
+    // crash only means sending its commands again); it may run as a transaction of its own
     const rows = await this.run<{ dueAt: number | null }>(
-      `WITH armed AS (
+      `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true)),
+       armed AS (
          UPDATE skald.timer SET due_at = $2::timestamptz + delay_ms * interval '1 millisecond'
          WHERE command_id = ANY($1::uuid[]) AND due_at IS NULL
          RETURNING due_at),
@@ -208,9 +295,20 @@ export class OutboxTransaction {
        SELECT (SELECT count(*) FROM budgets) AS budgets,
               (SELECT "dueAt" FROM earliest) AS "dueAt",
               (SELECT count(*) FROM sent) AS sent,
-              (SELECT count(*) FROM deleted) AS deleted`,
+              (SELECT count(*) FROM deleted) AS deleted
+       FROM relaxed`,
       [batch.commandIds, new Date(now), batch.outboxIds, JSON.stringify(budgets), TIMER_CHANNEL],
     );
     this.timers.earliestDue = earlierDue(this.timers.earliestDue, rows[0]?.dueAt ?? undefined);
+  }
+
+  /** Gives leased rows back to the relays (a handoff that could not send them). */
+  async release(outboxIds: readonly string[]): Promise<void> {
+    await this.run(
+      `WITH released AS (UPDATE skald.outbox SET leased_until = NULL, leased_by = NULL
+                         WHERE id = ANY($1::bigint[]) RETURNING 1)
+       SELECT count(*) FROM released`,
+      [outboxIds],
+    );
   }
 }

@@ -68,9 +68,30 @@ export const PARTICIPANT_JSON_COLUMNS = `p.name, p.breaker_state AS "breakerStat
   ${MS('p.tokens_at')} AS "tokensAt", p.rate_tokens AS "rateTokens",
   ${MS('p.rate_tokens_at')} AS "rateTokensAt"`;
 
-/** Commands of a participant sent and neither answered nor timed out (the bulkhead's count). */
-export const IN_FLIGHT_SQL = `(SELECT count(*)::int FROM skald.step_execution e
-  WHERE e.participant = p.name AND e.dispatched_at IS NOT NULL AND e.released_at IS NULL)`;
+/** An outbox row `o` no live handoff is sending: a relay may claim it. */
+export const UNLEASED_SQL = (o: string) =>
+  `(${o}.leased_until IS NULL OR ${o}.leased_until <= now())`;
+
+/**
+ * Commands of participant `p` sent and neither answered nor timed out, and those a handoff has
+ * leased to send (the bulkhead's count).
+ */
+export const IN_FLIGHT_SQL = `((SELECT count(*)::int FROM skald.step_execution e
+  WHERE e.participant = p.name AND e.dispatched_at IS NOT NULL AND e.released_at IS NULL)
+  + (SELECT count(*)::int FROM skald.outbox o
+     WHERE o.leased_until > now() AND o.participant = p.name))`;
+
+/**
+ * How many more commands the breaker and the bulkhead let participant `s` have in flight now
+ * (negative when over): `s` has the participant's row with its `in_flight`, `max_in_flight`,
+ * `half_open_probes` and `open_ms`; `now` is a timestamptz. A breaker opened by hand allows none.
+ */
+export const SEND_ALLOWANCE_SQL = (s: string, now: string) => `CASE
+  WHEN ${s}.manual_state = 'open' THEN 0
+  WHEN ${s}.breaker_state = 'closed' THEN ${s}.max_in_flight - ${s}.in_flight
+  WHEN ${now} - COALESCE(${s}.opened_at, 'epoch') >= ${s}.open_ms * interval '1 millisecond'
+    THEN ${s}.half_open_probes - ${s}.in_flight
+  ELSE 0 END`;
 
 export function toParticipantRecord<T extends ParticipantRow>(
   row: T,

@@ -55,6 +55,7 @@ export class SagaTransaction {
   private history: (HistoryEntry & { sagaId: string; at: Date })[] = [];
   private readonly executions: StepExecutions;
   private relaysNotified = false;
+  private readonly commands: QueuedCommand[] = [];
 
   constructor(
     manager: EntityManager,
@@ -68,7 +69,7 @@ export class SagaTransaction {
     this.timers = new TimerTransaction(this.writes);
     this.executions = new StepExecutions(this.writes);
     this.writes.beforeRun((statement) => this.queueHistory(statement));
-    this.outbox = new OutboxTransaction(run, this.timers);
+    this.outbox = new OutboxTransaction(run, this.timers, notifyAs);
     this.bulkItems = new BulkItemTransaction(this.writes);
   }
 
@@ -169,10 +170,17 @@ export class SagaTransaction {
     this.history.push(...entries.map((entry) => ({ ...entry, at: new Date(now) })));
   }
 
+  /** The commands this transaction queued in the outbox so far (a handoff may lease them). */
+  get queuedCommands(): readonly QueuedCommand[] {
+    return this.commands;
+  }
+
   /** Queues each command's execution row and its Kafka record in the outbox. */
   insertCommands(commands: NewCommandRow[], now: number): void {
     if (commands.length === 0) return;
     this.executions.insert(commands, now);
+    for (const { commandId, participant, attempt, topic } of commands)
+      this.commands.push({ commandId, participant, attempt, topic });
     const parameters: unknown[] = [
       JSON.stringify(commands.map((c, ord) => ({ ord, ...c }))),
       new Date(now),
@@ -245,6 +253,14 @@ export class SagaTransaction {
   }
 }
 
+/** A command a transaction queued in the outbox. */
+export interface QueuedCommand {
+  commandId: string;
+  participant: string;
+  attempt: number;
+  topic: string;
+}
+
 export interface StoreOptions {
   /**
    * The payload of this store's outbox notifications, so a relay can skip the ones its own process
@@ -290,6 +306,28 @@ export class SagaStore {
     for (const name of tx.participants.registered) this.knownParticipants.add(name);
     this.dueTimes.emit(tx.timers.earliestDue);
     return result;
+  }
+
+  /**
+   * Runs `work` on a connection of its own outside any transaction: each of its statements commits
+   * by itself (a handoff's dispatch, once the engine's transaction has committed).
+   */
+  async autocommit<T>(work: (tx: SagaTransaction) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      const tx = new SagaTransaction(
+        runner.manager,
+        this.knownParticipants,
+        this.notifyAs,
+        this.preparedStatements,
+      );
+      const value = await work(tx);
+      await tx.flush();
+      this.dueTimes.emit(tx.timers.earliestDue);
+      return value;
+    } finally {
+      await runner.release();
+    }
   }
 
   /** Calls `listener` after each commit that set timers' due times, with the earliest (ms since epoch). */

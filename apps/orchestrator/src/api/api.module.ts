@@ -7,7 +7,6 @@ import { ApiKeyGuard } from '../auth/api-key.guard';
 import { BulkModule } from '../bulk/bulk.module';
 import { DefinitionsModule } from '../definitions/definitions.module';
 import { EngineModule } from '../engine/engine.module';
-import { OutboxModule } from '../outbox/outbox.module';
 import { ManualBreakers } from './manual-breakers';
 import { TwoPhaseModule } from '../two-phase/two-phase.module';
 import { BulkController } from './bulk.controller';
@@ -20,7 +19,7 @@ import { SagasController } from './sagas.controller';
 import { TransactionsController } from './transactions.controller';
 
 @Module({
-  imports: [EngineModule, OutboxModule, TwoPhaseModule, BulkModule, DefinitionsModule],
+  imports: [EngineModule, TwoPhaseModule, BulkModule, DefinitionsModule],
   controllers: [
     SagasController,
     SagaTypesController,

@@ -6,7 +6,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { SagaQueries, SagaStore } from '@skald/persistence';
 import { participantsOf } from '@skald/saga';
-import { OutboxSignal } from '../engine/outbox-signal';
+import { OutboxSignal } from '../sending/outbox-signal';
 import { SkaldMetrics } from '../metrics/metrics.module';
 import { SagaDefinitions } from '../registry/saga-definitions';
 import { ParticipantUnknownError } from '../resilience/errors';

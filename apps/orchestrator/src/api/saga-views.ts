@@ -3,7 +3,7 @@ import { SagaQueries, type SagaListFilter, type SagaRecord } from '@skald/persis
 import { commandTopic } from '@skald/protocol';
 import type { CompiledOrchestratorConfig } from '../config/orchestrator-config';
 import { ORCHESTRATOR_CONFIG } from '../config/orchestrator-config.token';
-import { TopicHolds } from '../outbox/topic-holds';
+import { TopicHolds } from '../sending/topic-holds';
 import {
   breakerState,
   ParticipantFlowControl,

@@ -68,6 +68,7 @@ describe('loadOrchestratorConfig', () => {
       SKALD_BODY_LIMIT: '2mb',
       SKALD_TIMER_POLL_MS: '50',
       SKALD_RELAY_CONCURRENCY: '3',
+      SKALD_COMMAND_HANDOFF: 'false',
       SKALD_REPLY_CONSUMERS: '5',
       SKALD_MAX_IN_FLIGHT: '16',
       SKALD_BREAKER_FAILURES: '3',
@@ -104,6 +105,7 @@ describe('loadOrchestratorConfig', () => {
       outboxPollMs: 60_000,
       outboxBatchSize: 500,
       relayConcurrency: 3,
+      commandHandoff: false,
       replyConsumers: 5,
       flowControl: {
         maxInFlight: 16,

@@ -48,6 +48,11 @@ export interface CompiledOrchestratorConfig {
   readonly outboxBatchSize: number;
   /** Relay batches in flight at once (each holds a connection while it waits on Kafka). */
   readonly relayConcurrency: number;
+  /**
+   * The engine sends the commands it queued itself once committed, where no queue or budget
+   * needs the relay (SKALD_COMMAND_HANDOFF; sending/command-handoff.ts).
+   */
+  readonly commandHandoff: boolean;
   /** Kafka consumers of the reply topic in this process, in one group: fetches in flight at once. */
   readonly replyConsumers: number;
   /** Circuit breaker, bulkhead, rate limit and retry budget of each participant not in `participantLimits`. */
@@ -116,6 +121,7 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv): CompiledOrchestr
     SKALD_MIGRATIONS_RUN: env.SKALD_MIGRATIONS_RUN,
     SKALD_DB_POOL_SIZE: env.SKALD_DB_POOL_SIZE,
     SKALD_DB_PREPARED_STATEMENTS: env.SKALD_DB_PREPARED_STATEMENTS,
+    SKALD_COMMAND_HANDOFF: env.SKALD_COMMAND_HANDOFF,
     LOG_LEVEL: env.LOG_LEVEL,
     SKALD_INSTANCE_ID: env.SKALD_INSTANCE_ID,
     SKALD_SAGAS: env.SKALD_SAGAS,
@@ -215,6 +221,7 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv): CompiledOrchestr
     outboxPollMs: 60_000,
     outboxBatchSize: 500,
     relayConcurrency: raw.SKALD_RELAY_CONCURRENCY ?? 4,
+    commandHandoff: raw.SKALD_COMMAND_HANDOFF ?? true,
     replyConsumers: raw.SKALD_REPLY_CONSUMERS ?? 2,
     flowControl,
     participantLimits: participantLimits.limits,

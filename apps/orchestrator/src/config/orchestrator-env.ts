@@ -61,6 +61,11 @@ export class OrchestratorEnv {
   @IsBoolean({ message: 'SKALD_DB_PREPARED_STATEMENTS must be true or false' })
   SKALD_DB_PREPARED_STATEMENTS?: boolean;
 
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'SKALD_COMMAND_HANDOFF must be true or false' })
+  SKALD_COMMAND_HANDOFF?: boolean;
+
   /** Comma-separated paths of compiled modules exporting saga definitions. */
   @IsOptional()
   @IsString()

@@ -5,12 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Span } from '@opentelemetry/api';
 import { isRetryable, type ReplyEnvelope } from '@skald/protocol';
-import {
-  SagaStore,
-  type SagaRecord,
-  type SagaTransaction,
-  type TimerRecord,
-} from '@skald/persistence';
+import { type SagaRecord, type SagaTransaction, type TimerRecord } from '@skald/persistence';
 import {
   decide,
   initialState,
@@ -29,7 +24,7 @@ import { SagaDefinitions } from '../registry/saga-definitions';
 import { endingSpans, startSagaSpan, traceParentOf } from '../tracing/spans';
 import { IdempotencyConflictError, SagaNotFoundError } from './errors';
 import { GroupCommit, type ItemOutcome } from './group-commit';
-import { OutboxSignal } from './outbox-signal';
+import { CommandHandoff } from '../sending/command-handoff';
 import {
   applyReplies,
   type DecidedSaga,
@@ -90,12 +85,11 @@ export class SagaEngine {
   );
 
   constructor(
-    private readonly store: SagaStore,
     private readonly definitions: SagaDefinitions,
     private readonly writer: SagaWriter,
     private readonly failFast: FailFast,
     private readonly breakers: ParticipantBreakers,
-    private readonly outbox: OutboxSignal,
+    private readonly handoff: CommandHandoff,
     private readonly metrics: SkaldMetrics,
     @Inject(ORCHESTRATOR_FAULTS) private readonly faults: OrchestratorFaults = NO_FAULTS,
   ) {}
@@ -142,7 +136,7 @@ export class SagaEngine {
     decided: { definition: SagaDefinition; decision: SagaDecision; base: SagaBase }[],
     ctx: DecideContext,
   ): Promise<ItemOutcome<StartResult>[]> {
-    return this.store.transaction(async (tx) => {
+    return this.handoff.transaction(async (tx) => {
       const resolved = await this.failFast.resolve(tx, decided, ctx);
       const sagas = await this.writer.write(
         tx,
@@ -183,7 +177,7 @@ export class SagaEngine {
     { refuseUnsigned, receivedAt = Date.now() }: ReplyOptions = {},
   ): Promise<ReplyResult[]> {
     const ctx = decideContext();
-    const outcome = await this.store.transaction(async (tx) => {
+    const outcome = await this.handoff.transaction(async (tx) => {
       const read = await tx.readReplies(
         replies.map(({ id, correlationId, sagaId, outcome }) => ({
           id,
@@ -221,7 +215,7 @@ export class SagaEngine {
   /** Fires one due timer, if any (claimed with SKIP LOCKED, so instances share them). */
   async fireDueTimer(): Promise<boolean> {
     const ctx = decideContext();
-    const fired = await this.store.transaction(async (tx) => {
+    const fired = await this.handoff.transaction(async (tx) => {
       const claimed = await tx.claimDueTimer(ctx.now);
       if (!claimed) return undefined;
       const { timer, saga: stored } = claimed;
@@ -261,9 +255,8 @@ export class SagaEngine {
       return { sagas, released, timedOut };
     });
     if (fired?.timedOut) this.metrics.stepAnswered(fired.timedOut, 'timeout', ctx.now);
+    // a bulkhead slot it freed wakes the relay if commands wait for one (CommandHandoff)
     this.committed(fired?.sagas ?? []);
-    // a bulkhead slot came free: commands waiting for it may go now
-    if (fired?.released) this.outbox.signal();
     return fired !== undefined;
   }
 
@@ -275,7 +268,7 @@ export class SagaEngine {
    */
   async act(sagaId: string, event: OperatorEvent, options: ActOptions = {}): Promise<SagaRecord> {
     const ctx = decideContext();
-    const { saga, written } = await this.store.transaction(async (tx) => {
+    const { saga, written } = await this.handoff.transaction(async (tx) => {
       const stored = await tx.lockSaga(sagaId);
       if (!stored) throw new SagaNotFoundError(sagaId);
       if (options.within && !(await options.within(tx))) return { saga: stored, written: false };
@@ -320,7 +313,6 @@ export class SagaEngine {
 
   private afterCommit(saga: SagaRecord): void {
     this.faults.at('saga:committed', saga);
-    this.outbox.signal();
     this.logger.debug(
       { ...sagaLogFields(saga), status: saga.status },
       `saga ${saga.id} (${saga.type} v${saga.version}) is ${saga.status}`,

@@ -2,15 +2,17 @@
 // announces them; what happens there is the hook's business (a no-op unless a test installs one,
 // see @skald/testing's crash device). No test-only condition lives here: each point passes what
 // it just did, and a test decides from that whether its window is open.
-import type { SagaRecord } from '@skald/persistence';
+import type { OutboxRecord, SagaRecord } from '@skald/persistence';
 import type { Outcome, TransactionState, TwoPhasePhase } from '@skald/two-phase';
 
 /** Each fault point, with what it passes to the hook. */
 export interface OrchestratorFaultPoints {
-  /** A saga's transition committed: its commands are in the outbox, none published yet. */
+  /** A saga's transition committed: its commands are in the outbox or being sent by the handoff. */
   'saga:committed': SagaRecord;
   /** Replies were applied to these sagas (none: every reply was a duplicate or stale); not committed yet. */
   'saga:replies-written': readonly SagaRecord[];
+  /** An engine transaction committed with commands leased to the handoff; none sent yet. */
+  'handoff:leased': readonly OutboxRecord[];
   /** Kafka acknowledged a batch of commands; their outbox rows are not deleted yet. */
   'outbox:published': undefined;
   /** The housekeeping lease is held; its fenced write has not started. */

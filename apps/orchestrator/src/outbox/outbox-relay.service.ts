@@ -28,13 +28,11 @@ import {
 } from '@skald/persistence';
 import type { CompiledOrchestratorConfig } from '../config/orchestrator-config';
 import { ORCHESTRATOR_CONFIG } from '../config/orchestrator-config.token';
-import { OutboxSignal } from '../engine/outbox-signal';
+import { OutboxSignal } from '../sending/outbox-signal';
 import { WakeableLoop } from '../engine/wakeable-loop';
 import { NO_FAULTS, ORCHESTRATOR_FAULTS, type OrchestratorFaults } from '../faults/fault-points';
 import { bounded } from '../kafka/bounded';
-import { KafkaPublisher } from '../kafka/kafka-publisher';
 import { SHUTDOWN_STEP_MS } from '../kafka/kafka.tokens';
-import { MessageSigning } from '../auth/message-signing';
 import { SkaldMetrics } from '../metrics/metrics.module';
 import {
   ParticipantFlowControl,
@@ -43,27 +41,26 @@ import {
   sendableAgainAt,
   tokenAt,
 } from '../resilience/flow-control';
-import { isTopicError } from '../kafka/kafka-errors';
-import { endSpan, startPublishSpan, withTraceParent } from '../tracing/spans';
-import { ClaimCommitGate, OverlappingRounds, type RoundClaim } from './relay-rounds';
-import { TopicHolds } from './topic-holds';
+import { ClaimCommitGate } from '../sending/claim-commit-gate';
+import { CommandSender, commandIdsOf } from '../sending/command-sender';
+import { OverlappingRounds, type RoundClaim } from './relay-rounds';
+import { TopicHolds } from '../sending/topic-holds';
 
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(OutboxRelay.name);
   private readonly loop: WakeableLoop;
   private readonly rounds: OverlappingRounds;
-  private readonly gate = new ClaimCommitGate();
   private listener: NotificationListener | undefined;
   private unsubscribe: (() => void)[] = [];
 
   constructor(
     private readonly store: SagaStore,
-    private readonly publisher: KafkaPublisher,
+    private readonly sender: CommandSender,
     private readonly signal: OutboxSignal,
     private readonly metrics: SkaldMetrics,
     private readonly holds: TopicHolds,
-    private readonly signing: MessageSigning,
+    private readonly gate: ClaimCommitGate,
     private readonly flow: ParticipantFlowControl,
     @Inject(ORCHESTRATOR_CONFIG) private readonly config: CompiledOrchestratorConfig,
     @Inject(ORCHESTRATOR_FAULTS) private readonly faults: OrchestratorFaults = NO_FAULTS,
@@ -101,8 +98,13 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
 
   /** One round: a batch, then a wake-up for work held back until a known time. */
   private async round(claimed: (claim: RoundClaim) => void): Promise<void> {
-    const heldUntil = await this.publish(claimed);
-    if (heldUntil !== undefined) this.loop.wakeBy(heldUntil);
+    this.signal.roundsRunning++;
+    try {
+      const heldUntil = await this.publish(claimed);
+      if (heldUntil !== undefined) this.loop.wakeBy(heldUntil);
+    } finally {
+      this.signal.roundsRunning--;
+    }
   }
 
   /** Publishes one batch; returns when work held back may be sent by time alone. */
@@ -113,7 +115,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     let releaseGate: (() => void) | undefined;
     const { published, heldUntil } = await this.store
       .transaction(async (tx) => {
-        const { participants, records } = await this.gate.run(() =>
+        const { participants, records, leasedUntil } = await this.gate.run(() =>
           tx.outbox.claim(
             {
               batchSize,
@@ -126,17 +128,22 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
         );
         const budgets = withinBudgets(records, participants, now, this.flow);
         const { send } = budgets;
+        const full = isFull(participants, send, batchSize);
+        // left behind: a slot or token set free later must wake the relay for it
+        this.signal.workQueued =
+          full || send.length < records.length || participants.some((p) => p.slots === 0);
         // the next round may claim now, while this one waits on Kafka
-        claimed({ records: records.length, full: isFull(participants, send, batchSize) });
+        claimed({ records: records.length, full });
         const heldUntil = earliest([
           ...participants.map((p) => sendableAgainAt(p, now, this.flow.of(p.name))),
           ...budgets.tokensBackAt,
+          // rows of a handoff that may have died with them
+          leasedUntil,
         ]);
         if (send.length === 0) return { published: 0, heldUntil };
         // ⚠ delete only after Kafka acknowledged: rows of a refused topic, or of a failed batch, stay queued
-        const sent = await this.publishPerTopic(send);
-        this.metrics.observeOutboxAges(sent, Date.now());
-        this.faults.at('outbox:published');
+        const sent = await this.sender.send(send);
+        if (sent.length > 0) this.faults.at('outbox:published');
         await tx.outbox.dispatched(
           {
             outboxIds: sent.map((r) => r.id),
@@ -152,36 +159,6 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       .finally(() => releaseGate?.());
     this.metrics.outboxPublished.inc(published);
     return heldUntil;
-  }
-
-  /**
-   * Publishes each topic's records on its own; returns the records Kafka acknowledged. A topic
-   * the broker refuses is held with its records. When every topic failed and none for a reason of
-   * its own, the broker is at fault: this throws, and the batch is rolled back to be tried again.
-   */
-  private async publishPerTopic(records: OutboxRecord[]): Promise<OutboxRecord[]> {
-    const spans = records.map((r) => startPublishSpan(r));
-    const failures = await this.publisher.publishPerTopic(
-      // signed as it leaves, with the key current then (no secret or signature in the outbox)
-      records.map((r, i) => ({
-        topic: r.topic,
-        key: r.key,
-        value: r.payload,
-        headers: withTraceParent(this.signing.commandHeaders(r), spans[i]),
-      })),
-    );
-    records.forEach((r, i) => endSpan(spans[i], failures.get(r.topic)));
-    const topics = new Set(records.map((r) => r.topic));
-    const errors = [...failures.values()];
-    if (errors.length === topics.size && !errors.some(isTopicError)) throw errors[0];
-    const now = Date.now();
-    for (const topic of topics) {
-      const error = failures.get(topic);
-      if (!error) this.holds.sent(topic);
-      else
-        this.holds.sendFailed(topic, error, records.filter((r) => r.topic === topic).length, now);
-    }
-    return failures.size === 0 ? records : records.filter((r) => !failures.has(r.topic));
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -203,10 +180,6 @@ function isFull(participants: ParticipantClaim[], send: OutboxRecord[], batchSiz
     participants.some((p) => p.slots > 0 && sending(p.name) >= p.slots) ||
     sending(null) >= batchSize
   );
-}
-
-function commandIdsOf(records: OutboxRecord[]): string[] {
-  return records.flatMap((r) => (r.commandId ? [r.commandId] : []));
 }
 
 /**

@@ -1,14 +1,12 @@
-// Outbox rows to Kafka: the relay, the command topics it sends to, the topics the broker refuses.
+// Outbox rows to Kafka: the relay and the command topics it sends to (the topics the broker
+// refuses come with EngineModule's SendingModule).
 import { Module } from '@nestjs/common';
 import { EngineModule } from '../engine/engine.module';
 import { CommandTopics } from './command-topics.service';
 import { OutboxRelay } from './outbox-relay.service';
-import { TopicHolds } from './topic-holds';
 
 @Module({
   imports: [EngineModule],
-  providers: [TopicHolds, OutboxRelay, CommandTopics],
-  // the API shows a held topic as the reason a step waits
-  exports: [TopicHolds],
+  providers: [OutboxRelay, CommandTopics],
 })
 export class OutboxModule {}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ClaimCommitGate, OverlappingRounds, type RoundClaim } from './relay-rounds';
+import { OverlappingRounds, type RoundClaim } from './relay-rounds';
 
 /** A scripted round: it claims what the test says, then waits on "Kafka" until the test acks it. */
 interface Scripted {
@@ -117,42 +117,5 @@ describe('OverlappingRounds', () => {
     r.started[0].ack();
     await assert.rejects(run, /broker down/);
     assert.equal(r.started.length, 2);
-  });
-});
-
-describe('ClaimCommitGate: claims and commits take turns', () => {
-  it('a commit waits for the claim statement running, and a claim for the commit under way', async () => {
-    const gate = new ClaimCommitGate();
-    const events: string[] = [];
-    let endClaim!: () => void;
-    const claim = gate.run(async () => {
-      events.push('claim starts');
-      await new Promise<void>((resolve) => (endClaim = resolve));
-      events.push('claim ends');
-    });
-    const commit = gate.acquire().then((release) => {
-      events.push('commit');
-      return release;
-    });
-    await tick();
-    assert.deepEqual(events, ['claim starts'], 'no commit while the claim runs');
-    endClaim();
-    const release = await commit;
-    const next = gate.run(async () => void events.push('next claim'));
-    await tick();
-    assert.deepEqual(events, ['claim starts', 'claim ends', 'commit']);
-    release();
-    await next;
-    assert.deepEqual(events, ['claim starts', 'claim ends', 'commit', 'next claim']);
-    await claim;
-  });
-
-  it('a failed claim lets the next one go', async () => {
-    const gate = new ClaimCommitGate();
-    await assert.rejects(
-      gate.run(() => Promise.reject(new Error('statement failed'))),
-      /statement failed/,
-    );
-    assert.equal(await gate.run(() => Promise.resolve('next')), 'next');
   });
 });

@@ -96,34 +96,3 @@ export class OverlappingRounds {
       });
   }
 }
-
-/**
- * Keeps a round's COMMIT out of another round's claim statement. A claim counts a participant's
- * commands in flight from the statement's snapshot, then try-locks the participant: a round that
- * committed its dispatches in between has let go of that lock, yet its commands are missing from
- * the count, and the bulkhead would be filled twice. With claims and commits taking turns, a
- * claim either sees a round's commit or finds the participant still locked (and skips it).
- * Across instances the gap remains (docs/adr/010-flow-control.md).
- */
-export class ClaimCommitGate {
-  private turn: Promise<void> = Promise.resolve();
-
-  /** Waits for the gate, then holds it until the returned release is called. */
-  async acquire(): Promise<() => void> {
-    const previous = this.turn;
-    let release!: () => void;
-    this.turn = new Promise<void>((resolve) => (release = resolve));
-    await previous;
-    return release;
-  }
-
-  /** Runs `work` (a claim statement) holding the gate. */
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    const release = await this.acquire();
-    try {
-      return await work();
-    } finally {
-      release();
-    }
-  }
-}

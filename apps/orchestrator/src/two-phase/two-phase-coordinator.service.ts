@@ -32,7 +32,7 @@ import type { CompiledOrchestratorConfig } from '../config/orchestrator-config';
 import { ORCHESTRATOR_CONFIG } from '../config/orchestrator-config.token';
 import { IdempotencyConflictError } from '../engine/errors';
 import { COMMAND_SOURCES, commandRecord } from '../engine/command-records';
-import { OutboxSignal } from '../engine/outbox-signal';
+import { OutboxSignal } from '../sending/outbox-signal';
 import { stableHash } from '../engine/stable-hash';
 import { NO_FAULTS, ORCHESTRATOR_FAULTS, type OrchestratorFaults } from '../faults/fault-points';
 import type { ReplyResult, UnsignedRefusal } from '../engine/reply-batch';

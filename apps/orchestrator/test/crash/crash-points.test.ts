@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
+import { Client } from 'pg';
 import type { CommandEnvelope } from '@skald/protocol';
 import {
   OrchestratorHarness,
@@ -64,6 +65,26 @@ describe('orchestrator SIGKILLed at each named crash point', () => {
     const list = await harness.request<{ items: { id: string }[] }>('GET', '/v1/sagas');
     assert.equal(list.body.items.length, 1, 'the committed saga survived');
     await harness.waitForStatus(list.body.items[0].id, 'completed', 40_000);
+  });
+
+  it('after the handoff leased the commands, before it sent them: a relay sends them once the lease ends', async () => {
+    const harness = await boot('orchestrator:after-handoff-lease');
+    await assert.rejects(
+      harness.startSaga('patient-trip', { customer: 'e' }),
+      'the request dies with the process',
+    );
+    const db = new Client({ connectionString: harness.db.url });
+    await db.connect();
+    const { rows } = await db
+      .query<{ leased: boolean }>('SELECT leased_until IS NOT NULL AS leased FROM skald.outbox')
+      .finally(() => db.end());
+    assert.deepEqual(rows, [{ leased: true }], 'the dead process left its command leased');
+    await crashedThenRestarted(harness);
+    const [saga] = (await harness.request<{ items: { id: string }[] }>('GET', '/v1/sagas')).body
+      .items;
+    await harness.waitForStatus(saga.id, 'completed', 40_000);
+    const carCommands = commandsOf(saga.id).filter((c) => c.step === 'reserve-car');
+    assert.equal(carCommands.length, 1, 'sent once, by the relay after the lease ended');
   });
 
   it('after the publish, before the row is marked: the command goes out twice and applies once', async () => {

@@ -88,6 +88,8 @@ export class InProcessOrchestrator {
         SKALD_TOPIC_PREFIX: uniqueName('inproc'),
         SKALD_DB_POOL_SIZE: '4',
         LOG_LEVEL: 'warn',
+        // commands wait in the outbox for publishOutbox(), unless a test turns the handoff on
+        SKALD_COMMAND_HANDOFF: 'false',
         ...options.env,
       });
       const app = await Test.createTestingModule({

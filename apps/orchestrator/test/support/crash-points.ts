@@ -17,6 +17,8 @@ const at = <P extends OrchestratorFaultPoint>(
 export const ORCHESTRATOR_CRASH_POINTS = {
   /** A saga's transition committed, its commands never published. */
   'orchestrator:after-state-commit': at('saga:committed'),
+  /** Commands leased to the handoff and committed, never sent (a relay sends them once the lease ends). */
+  'orchestrator:after-handoff-lease': at('handoff:leased'),
   /** Commands acknowledged by Kafka, their outbox rows never deleted (so published again). */
   'orchestrator:after-publish-before-mark': at('outbox:published'),
   /** A reply applied and written, its transaction never committed. */
