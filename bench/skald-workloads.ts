@@ -170,11 +170,17 @@ export async function runSkaldWorkloads(rig: SkaldRig) {
   const counted = w1.find((l) => l.concurrency === rig.countersConcurrency) ?? saturation;
 
   log(`W1: open loop at ${settings.openFraction} × ${saturation.perSec}/s`);
-  const open = await openLoop(
-    () => skald.run(),
-    Math.max(1, saturation.perSec * settings.openFraction),
-    settings.openDurationSec * 1000,
-  );
+  const openSince = Date.now();
+  const open = {
+    ...(await openLoop(
+      () => skald.run(),
+      Math.max(1, saturation.perSec * settings.openFraction),
+      settings.openDurationSec * 1000,
+    )),
+    // where a step's time goes when sagas overlap, to compare with c=1's
+    steps: await skald.stepProfile(rig.kafka, openSince),
+  };
+  log(`W1 open, per step (ms): ${JSON.stringify(open.steps)}`);
 
   log('W2: compensation (the third step refused for a share of sagas)');
   let w2Count = 0;

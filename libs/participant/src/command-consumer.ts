@@ -6,7 +6,7 @@
 // member commits only the offsets of its own partitions, after their commands were handled.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
-import { CONSUMER_TIMINGS, doublingDelayMs } from '@skald/protocol';
+import { CONSUMER_TIMINGS, doublingDelayMs, OffsetCommits } from '@skald/protocol';
 
 /** Where a command record was read (a dead letter names it). */
 export interface RecordOrigin {
@@ -68,6 +68,7 @@ export class CommandConsumer {
  */
 class GroupMember {
   private consumer: Consumer | undefined;
+  private commits: OffsetCommits | undefined;
   /** In its group: from GROUP_JOIN until the consumer stops. */
   consuming = false;
   /** The last crash, until the consumer joins its group again. */
@@ -101,7 +102,13 @@ class GroupMember {
       this.lastError = undefined;
     });
     consumer.on(consumer.events.STOP, () => (this.consuming = false));
+    const commits = new OffsetCommits(consumer, (error) =>
+      log(`could not commit offsets (their commands may come again): ${String(error)}`),
+    );
+    // before the partitions may move to another member
+    consumer.on(consumer.events.REBALANCING, () => void commits.flush());
     this.consumer = consumer;
+    this.commits = commits;
     await consumer.connect();
     // stop() came while connecting: it disconnected this consumer, which must not run now
     if (lifetime().aborted) {
@@ -111,9 +118,13 @@ class GroupMember {
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
       partitionsConsumedConcurrently: this.settings.concurrency,
-      // resolving commits the offset: only after the reply was produced
-      eachMessage: ({ topic: from, partition, message }) =>
-        this.settings.handle(message, { topic: from, partition, offset: message.offset }),
+      // a handled command's offset is committed shortly after (OffsetCommits): only once its
+      // reply was produced
+      autoCommit: false,
+      eachMessage: async ({ topic: from, partition, message }) => {
+        await this.settings.handle(message, { topic: from, partition, offset: message.offset });
+        commits.done(from, partition, message.offset);
+      },
     });
   }
 
@@ -136,6 +147,9 @@ class GroupMember {
 
   /** Disconnects the current consumer, if any (after stop() aborted the lifetime). */
   async disconnect(): Promise<void> {
+    // the commands being handled finish first, then their offsets are committed
+    await this.consumer?.stop();
+    await this.commits?.flush();
     await this.consumer?.disconnect();
   }
 }

@@ -1,6 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Consumer, Kafka } from 'kafkajs';
-import { CONSUMER_TIMINGS, doublingDelayMs, type WireMessage } from '@skald/protocol';
+import {
+  CONSUMER_TIMINGS,
+  doublingDelayMs,
+  OffsetCommits,
+  type WireMessage,
+} from '@skald/protocol';
 import { bounded } from './bounded';
 import { KAFKA, SHUTDOWN_STEP_MS } from './kafka.tokens';
 
@@ -44,9 +49,9 @@ export interface Subscription {
  * fetches from a broker, hands the batches to its workers and fetches again only once every batch
  * is processed, so with one consumer a slow partition holds up all the others. Each member has its
  * own fetcher, and the partitions spread over the members. This is exactly as safe as several
- * instances in the group (which Skald supports anyway): a member resolves, and kafkajs commits,
- * only offsets of its own partitions whose batch `handleBatch` finished, i.e. after the state the
- * messages caused was committed; on a rebalance or stop it commits those resolved offsets only.
+ * instances in the group (which Skald supports anyway): a member commits only offsets of its own
+ * partitions whose batch `handleBatch` finished, i.e. after the state the messages caused was
+ * committed, shortly after (OffsetCommits), and on a rebalance or stop.
  * (Handing batches to queues of our own instead would need manual commits, pausing and seeking
  * around kafkajs' fetch positions: more to get wrong for the same effect.)
  */
@@ -73,6 +78,7 @@ export class KafkaSubscriptions {
   private async member(options: SubscriptionOptions): Promise<Subscription> {
     let stopped = false;
     let current: Consumer | undefined;
+    let commits: OffsetCommits | undefined;
     const logger = new Logger(`consumer ${options.groupId}`);
 
     const run = async (): Promise<void> => {
@@ -88,13 +94,21 @@ export class KafkaSubscriptions {
         logger.warn(`consumer stopped by kafkajs (${String(e.payload.error)}); starting a new one`);
         void restart();
       });
+      const offsets = new OffsetCommits(consumer, (error) =>
+        logger.warn(`could not commit offsets (their replies may come again): ${String(error)}`),
+      );
+      // before the partitions may move to another member
+      consumer.on(consumer.events.REBALANCING, () => void offsets.flush());
       current = consumer;
+      commits = offsets;
       await consumer.connect();
       await consumer.subscribe({ topics: options.topics, fromBeginning: true });
       const chunk = options.maxBatchSize ?? 200;
       await consumer.run({
         partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 4,
         eachBatchAutoResolve: false,
+        // a handled chunk's offset is committed shortly after (OffsetCommits)
+        autoCommit: false,
         eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
           for (let i = 0; i < batch.messages.length; i += chunk) {
             if (!isRunning() || isStale()) return;
@@ -106,6 +120,7 @@ export class KafkaSubscriptions {
               })),
             );
             resolveOffset(part[part.length - 1].offset);
+            offsets.done(batch.topic, batch.partition, part[part.length - 1].offset);
             await heartbeat();
           }
         },
@@ -129,7 +144,13 @@ export class KafkaSubscriptions {
     return {
       stop: async () => {
         stopped = true;
-        await bounded(current?.disconnect() ?? Promise.resolve(), SHUTDOWN_STEP_MS);
+        // the chunks being handled finish first, then their offsets are committed
+        const ending = async () => {
+          await current?.stop();
+          await commits?.flush();
+          await current?.disconnect();
+        };
+        await bounded(ending(), SHUTDOWN_STEP_MS);
       },
     };
   }

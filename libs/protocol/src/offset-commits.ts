@@ -1,0 +1,54 @@
+/** How long a handled record's offset may wait to be committed. */
+export const OFFSET_COMMIT_INTERVAL_MS = 200;
+
+interface PartitionOffset {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+/** What of a kafkajs Consumer this needs. */
+interface OffsetCommitter {
+  commitOffsets(offsets: PartitionOffset[]): Promise<void>;
+}
+
+/**
+ * Commits a consumer's offsets at most every `intervalMs`, for consumers run with
+ * `autoCommit: false`. kafkajs' own auto-commit sends an OffsetCommit after every batch and
+ * fetches again only once it is answered: at low load that is one more broker round trip per
+ * record, on the record's path. An offset is still committed only after what its record caused
+ * is durable (`done` is called then): later, never earlier. A crash or rebalance redelivers at
+ * most an interval's records more, which the inboxes absorb. Nothing is armed while idle.
+ */
+export class OffsetCommits {
+  private readonly pending = new Map<string, PartitionOffset>();
+  private timer: NodeJS.Timeout | undefined;
+  private committing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly consumer: OffsetCommitter,
+    private readonly onError: (error: unknown) => void,
+    private readonly intervalMs = OFFSET_COMMIT_INTERVAL_MS,
+  ) {}
+
+  /** The record at `offset` of `topic`/`partition` is handled (records of a partition in order). */
+  done(topic: string, partition: number, offset: string): void {
+    const next = (BigInt(offset) + 1n).toString();
+    this.pending.set(`${topic}\u0000${partition}`, { topic, partition, offset: next });
+    this.timer ??= setTimeout(() => void this.flush(), this.intervalMs);
+  }
+
+  /** Commits what is pending now (on stop and on rebalance too); errors go to `onError`. */
+  flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending.size === 0) return this.committing;
+    const offsets = [...this.pending.values()];
+    this.pending.clear();
+    // one commit at a time, in order: a later offset is never overwritten by an earlier one
+    this.committing = this.committing.then(() =>
+      this.consumer.commitOffsets(offsets).catch(this.onError),
+    );
+    return this.committing;
+  }
+}
