@@ -121,10 +121,10 @@ class GroupMember {
       // a handled command's offset is committed shortly after (OffsetCommits): only once its
       // reply was produced
       autoCommit: false,
-      eachMessage: async ({ topic: from, partition, message }) => {
-        await this.settings.handle(message, { topic: from, partition, offset: message.offset });
-        commits.done(from, partition, message.offset);
-      },
+      eachMessage: ({ topic: from, partition, message }) =>
+        commits.handled(from, partition, message.offset, () =>
+          this.settings.handle(message, { topic: from, partition, offset: message.offset }),
+        ),
     });
   }
 
@@ -147,9 +147,13 @@ class GroupMember {
 
   /** Disconnects the current consumer, if any (after stop() aborted the lifetime). */
   async disconnect(): Promise<void> {
-    // the commands being handled finish first, then their offsets are committed
-    await this.consumer?.stop();
-    await this.commits?.flush();
+    // no more commands; those being handled finish, their offsets are committed, then it leaves
+    try {
+      this.consumer?.pause([{ topic: this.settings.topic }]);
+    } catch {
+      // it never ran (stopped while connecting): nothing is being handled
+    }
+    await this.commits?.drain();
     await this.consumer?.disconnect();
   }
 }

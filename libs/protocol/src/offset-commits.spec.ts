@@ -52,4 +52,19 @@ describe('OffsetCommits', () => {
     assert.equal(errors.length, 2);
     assert.deepEqual(consumer.commits.at(-1), [{ topic: 't', partition: 0, offset: '3' }]);
   });
+
+  it('drains: waits for the records being handled, then commits them', async () => {
+    const consumer = recordingConsumer();
+    const commits = new OffsetCommits(consumer, (e) => assert.fail(String(e)), 60_000);
+    let finish!: () => void;
+    const handling = commits.handled('t', 0, '7', () => new Promise((r) => (finish = r)));
+    let drained = false;
+    const draining = commits.drain().then(() => (drained = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(drained, false, 'still handling');
+    finish();
+    await handling;
+    await draining;
+    assert.deepEqual(consumer.commits, [[{ topic: 't', partition: 0, offset: '8' }]]);
+  });
 });

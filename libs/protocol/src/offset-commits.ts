@@ -24,6 +24,8 @@ export class OffsetCommits {
   private readonly pending = new Map<string, PartitionOffset>();
   private timer: NodeJS.Timeout | undefined;
   private committing: Promise<void> = Promise.resolve();
+  private handling = 0;
+  private idle: (() => void) | undefined;
 
   constructor(
     private readonly consumer: OffsetCommitter,
@@ -36,6 +38,32 @@ export class OffsetCommits {
     const next = (BigInt(offset) + 1n).toString();
     this.pending.set(`${topic}\u0000${partition}`, { topic, partition, offset: next });
     this.timer ??= setTimeout(() => void this.flush(), this.intervalMs);
+  }
+
+  /** Handles the record at `offset` with `handle`; once it resolved, the record is done. */
+  async handled(
+    topic: string,
+    partition: number,
+    offset: string,
+    handle: () => Promise<void>,
+  ): Promise<void> {
+    this.handling++;
+    try {
+      await handle();
+      this.done(topic, partition, offset);
+    } finally {
+      if (--this.handling === 0) this.idle?.();
+    }
+  }
+
+  /**
+   * Waits for the records being handled, then commits: before a consumer leaves its group (pause
+   * its topics first, so that no more arrive; kafkajs cannot commit once it stopped).
+   */
+  async drain(): Promise<void> {
+    if (this.handling > 0) await new Promise<void>((resolve) => (this.idle = resolve));
+    this.idle = undefined;
+    await this.flush();
   }
 
   /** Commits what is pending now (on stop and on rebalance too); errors go to `onError`. */

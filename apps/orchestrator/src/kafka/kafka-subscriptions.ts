@@ -113,14 +113,16 @@ export class KafkaSubscriptions {
           for (let i = 0; i < batch.messages.length; i += chunk) {
             if (!isRunning() || isStale()) return;
             const part = batch.messages.slice(i, i + chunk);
-            await options.handleBatch(
-              part.map(({ key, value, headers, offset }) => ({
-                message: { key, value, headers },
-                origin: { topic: batch.topic, partition: batch.partition, offset },
-              })),
+            const last = part[part.length - 1].offset;
+            await offsets.handled(batch.topic, batch.partition, last, () =>
+              options.handleBatch(
+                part.map(({ key, value, headers, offset }) => ({
+                  message: { key, value, headers },
+                  origin: { topic: batch.topic, partition: batch.partition, offset },
+                })),
+              ),
             );
-            resolveOffset(part[part.length - 1].offset);
-            offsets.done(batch.topic, batch.partition, part[part.length - 1].offset);
+            resolveOffset(last);
             await heartbeat();
           }
         },
@@ -144,10 +146,14 @@ export class KafkaSubscriptions {
     return {
       stop: async () => {
         stopped = true;
-        // the chunks being handled finish first, then their offsets are committed
+        // no more batches; those being handled finish, their offsets are committed, then it leaves
         const ending = async () => {
-          await current?.stop();
-          await commits?.flush();
+          try {
+            current?.pause(options.topics.map((topic) => ({ topic })));
+          } catch {
+            // it never ran (stopped while connecting): nothing is being handled
+          }
+          await commits?.drain();
           await current?.disconnect();
         };
         await bounded(ending(), SHUTDOWN_STEP_MS);
