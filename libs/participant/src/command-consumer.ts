@@ -147,13 +147,8 @@ class GroupMember {
 
   /** Disconnects the current consumer, if any (after stop() aborted the lifetime). */
   async disconnect(): Promise<void> {
-    // no more commands; those being handled finish, their offsets are committed, then it leaves
-    try {
-      this.consumer?.pause([{ topic: this.settings.topic }]);
-    } catch {
-      // it never ran (stopped while connecting): nothing is being handled
-    }
-    await this.commits?.drain();
-    await this.consumer?.disconnect();
+    // no more commands; those being handled finish and their offsets are committed first
+    if (this.consumer && this.commits)
+      await this.commits.leave(this.consumer, [this.settings.topic]);
   }
 }

@@ -91,7 +91,7 @@ export {
 } from './kafka-credentials';
 export { checkKafkaLogin, KafkaAuthenticationError, type KafkaLoginCheck } from './kafka-login';
 export { CONSUMER_TIMINGS } from './consumer-timings';
-export { OFFSET_COMMIT_INTERVAL_MS, OffsetCommits } from './offset-commits';
+export { OffsetCommits } from './offset-commits';
 export {
   formatTraceParent,
   parseTraceParent,

@@ -18,9 +18,9 @@ describe('OffsetCommits', () => {
   it('commits the offset after the last handled record of each partition, once per interval', async () => {
     const consumer = recordingConsumer();
     const commits = new OffsetCommits(consumer, (e) => assert.fail(String(e)), 20);
-    commits.done('t', 0, '4');
-    commits.done('t', 0, '5');
-    commits.done('t', 1, '9');
+    await commits.handled('t', 0, '4', () => Promise.resolve());
+    await commits.handled('t', 0, '5', () => Promise.resolve());
+    await commits.handled('t', 1, '9', () => Promise.resolve());
     assert.deepEqual(consumer.commits, [], 'nothing before the interval');
     await new Promise((resolve) => setTimeout(resolve, 40));
     assert.deepEqual(consumer.commits, [
@@ -36,7 +36,7 @@ describe('OffsetCommits', () => {
     const commits = new OffsetCommits(consumer, (e) => assert.fail(String(e)), 60_000);
     await commits.flush();
     assert.deepEqual(consumer.commits, [], 'idle: no commit');
-    commits.done('t', 2, '0');
+    await commits.handled('t', 2, '0', () => Promise.resolve());
     await commits.flush();
     assert.deepEqual(consumer.commits, [[{ topic: 't', partition: 2, offset: '1' }]]);
   });
@@ -45,21 +45,25 @@ describe('OffsetCommits', () => {
     const consumer = recordingConsumer(true);
     const errors: unknown[] = [];
     const commits = new OffsetCommits(consumer, (e) => errors.push(e), 60_000);
-    commits.done('t', 0, '1');
+    await commits.handled('t', 0, '1', () => Promise.resolve());
     await commits.flush();
-    commits.done('t', 0, '2');
+    await commits.handled('t', 0, '2', () => Promise.resolve());
     await commits.flush();
     assert.equal(errors.length, 2);
     assert.deepEqual(consumer.commits.at(-1), [{ topic: 't', partition: 0, offset: '3' }]);
   });
 
-  it('drains: waits for the records being handled, then commits them', async () => {
-    const consumer = recordingConsumer();
+  it('leaves: waits for the records being handled, then commits them', async () => {
+    const consumer = {
+      ...recordingConsumer(),
+      pause: () => {},
+      disconnect: () => Promise.resolve(),
+    };
     const commits = new OffsetCommits(consumer, (e) => assert.fail(String(e)), 60_000);
     let finish!: () => void;
     const handling = commits.handled('t', 0, '7', () => new Promise((r) => (finish = r)));
     let drained = false;
-    const draining = commits.drain().then(() => (drained = true));
+    const draining = commits.leave(consumer, ['t']).then(() => (drained = true));
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(drained, false, 'still handling');
     finish();

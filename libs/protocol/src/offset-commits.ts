@@ -1,5 +1,5 @@
 /** How long a handled record's offset may wait to be committed. */
-export const OFFSET_COMMIT_INTERVAL_MS = 200;
+const OFFSET_COMMIT_INTERVAL_MS = 200;
 
 interface PartitionOffset {
   topic: string;
@@ -12,12 +12,18 @@ interface OffsetCommitter {
   commitOffsets(offsets: PartitionOffset[]): Promise<void>;
 }
 
+/** What of a kafkajs Consumer `leave` needs. */
+interface GroupMember {
+  pause(topics: { topic: string }[]): void;
+  disconnect(): Promise<void>;
+}
+
 /**
  * Commits a consumer's offsets at most every `intervalMs`, for consumers run with
  * `autoCommit: false`. kafkajs' own auto-commit sends an OffsetCommit after every batch and
  * fetches again only once it is answered: at low load that is one more broker round trip per
  * record, on the record's path. An offset is still committed only after what its record caused
- * is durable (`done` is called then): later, never earlier. A crash or rebalance redelivers at
+ * is durable (`handled` resolved): later, never earlier. A crash or rebalance redelivers at
  * most an interval's records more, which the inboxes absorb. Nothing is armed while idle.
  */
 export class OffsetCommits {
@@ -34,7 +40,7 @@ export class OffsetCommits {
   ) {}
 
   /** The record at `offset` of `topic`/`partition` is handled (records of a partition in order). */
-  done(topic: string, partition: number, offset: string): void {
+  private done(topic: string, partition: number, offset: string): void {
     const next = (BigInt(offset) + 1n).toString();
     this.pending.set(`${topic}\u0000${partition}`, { topic, partition, offset: next });
     this.timer ??= setTimeout(() => void this.flush(), this.intervalMs);
@@ -57,13 +63,19 @@ export class OffsetCommits {
   }
 
   /**
-   * Waits for the records being handled, then commits: before a consumer leaves its group (pause
-   * its topics first, so that no more arrive; kafkajs cannot commit once it stopped).
+   * Leaves the group without losing handled offsets: pauses `topics` (no more records), waits
+   * for the records being handled, commits, then disconnects (kafkajs cannot commit once stopped).
    */
-  async drain(): Promise<void> {
+  async leave(consumer: GroupMember, topics: string[]): Promise<void> {
+    try {
+      consumer.pause(topics.map((topic) => ({ topic })));
+    } catch {
+      // it never ran (stopped while connecting): nothing is being handled
+    }
     if (this.handling > 0) await new Promise<void>((resolve) => (this.idle = resolve));
     this.idle = undefined;
     await this.flush();
+    await consumer.disconnect();
   }
 
   /** Commits what is pending now (on stop and on rebalance too); errors go to `onError`. */

@@ -146,17 +146,9 @@ export class KafkaSubscriptions {
     return {
       stop: async () => {
         stopped = true;
-        // no more batches; those being handled finish, their offsets are committed, then it leaves
-        const ending = async () => {
-          try {
-            current?.pause(options.topics.map((topic) => ({ topic })));
-          } catch {
-            // it never ran (stopped while connecting): nothing is being handled
-          }
-          await commits?.drain();
-          await current?.disconnect();
-        };
-        await bounded(ending(), SHUTDOWN_STEP_MS);
+        // no more batches; those being handled finish and their offsets are committed first
+        const leaving = current && commits?.leave(current, options.topics);
+        await bounded(leaving ?? Promise.resolve(), SHUTDOWN_STEP_MS);
       },
     };
   }
