@@ -58,8 +58,11 @@ export class CommandHandoff {
       .transaction(async (tx) => {
         const value = await work(tx);
         queued = tx.queuedCommands.length;
+        // a running relay round means a queue: its batches are the cheaper way then
+        if (queued === 0 || !this.config.commandHandoff || this.signal.roundsRunning > 0)
+          return value;
         const limits = this.leaseLimits(tx.queuedCommands);
-        if (limits.length === 0 || this.signal.roundsRunning > 0) return value;
+        if (limits.length === 0) return value;
         await tx.flush();
         const ids = tx.queuedCommands.map((c) => c.commandId);
         leased = await this.gate.run(() => tx.outbox.lease(ids, limits, Date.now() + LEASE_MS));
@@ -79,7 +82,6 @@ export class CommandHandoff {
 
   /** The limits of the participants whose commands may be leased: none of them the relay's. */
   private leaseLimits(commands: readonly QueuedCommand[]): LeaseLimits[] {
-    if (!this.config.commandHandoff) return [];
     const held = new Set(this.holds.blocked());
     const relays = new Set<string>();
     const names = new Set<string>();
