@@ -56,7 +56,10 @@ export interface ParticipantClaim extends ParticipantWithWork {
 }
 
 export interface ClaimedBatch {
-  /** Every participant with queued commands that no other relay is sending right now. */
+  /**
+   * Every participant with queued commands; `slots` is 0 where there is no room, or where another
+   * relay or a handoff is sending to it right now.
+   */
   participants: ParticipantClaim[];
   /** The records claimed, oldest first. */
   records: OutboxRecord[];
@@ -108,7 +111,8 @@ export class OutboxTransaction {
    * computed here so that counting and claiming are one round trip; a breaker opened by hand
    * allows none), and up to `batchSize` without one (2PC messages, and rows written before flow control
    * existed); none addressed to a held topic. A participant is sent by one relay at a time
-   * (transaction-scoped advisory lock on its name, so two relays never both fill its bulkhead),
+   * (transaction-scoped advisory lock on its name, so two relays never both fill its bulkhead;
+   * tried only where there is room),
    * and a saga's records by one relay at a time (advisory lock on the saga id, so several relays,
    * or several rounds of one relay, keep per-saga order); SKIP LOCKED keeps them from publishing
    * a row twice. Rows a handoff leased are left to it until the lease runs out (`lease`). It also
@@ -133,16 +137,22 @@ export class OutboxTransaction {
            LEFT JOIN jsonb_to_recordset($8::jsonb) AS l(name text, max_in_flight int,
                        half_open_probes int, open_ms float8, rate float8) ON l.name = p.name
            WHERE EXISTS (SELECT 1 FROM skald.outbox o
-                         WHERE o.participant = p.name AND ${UNLEASED_SQL('o')})
-             AND pg_try_advisory_xact_lock(hashtext('skald.participant'), hashtext(p.name))),
-         allowed AS (
+                         WHERE o.participant = p.name AND ${UNLEASED_SQL('o')})),
+         room AS (
            SELECT s.*, GREATEST(0, LEAST($1::int, ${SEND_ALLOWANCE_SQL('s', '$5::timestamptz')},
              -- whole tokens of the rate limit's bucket: one second's worth, refilled continuously
              CASE WHEN s.rate IS NULL THEN $1::int
                ELSE floor(LEAST(GREATEST(1, s.rate), COALESCE(s.rate_tokens + GREATEST(0,
                       extract(epoch FROM $5::timestamptz - s.rate_tokens_at)) * s.rate,
-                      GREATEST(1, s.rate))))::int END)) AS slots
+                      GREATEST(1, s.rate))))::int END)) AS room
            FROM sending s),
+         allowed AS (
+           -- CASE: the lock is tried only where there is room. A lock taken for nothing would keep
+           -- the next claim off the participant until COMMIT, and no round would look at it again.
+           SELECT r.*, CASE WHEN r.room > 0 AND pg_try_advisory_xact_lock(
+                              hashtext('skald.participant'), hashtext(r.name))
+                         THEN r.room ELSE 0 END AS slots
+           FROM room r),
          claimed AS (
            SELECT c.* FROM allowed a CROSS JOIN LATERAL (
              SELECT * FROM skald.outbox

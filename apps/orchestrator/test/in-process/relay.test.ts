@@ -86,6 +86,47 @@ describe('in process: the relay', () => {
       assert.equal(Number(row.tokens), 3);
     }));
 
+  it('a claim that finds no room for a participant leaves it to the next claim, which has room', () =>
+    InProcessOrchestrator.run(
+      { sagas: [twoCalls], env: { SKALD_MAX_IN_FLIGHT: '1' } },
+      async (skald) => {
+        const { saga } = await skald.engine.start({ type: 'two-calls', input: {} });
+        await skald.engine.start({ type: 'two-calls', input: { i: 1 } });
+        const sent = await skald.queuedCommand(saga.id);
+        await skald.publishOutbox(); // alpha's bulkhead of 1 is full: the other command waits
+        const limits = {
+          batchSize: 10,
+          defaults: { maxInFlight: 1, halfOpenProbes: 1, openMs: 60_000, ratePerSecond: null },
+          participants: new Map(),
+          heldTopics: [],
+        };
+        const claim = () => skald.store.transaction((tx) => tx.outbox.claim(limits, Date.now()));
+
+        // a round that claimed nothing for alpha, its transaction still open
+        let endRound!: () => void;
+        const roundEnded = new Promise<void>((resolve) => (endRound = resolve));
+        let fullClaim!: (slots: number) => void;
+        const claimedFull = new Promise<number>((resolve) => (fullClaim = resolve));
+        const openRound = skald.store.transaction(async (tx) => {
+          const batch = await tx.outbox.claim(limits, Date.now());
+          fullClaim(batch.participants.find((p) => p.name === 'alpha')?.slots ?? -1);
+          await roundEnded;
+        });
+        try {
+          assert.equal(await claimedFull, 0, 'the first claim found no room for alpha');
+          // the reply frees the slot while that round is still open
+          await skald.deliver(skald.replyTo(sent, { outcome: 'success' }));
+          const next = await claim();
+          const alpha = next.participants.find((p) => p.name === 'alpha');
+          assert.equal(alpha?.slots, 1, 'the next claim is not kept off alpha');
+          assert.equal(next.records.filter((r) => r.participant === 'alpha').length, 1);
+        } finally {
+          endRound();
+          await openRound;
+        }
+      },
+    ));
+
   for (const [limits, env, sent] of [
     ['the global rate limit', { SKALD_RATE_PER_SECOND: '2' }, 2],
     [
