@@ -73,11 +73,11 @@ export {
   type ClaimedBatch,
   type ClaimLimits,
   type DispatchedBatch,
-  type LeaseLimits,
   type OutboxRecord,
   type ParticipantClaim,
   type SendLimits,
 } from './outbox-transaction';
+export type { CommandLease, LeaseLimits } from './outbox-inserts';
 export { type NewSagaRecord, type SagaHistoryRecord, type SagaRecord } from './saga-records';
 export { TIMER_CHANNEL, TimerTransaction, type NewTimerRow, type TimerRecord } from './timers';
 export { type ClaimedTimer, type ReplyBatchRead, type ReplyKey } from './engine-reads';

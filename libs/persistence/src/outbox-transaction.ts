@@ -70,14 +70,6 @@ export interface ClaimedBatch {
   leasedUntil: number | undefined;
 }
 
-/** A participant's bulkhead and breaker, for a handoff's lease (no rate limit: see `lease`). */
-export interface LeaseLimits {
-  name: string;
-  maxInFlight: number;
-  halfOpenProbes: number;
-  openMs: number;
-}
-
 /** What Kafka acknowledged, to record in one statement. */
 export interface DispatchedBatch {
   /** Outbox rows to delete. */
@@ -115,7 +107,7 @@ export class OutboxTransaction {
    * tried only where there is room),
    * and a saga's records by one relay at a time (advisory lock on the saga id, so several relays,
    * or several rounds of one relay, keep per-saga order); SKIP LOCKED keeps them from publishing
-   * a row twice. Rows a handoff leased are left to it until the lease runs out (`lease`). It also
+   * a row twice. Rows a handoff leased are left to it until the lease runs out (OutboxInserts). It also
    * lets the transaction commit without waiting for the WAL flush: a relay transaction lost in a
    * crash only means publishing its rows again.
    */
@@ -201,64 +193,6 @@ export class OutboxTransaction {
       records: rows[0].records ?? [],
       leasedUntil: rows[0].leasedUntil ?? undefined,
     };
-  }
-
-  /**
-   * The handoff's lease, in one statement: this transaction's own commands (`commandIds`, queued
-   * by its earlier statements) are leased until `leasedUntil` when their participant has nothing
-   * else queued (they would overtake it), is not being claimed by a relay (the same advisory lock
-   * as `claim`, held until COMMIT), and its breaker and bulkhead have room for all of them (leased
-   * rows count as in flight). A participant's commands are leased all or none, so none of a saga's
-   * commands to it can overtake another. Returns the leased records, oldest first: once committed,
-   * the caller sends them and records them as `dispatched`. Participants with a rate limit, and
-   * retries (the retry budget), are the relay's: the caller leaves them out of `limits`.
-   */
-  async lease(
-    commandIds: readonly string[],
-    limits: readonly LeaseLimits[],
-    leasedUntil: number,
-  ): Promise<OutboxRecord[]> {
-    const rows = await this.run<{ records: OutboxRecord[] | null }>(
-      `WITH mine AS (
-         SELECT participant, count(*)::int AS n FROM skald.outbox
-         WHERE command_id = ANY($1::uuid[]) GROUP BY participant),
-       sending AS (
-         SELECT p.*, ${IN_FLIGHT_SQL} AS in_flight, l.max_in_flight, l.half_open_probes, l.open_ms,
-                m.n
-         FROM skald.participant p
-         JOIN mine m ON m.participant = p.name
-         JOIN jsonb_to_recordset($2::jsonb)
-           AS l(name text, max_in_flight int, half_open_probes int, open_ms float8) ON l.name = p.name
-         WHERE NOT EXISTS (SELECT 1 FROM skald.outbox o
-                           WHERE o.participant = p.name AND o.command_id <> ALL($1::uuid[])
-                             AND ${UNLEASED_SQL('o')})),
-       allowed AS (
-         SELECT name FROM sending s
-         -- CASE: the lock is tried only where there is room (a lock taken for nothing would
-         -- keep relays off the participant until COMMIT)
-         WHERE CASE WHEN s.n <= ${SEND_ALLOWANCE_SQL('s', 'now()')}
-           THEN pg_try_advisory_xact_lock(hashtext('skald.participant'), hashtext(s.name))
-           ELSE false END),
-       leased AS (
-         UPDATE skald.outbox SET leased_until = $3, leased_by = $4
-         WHERE command_id = ANY($1::uuid[]) AND participant IN (SELECT name FROM allowed)
-         RETURNING *)
-       SELECT json_agg(${RECORD_JSON} ORDER BY id) AS records FROM leased`,
-      [
-        commandIds,
-        JSON.stringify(
-          limits.map((l) => ({
-            name: l.name,
-            max_in_flight: l.maxInFlight,
-            half_open_probes: l.halfOpenProbes,
-            open_ms: l.openMs,
-          })),
-        ),
-        new Date(leasedUntil),
-        this.leaseHolder,
-      ],
-    );
-    return rows[0]?.records ?? [];
   }
 
   /**

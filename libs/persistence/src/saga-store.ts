@@ -16,6 +16,7 @@ import {
   type ReplyKey,
 } from './engine-reads';
 import { BulkItemTransaction } from './bulk-jobs';
+import { OutboxInserts, type CommandLease, type QueuedCommand } from './outbox-inserts';
 import { OutboxTransaction } from './outbox-transaction';
 import { ParticipantTransaction, type ManualBreaker } from './participant-flow';
 import {
@@ -54,6 +55,7 @@ export class SagaTransaction {
   /** History entries queued for the next statement: one INSERT keeps their order. */
   private history: (HistoryEntry & { sagaId: string; at: Date })[] = [];
   private readonly executions: StepExecutions;
+  private readonly outboxRows: OutboxInserts;
   private relaysNotified = false;
   private readonly commands: QueuedCommand[] = [];
 
@@ -69,6 +71,7 @@ export class SagaTransaction {
     this.timers = new TimerTransaction(this.writes);
     this.executions = new StepExecutions(this.writes);
     this.writes.beforeRun((statement) => this.queueHistory(statement));
+    this.outboxRows = new OutboxInserts(this.writes, notifyAs);
     this.outbox = new OutboxTransaction(run, this.timers, notifyAs);
     this.bulkItems = new BulkItemTransaction(this.writes);
   }
@@ -170,6 +173,11 @@ export class SagaTransaction {
     this.history.push(...entries.map((entry) => ({ ...entry, at: new Date(now) })));
   }
 
+  /** Leases the commands of this transaction's statements from now on, where `lease` allows. */
+  leaseWith(lease: CommandLease): void {
+    this.outboxRows.leaseWith(lease);
+  }
+
   /** The commands this transaction queued in the outbox so far (a handoff may lease them). */
   get queuedCommands(): readonly QueuedCommand[] {
     return this.commands;
@@ -181,19 +189,7 @@ export class SagaTransaction {
     this.executions.insert(commands, now);
     for (const { commandId, participant, attempt, topic } of commands)
       this.commands.push({ commandId, participant, attempt, topic });
-    const parameters: unknown[] = [
-      JSON.stringify(commands.map((c, ord) => ({ ord, ...c }))),
-      new Date(now),
-    ];
-    this.writes.add(
-      `INSERT INTO skald.outbox (saga_id, topic, message_key, headers, payload, participant, command_id, attempt, created_at)
-       SELECT c."sagaId", c.topic, c.key, c.headers, c.payload, c.participant, c."commandId", c.attempt, $2
-       FROM jsonb_to_recordset($1::jsonb) AS c(ord int, "sagaId" uuid, topic text, key text,
-            headers jsonb, payload text, participant text, "commandId" uuid, attempt int)
-       WHERE ${this.writes.ofWrittenSagas('c."sagaId"', parameters)}
-       ORDER BY c.ord`,
-      parameters,
-    );
+    this.outboxRows.add(commands, now);
     this.participants.register(commands.map((c) => c.participant));
     if (this.relaysNotified) return;
     // delivered on commit: wakes the relays of every orchestrator instance (once per transaction)
@@ -253,13 +249,7 @@ export class SagaTransaction {
   }
 }
 
-/** A command a transaction queued in the outbox. */
-export interface QueuedCommand {
-  commandId: string;
-  participant: string;
-  attempt: number;
-  topic: string;
-}
+export type { QueuedCommand };
 
 export interface StoreOptions {
   /**

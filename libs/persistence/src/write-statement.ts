@@ -19,6 +19,9 @@ export class WriteStatement {
   private readonly outputs: Output[] = [];
   private readonly parameters: unknown[] = [];
 
+  /** What the statement runs inside, when a part of it asks (OutboxInserts' lease). */
+  around: (<T>(run: () => Promise<T>) => Promise<T>) | undefined;
+
   get isEmpty(): boolean {
     return this.ctes.length === 0 && this.outputs.length === 0;
   }
@@ -49,10 +52,9 @@ export class WriteStatement {
   async run(run: RunStatement): Promise<void> {
     if (this.isEmpty) return;
     const columns = this.outputs.map((o, i) => `(${o.sql}) AS o${i}`);
-    const rows = await run<Record<string, unknown>>(
-      `${this.ctes.length > 0 ? `WITH ${this.ctes.join(',\n')}\n` : ''}SELECT ${columns.join(', ') || '1'}`,
-      this.parameters,
-    );
+    const sql = `${this.ctes.length > 0 ? `WITH ${this.ctes.join(',\n')}\n` : ''}SELECT ${columns.join(', ') || '1'}`;
+    const execute = () => run<Record<string, unknown>>(sql, this.parameters);
+    const rows = await (this.around ? this.around(execute) : execute());
     this.outputs.forEach((output, i) => output.take(rows[0][`o${i}`]));
   }
 

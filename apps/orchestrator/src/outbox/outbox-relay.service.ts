@@ -153,7 +153,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
           },
           now,
         );
-        releaseGate = await this.gate.acquire();
+        releaseGate = await this.gate.commit();
         return { published: sent.length, heldUntil };
       })
       .finally(() => releaseGate?.());

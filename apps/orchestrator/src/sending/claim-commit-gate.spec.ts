@@ -14,7 +14,7 @@ describe('ClaimCommitGate: claims and commits take turns', () => {
       await new Promise<void>((resolve) => (endClaim = resolve));
       events.push('claim ends');
     });
-    const commit = gate.acquire().then((release) => {
+    const commit = gate.commit().then((release) => {
       events.push('commit');
       return release;
     });
@@ -44,10 +44,23 @@ describe('ClaimCommitGate: claims and commits take turns', () => {
     const gate = new ClaimCommitGate();
     await gate.run(() => Promise.resolve());
     const before = gate.turns;
-    const release = await gate.acquire();
+    const release = await gate.commit();
     release();
     assert.equal(gate.turns, before, 'a commit is not a statement');
     await gate.run(() => Promise.resolve());
     assert.equal(gate.turns, before + 1);
+  });
+
+  it('tells a watched statement whether a commit was under way while it ran', async () => {
+    const gate = new ClaimCommitGate();
+    const quiet = gate.watch();
+    assert.equal(quiet(), false, 'nothing committed');
+    const overlapped = gate.watch();
+    const release = await gate.commit();
+    const duringCommit = gate.watch();
+    release();
+    assert.equal(overlapped(), true, 'a commit began while it ran');
+    assert.equal(duringCommit(), true, 'it was sent while a commit was under way');
+    assert.equal(gate.watch()(), false, 'the commit had ended before it was sent');
   });
 });

@@ -1,4 +1,4 @@
-// The handoff: an engine transaction that queued commands leases them (OutboxTransaction.lease)
+// The handoff: an engine transaction that queued commands inserts them leased (CommandLease)
 // and, once it has committed, sends them itself, without the relay's wake-up, claim and
 // transaction. At low load a step then costs the engine's transaction, one Kafka send and one
 // statement after it. The outbox rule holds: nothing is sent before its state is committed, and a
@@ -51,28 +51,40 @@ export class CommandHandoff {
   async transaction<T>(work: (tx: SagaTransaction) => Promise<T>): Promise<T> {
     let queued = 0;
     let leased: OutboxRecord[] = [];
-    let turnsAfterLease = 0;
-    // held from the lease through COMMIT (ClaimCommitGate): released once it is over
+    let turnsAtLease: number | undefined;
+    let commitUnderWay = false;
+    // held for COMMIT (ClaimCommitGate): released once it is over
     let releaseGate: (() => void) | undefined;
     const result = await this.store
       .transaction(async (tx) => {
+        if (this.config.commandHandoff) {
+          tx.leaseWith({
+            limits: (commands) => this.leaseLimits(commands),
+            until: () => Date.now() + LEASE_MS,
+            around: async (statement) => {
+              const committed = this.gate.watch();
+              turnsAtLease ??= this.gate.turns;
+              const rows = await statement();
+              commitUnderWay ||= committed();
+              return rows;
+            },
+            leased: (records) => leased.push(...records),
+          });
+        }
         const value = await work(tx);
+        await tx.flush(); // the last writes, and their lease, before COMMIT
+        if (leased.length > 0 && commitUnderWay) {
+          // a commit that let go of a participant meanwhile may be missing from the count
+          await tx.outbox.release(leased.map((r) => r.id));
+          leased = [];
+        }
         queued = tx.queuedCommands.length;
-        // a running relay round means a queue: its batches are the cheaper way then
-        if (queued === 0 || !this.config.commandHandoff || this.signal.roundsRunning > 0)
-          return value;
-        const limits = this.leaseLimits(tx.queuedCommands);
-        if (limits.length === 0) return value;
-        await tx.flush();
-        const ids = tx.queuedCommands.map((c) => c.commandId);
-        leased = await this.gate.run(() => tx.outbox.lease(ids, limits, Date.now() + LEASE_MS));
-        turnsAfterLease = this.gate.turns;
-        if (leased.length > 0) releaseGate = await this.gate.acquire();
+        if (leased.length > 0) releaseGate = await this.gate.commit();
         return value;
       })
       .finally(() => releaseGate?.());
     // a claim that ran while this transaction held a participant's lock skipped that participant
-    const claimSkipped = leased.length > 0 && this.gate.turns !== turnsAfterLease;
+    const claimSkipped = leased.length > 0 && this.gate.turns !== turnsAtLease;
     if (queued > leased.length || claimSkipped || this.signal.workQueued) this.signal.signal();
     if (leased.length === 0) return result;
     this.faults.at('handoff:leased', leased);
@@ -80,8 +92,12 @@ export class CommandHandoff {
     return result;
   }
 
-  /** The limits of the participants whose commands may be leased: none of them the relay's. */
+  /**
+   * The limits of the participants whose commands may be leased: none of them the relay's, and
+   * none while a relay round runs (there is a queue: its batches are the cheaper way then).
+   */
   private leaseLimits(commands: readonly QueuedCommand[]): LeaseLimits[] {
+    if (this.signal.roundsRunning > 0) return [];
     const held = new Set(this.holds.blocked());
     const relays = new Set<string>();
     const names = new Set<string>();

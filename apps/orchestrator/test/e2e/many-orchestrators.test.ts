@@ -1,14 +1,44 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { AssignerProtocol, Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import type { CommandEnvelope } from '@skald/protocol';
 import {
   OrchestratorHarness,
   startScriptedParticipant,
+  waitUntil,
   type OrchestratorProcess,
   type ScriptedParticipant,
 } from '@skald/testing';
+import { replyConsumerGroup } from '../../src/replies/reply-consumer.service';
+
+/** Until both instances consume replies: each has members of the group with partitions. */
+async function untilRepliesShared(skald: OrchestratorHarness): Promise<void> {
+  const admin = new Kafka({ brokers: skald.brokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    await waitUntil(
+      async () => {
+        const { groups } = await admin.describeGroups([replyConsumerGroup(skald.topicPrefix)]);
+        const [group] = groups;
+        // each instance runs several members; its client id names its process
+        const consuming = new Set(
+          group?.members
+            .filter((m) => {
+              const decoded = AssignerProtocol.MemberAssignment.decode(m.memberAssignment);
+              return Object.values(decoded?.assignment ?? {}).some((p) => p.length > 0);
+            })
+            .map((m) => m.clientId),
+        );
+        return group?.state === 'Stable' && consuming.size === 2;
+      },
+      { what: 'both instances to consume replies', timeoutMs: 30_000 },
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}
 
 describe('two orchestrator processes on one PostgreSQL and one Kafka', () => {
   let skald: OrchestratorHarness;
@@ -42,6 +72,7 @@ describe('two orchestrator processes on one PostgreSQL and one Kafka', () => {
   });
 
   it('share the work: every saga completes once, each command published once, nothing left in the outbox', async () => {
+    await untilRepliesShared(skald);
     const urls = [skald.url, second.url];
     const ids: string[] = [];
     for (let i = 0; i < 40; i++) {

@@ -1,10 +1,11 @@
-// The handoff (sending/command-handoff.ts): an engine transaction leases the commands it queued
-// and sends them itself once committed, where no queue or budget needs the relay; the bulkhead
-// counts leased commands; a relay leaves rows another process leased until that lease ends.
+// The handoff (sending/command-handoff.ts): an engine transaction inserts the commands it queued
+// leased and sends them itself once committed, where no queue or budget needs the relay; the
+// bulkhead counts leased commands; a relay leaves rows another process leased until that lease ends.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { command, defineSaga } from '@skald/saga';
 import { waitUntil } from '@skald/testing';
+import { ClaimCommitGate } from '../../src/sending/claim-commit-gate';
 import { InProcessOrchestrator } from './in-process-orchestrator';
 import { transactionsDuring } from './statements-sent';
 
@@ -35,7 +36,7 @@ async function inFlight(skald: InProcessOrchestrator): Promise<string[]> {
 }
 
 describe('in process: the command handoff', () => {
-  it('sends a new saga’s command itself: the start writes and leases, one statement records the send', () =>
+  it('sends a new saga’s command itself: the start’s one statement writes and leases, one more records the send', () =>
     InProcessOrchestrator.run({ sagas: [oneCall], env: HANDOFF }, async (skald) => {
       let sagaId = '';
       const transactions = await transactionsDuring(async () => {
@@ -49,10 +50,10 @@ describe('in process: the command handoff', () => {
       const kinds = engine.map((t) => t.map((sql) => sql.split(/\s+/)[0]));
       assert.deepEqual(
         kinds,
-        [['START', 'WITH', 'WITH', 'COMMIT'], ['WITH']],
+        [['START', 'WITH', 'COMMIT'], ['WITH']],
         engine.map((t) => t.join('\n')).join('\n---\n'),
       );
-      assert.match(engine[0][2], /UPDATE skald\.outbox SET leased_until/, 'the lease');
+      assert.match(engine[0][1], /pg_try_advisory_xact_lock/, 'the write statement leases');
       assert.match(engine[1][0], /DELETE FROM skald\.outbox/, 'the dispatch');
       assert.deepEqual(await outbox(skald), [], 'no row left for a relay');
       const [timer] = await skald.sql<{ armed: boolean }>(
@@ -102,6 +103,21 @@ describe('in process: the command handoff', () => {
         assert.deepEqual(await outbox(skald), [{ sagaId: third.id, leased: false }]);
       },
     ));
+
+  it('gives its lease back when a commit was under way while it leased: the relay sends the command', () =>
+    InProcessOrchestrator.run({ sagas: [oneCall], env: HANDOFF }, async (skald) => {
+      // as a relay round's COMMIT would, which may let go of a participant the lease then counts
+      const endCommit = await skald.provider(ClaimCommitGate).commit();
+      let sagaId = '';
+      try {
+        sagaId = (await skald.engine.start({ type: 'one-call', input: {} })).saga.id;
+      } finally {
+        endCommit();
+      }
+      assert.deepEqual(await outbox(skald), [{ sagaId, leased: false }], 'queued for the relay');
+      await skald.publishOutbox();
+      assert.deepEqual(await inFlight(skald), [sagaId]);
+    }));
 
   it('leaves rows another process leased to it until the lease ends, then a relay sends them', () =>
     InProcessOrchestrator.run({ sagas: [oneCall] }, async (skald) => {

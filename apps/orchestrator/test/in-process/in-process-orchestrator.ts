@@ -105,6 +105,11 @@ export class InProcessOrchestrator {
     });
   }
 
+  /** One of the orchestrator's providers, for a test that steps into its inner workings. */
+  provider<T>(type: new (...args: never[]) => T): T {
+    return this.app.get(type);
+  }
+
   /** What CommandTopics does in the background at bootstrap, done here before the test starts. */
   private async createCommandTopics(participants: readonly string[]): Promise<void> {
     const topics = [
