@@ -47,8 +47,7 @@ export interface CommandLease {
   leased(records: OutboxRecord[]): void;
 }
 
-type OutboxRow = QueuedCommand &
-  Pick<NewCommandRow, 'sagaId' | 'key' | 'headers' | 'payload'> & { createdAt: number };
+type OutboxRow = NewCommandRow & { createdAt: number };
 
 export class OutboxInserts {
   private rows: OutboxRow[] = [];
@@ -64,27 +63,7 @@ export class OutboxInserts {
 
   /** Queues the outbox rows of these commands for the next statement. */
   add(commands: readonly NewCommandRow[], now: number): void {
-    for (const {
-      sagaId,
-      topic,
-      key,
-      headers,
-      payload,
-      participant,
-      commandId,
-      attempt,
-    } of commands)
-      this.rows.push({
-        sagaId,
-        topic,
-        key,
-        headers,
-        payload,
-        participant,
-        commandId,
-        attempt,
-        createdAt: now,
-      });
+    for (const command of commands) this.rows.push({ ...command, createdAt: now });
   }
 
   /** Leases the commands of this transaction's statements from now on, where `lease` allows. */
@@ -132,10 +111,22 @@ export class OutboxInserts {
       (value) => {
         const byCommand = new Map(rows.map((row) => [row.commandId, row]));
         leasing.leased(
-          (value as { id: string; commandId: string }[]).map(({ id, commandId }) => ({
-            ...byCommand.get(commandId)!,
-            id,
-          })),
+          (value as { id: string; commandId: string }[]).map(({ id, commandId }) => {
+            const row = byCommand.get(commandId)!;
+            const { sagaId, topic, key, headers, payload, participant, attempt, createdAt } = row;
+            return {
+              id,
+              sagaId,
+              topic,
+              key,
+              headers,
+              payload,
+              participant,
+              commandId,
+              attempt,
+              createdAt,
+            };
+          }),
         );
       },
     );
