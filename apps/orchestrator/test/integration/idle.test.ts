@@ -18,7 +18,7 @@ interface Backend {
 }
 
 /**
- * Watches pg_stat_activity from the admin database for the sessions of one database: a statement
+ * Watches pg_stat_activity from the admin database for the client sessions of one database: a statement
  * shows as a session's `query_start` moving on, or as a session that was not there before.
  */
 class StatementWatch {
@@ -41,7 +41,9 @@ class StatementWatch {
     const { rows } = await this.admin.query<Backend>(
       `SELECT pid, application_name AS app, backend_start AS "backendStart",
               query_start AS "queryStart", query
-       FROM pg_stat_activity WHERE datname = $1`,
+       FROM pg_stat_activity
+       -- the server's own autovacuum (an ANALYZE after the test's writes) is not a client's
+       WHERE datname = $1 AND backend_type = 'client backend'`,
       [this.database],
     );
     return rows;
