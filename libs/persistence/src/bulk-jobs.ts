@@ -2,7 +2,7 @@
 // ⚠ Exactly once per saga: an item's outcome is written only while it is still null, and a
 // successful action writes it in the action's own transaction (BulkItemTransaction) after
 // locking the item row; so a crash, a restart or a second instance can never act on a saga twice.
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { decodeCursor, pageOf, type Page } from './keyset-page';
 import { sagaFilterOf, sagaFilterSql, type SagaFilter } from './saga-filter';
 import type { QueuedWrites } from './write-statement';
@@ -75,6 +75,14 @@ const toJob = (row: JobRow): BulkJobRecord => ({
   endedAt: row.endedAt?.getTime() ?? null,
 });
 
+async function findJob(manager: EntityManager, id: string): Promise<BulkJobRecord | undefined> {
+  const rows: JobRow[] = await manager.query(
+    `SELECT ${JOB_COLUMNS} FROM skald.bulk_job j WHERE j.id = $1`,
+    [id],
+  );
+  return rows[0] && toJob(rows[0]);
+}
+
 /** Serialises job creation, so two concurrent requests cannot both take the last running slot. */
 const CREATE_LOCK = "hashtext('skald.bulk_job.create')";
 
@@ -133,28 +141,34 @@ export class BulkJobStore {
     });
   }
 
-  async find(id: string): Promise<BulkJobRecord | undefined> {
-    const rows: JobRow[] = await this.dataSource.query(
-      `SELECT ${JOB_COLUMNS} FROM skald.bulk_job j WHERE j.id = $1`,
-      [id],
-    );
-    return rows[0] && toJob(rows[0]);
+  find(id: string): Promise<BulkJobRecord | undefined> {
+    return findJob(this.dataSource.manager, id);
   }
 
-  /** A job's items in its order: those with `outcome` (null: not acted on yet), or all. */
-  async items(
-    jobId: string,
+  /**
+   * A job with its items in its order: those with `outcome` (null: not acted on yet), or all.
+   * One snapshot, so the counts and the items agree while actions commit.
+   */
+  findWithItems(
+    id: string,
     query: { outcome?: BulkItemOutcome | 'pending'; limit: number },
-  ): Promise<BulkItemRecord[]> {
-    const rows: (Omit<BulkItemRecord, 'endedAt'> & { endedAt: Date | null })[] =
-      await this.dataSource.query(
-        `SELECT saga_id AS "sagaId", outcome, error, ended_at AS "endedAt"
-         FROM skald.bulk_job_item WHERE job_id = $1
-           AND ($2::text IS NULL OR outcome IS NOT DISTINCT FROM NULLIF($2, 'pending'))
-         ORDER BY ord LIMIT $3`,
-        [jobId, query.outcome ?? null, query.limit],
-      );
-    return rows.map((row) => ({ ...row, endedAt: row.endedAt?.getTime() ?? null }));
+  ): Promise<{ job: BulkJobRecord; items: BulkItemRecord[] } | undefined> {
+    return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
+      const job = await findJob(manager, id);
+      if (!job) return undefined;
+      const rows: (Omit<BulkItemRecord, 'endedAt'> & { endedAt: Date | null })[] =
+        await manager.query(
+          `SELECT saga_id AS "sagaId", outcome, error, ended_at AS "endedAt"
+           FROM skald.bulk_job_item WHERE job_id = $1
+             AND ($2::text IS NULL OR outcome IS NOT DISTINCT FROM NULLIF($2, 'pending'))
+           ORDER BY ord LIMIT $3`,
+          [id, query.outcome ?? null, query.limit],
+        );
+      return {
+        job,
+        items: rows.map((row) => ({ ...row, endedAt: row.endedAt?.getTime() ?? null })),
+      };
+    });
   }
 
   /** Jobs, newest first, keyset-paged. */
@@ -169,7 +183,10 @@ export class BulkJobStore {
     return pageOf(rows.map(toJob), query.limit);
   }
 
-  /** Stops a running job (an action already under way finishes); false when it was not running. */
+  /**
+   * Stops a running job; false when it was not running. It waits for an action under way to
+   * commit (its job row lock), so nothing is acted on after it returns.
+   */
   async cancel(id: string): Promise<boolean> {
     const result: [unknown[], number] = await this.dataSource.query(
       `UPDATE skald.bulk_job SET status = 'cancelled', ended_at = now()
@@ -198,15 +215,19 @@ export class BulkJobStore {
     return rows.map((row) => row.sagaId);
   }
 
-  /** Records a refused action, unless the item already has an outcome. */
+  /**
+   * Records a refused action, unless the item already has an outcome or the job no longer runs
+   * (the job row share-locked, as in BulkItemTransaction.claimSuccess).
+   */
   async recordFailure(
     jobId: string,
     sagaId: string,
     error: { code: string; message: string },
   ): Promise<void> {
     await this.dataSource.query(
-      `UPDATE skald.bulk_job_item SET outcome = 'failed', error = $3, ended_at = now()
-       WHERE job_id = $1 AND saga_id = $2 AND outcome IS NULL`,
+      `WITH job AS (SELECT 1 FROM skald.bulk_job WHERE id = $1 AND status = 'running' FOR SHARE)
+       UPDATE skald.bulk_job_item SET outcome = 'failed', error = $3, ended_at = now()
+       WHERE job_id = $1 AND saga_id = $2 AND outcome IS NULL AND EXISTS (SELECT 1 FROM job)`,
       [jobId, sagaId, JSON.stringify(error)],
     );
   }
@@ -234,10 +255,12 @@ export class BulkItemTransaction {
    * Lock order: call after the saga row is locked.
    */
   async claimSuccess(jobId: string, sagaId: string): Promise<boolean> {
+    // the job row is share-locked so that a cancel waits for this action to commit: once the
+    // cancel has returned, nothing more is acted on
     const rows = await this.writes.read(
-      `SELECT 1 FROM skald.bulk_job_item i WHERE i.job_id = $1 AND i.saga_id = $2 AND i.outcome IS NULL
-         AND EXISTS (SELECT 1 FROM skald.bulk_job j WHERE j.id = $1 AND j.status = 'running')
-       FOR UPDATE OF i`,
+      `SELECT 1 FROM skald.bulk_job_item i JOIN skald.bulk_job j ON j.id = i.job_id
+       WHERE i.job_id = $1 AND i.saga_id = $2 AND i.outcome IS NULL AND j.status = 'running'
+       FOR UPDATE OF i FOR SHARE OF j`,
       [jobId, sagaId],
     );
     if (rows.length === 0) return false;

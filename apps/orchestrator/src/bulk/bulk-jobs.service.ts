@@ -79,16 +79,16 @@ export class BulkJobs {
     id: string,
     results: { outcome?: BulkItemOutcome | 'pending'; limit: number },
   ): Promise<BulkJobWithResults> {
-    const job = await this.store.find(id);
-    if (!job) throw new BulkJobNotFoundError(id);
-    return { ...job, results: await this.store.items(id, results) };
+    const found = await this.store.findWithItems(id, results);
+    if (!found) throw new BulkJobNotFoundError(id);
+    return { ...found.job, results: found.items };
   }
 
   list(query: { limit: number; cursor?: string }): Promise<Page<BulkJobRecord>> {
     return this.store.list(query);
   }
 
-  /** Stops a running job: no further saga is acted on (one under way finishes). */
+  /** Stops a running job: it returns once an action under way has committed, and none follows. */
   async cancel(id: string): Promise<BulkJobRecord> {
     if (!(await this.store.cancel(id))) {
       const job = await this.store.find(id);
