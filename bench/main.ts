@@ -84,14 +84,14 @@ async function runBench(
     return (u.user + u.system) / 1000;
   };
 
-  // the echo participants of the floor and of Skald; W3 stops and restarts them
-  const startEcho = () =>
-    startEchoServices({
-      prefixes: [prefixes.floor, prefixes.skald],
-      pingPongPrefix: prefixes.ping,
-    });
-  let echo = await startEcho();
-  const echoCpu = () => processCpuMs(echo.pid);
+  // the echo participants: the floor's and the ping-pong echo in one process, Skald's in another,
+  // so that Skald's participant CPU (per saga, idle) is its own; W3 stops and restarts Skald's
+  const baselineEcho = await startEchoServices({
+    prefixes: [prefixes.floor],
+    pingPongPrefix: prefixes.ping,
+  });
+  const startSkaldEcho = () => startEchoServices({ prefixes: [prefixes.skald] });
+  let skaldEcho = await startSkaldEcho();
 
   const baselines: BaselineRig = {
     settings,
@@ -102,7 +102,7 @@ async function runBench(
     prefixes,
     databases: { pg: pgDb, floor: floorDb, dbos: dbosDb },
     serverCpu,
-    participantsCpu: echoCpu,
+    participantsCpu: () => processCpuMs(baselineEcho.pid),
     driverCpu,
     log,
   };
@@ -126,14 +126,14 @@ async function runBench(
     cpu: {
       ...serverCpu,
       orchestrator: () => processCpuMs(skald.pid),
-      participants: echoCpu,
+      participants: () => processCpuMs(skaldEcho.pid),
       driver: driverCpu,
     },
     countersConcurrency,
     participants: {
-      stop: () => echo.stop(),
+      stop: () => skaldEcho.stop(),
       start: async () => {
-        echo = await startEcho();
+        skaldEcho = await startSkaldEcho();
       },
     },
     log,
@@ -141,7 +141,7 @@ async function runBench(
   await skald.stop();
 
   const after = await baselinePass(baselines, 'after');
-  await echo.stop();
+  await Promise.all([baselineEcho.stop(), skaldEcho.stop()]);
 
   const figures = {
     startedAt,

@@ -10,6 +10,7 @@ import { AddDefinitionChecksAndRetention1765100000000 } from './1765100000000-Ad
 import { CreateBulkJobs1765200000000 } from './1765200000000-CreateBulkJobs';
 import { AddParticipantLimits1765300000000 } from './1765300000000-AddParticipantLimits';
 import { AddOutboxLease1765400000000 } from './1765400000000-AddOutboxLease';
+import { SagaInstanceFillfactor1765500000000 } from './1765500000000-SagaInstanceFillfactor';
 
 /** Every migration, oldest first. Add new ones here: the list is explicit so a build bundles them all. */
 export const migrations = [
@@ -25,4 +26,5 @@ export const migrations = [
   CreateBulkJobs1765200000000,
   AddParticipantLimits1765300000000,
   AddOutboxLease1765400000000,
+  SagaInstanceFillfactor1765500000000,
 ];
